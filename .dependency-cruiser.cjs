@@ -1,0 +1,34 @@
+// Dependencies point down the layers of docs/architecture.md; a cycle or an upward import
+// fails `npm run lint`.
+const layer = (name, allowed) => ({
+  name: `${name}-layering`,
+  severity: 'error',
+  comment: `src/${name} may import only: ${allowed.join(', ') || 'nothing of ours'}`,
+  from: { path: `^src/${name}/` },
+  to: {
+    path: '^src/',
+    pathNot: [`^src/${name}/`, ...allowed.map((a) => `^src/${a}/`)],
+  },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
+    layer('core', []),
+    layer('telemetry', ['core']),
+    layer('hardware', ['core', 'telemetry']),
+    layer('registry', ['core', 'telemetry']),
+    layer('runtime', ['core', 'telemetry', 'hardware']),
+    layer('scheduler', ['core', 'telemetry']),
+    layer('gateway', ['core', 'telemetry', 'hardware', 'registry', 'runtime', 'scheduler', 'control', 'automation']),
+    layer('client', ['core']),
+    layer('cli', ['client', 'core']),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

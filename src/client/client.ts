@@ -1,0 +1,94 @@
+/**
+ * A typed client of Switchyard's HTTP API over undici (keep-alive, no fetch on the hot path).
+ * Every non-2xx answer becomes a SwitchyardClientError carrying the server's code.
+ */
+import { Agent, request } from 'undici';
+import type { ErrorResponse, InferRequest, InferResponse, ModelMetadata, RepositoryEntry } from './types.js';
+
+export class SwitchyardClientError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(message);
+    this.name = 'SwitchyardClientError';
+  }
+}
+
+export interface ClientOptions {
+  /** e.g. http://127.0.0.1:8080 */
+  readonly baseUrl: string;
+  /** @default 30000 */
+  readonly timeoutMs?: number;
+}
+
+export class SwitchyardClient {
+  private readonly baseUrl: string;
+  private readonly agent: Agent;
+
+  constructor(options: ClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const timeout = options.timeoutMs ?? 30_000;
+    this.agent = new Agent({ headersTimeout: timeout, bodyTimeout: timeout, connections: 8 });
+  }
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ body: T; headers: Record<string, string> }> {
+    const response = await request(`${this.baseUrl}${path}`, {
+      method,
+      dispatcher: this.agent,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.body.text();
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (response.statusCode >= 400) {
+      const error = parsed as Partial<ErrorResponse> | undefined;
+      const retryAfter = headers['retry-after'];
+      throw new SwitchyardClientError(
+        response.statusCode,
+        error?.code ?? `HTTP_${response.statusCode}`,
+        error?.error ?? `HTTP ${response.statusCode} from ${method} ${path}`,
+        retryAfter === undefined ? undefined : Number(retryAfter),
+      );
+    }
+    return { body: parsed as T, headers };
+  }
+
+  private static modelPath(model: string, version: string | undefined): string {
+    const base = `/v2/models/${encodeURIComponent(model)}`;
+    return version === undefined ? base : `${base}/versions/${encodeURIComponent(version)}`;
+  }
+
+  async live(): Promise<boolean> {
+    return (await this.call<{ live: boolean }>('GET', '/v2/health/live')).body.live;
+  }
+
+  async repositoryIndex(): Promise<RepositoryEntry[]> {
+    return (await this.call<RepositoryEntry[]>('POST', '/v2/repository/index', {})).body;
+  }
+
+  async modelMetadata(model: string, version?: string): Promise<ModelMetadata> {
+    return (await this.call<ModelMetadata>('GET', SwitchyardClient.modelPath(model, version))).body;
+  }
+
+  /** Runs one inference; `headers` carries the per-call metadata headers too. */
+  async infer(model: string, body: InferRequest, version?: string): Promise<{ response: InferResponse; headers: Record<string, string> }> {
+    const { body: response, headers } = await this.call<InferResponse>('POST', `${SwitchyardClient.modelPath(model, version)}/infer`, body);
+    return { response, headers };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

@@ -1,0 +1,93 @@
+/** The wire types of the OIP v2 REST API as Switchyard serves it. */
+import type { Datatype } from '../core/datatypes.js';
+import type { ErrorCode } from '../core/errors.js';
+
+export type { Datatype, ErrorCode };
+
+export interface TensorMetadata {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+}
+
+export interface ModelMetadata {
+  name: string;
+  versions: string[];
+  platform: string;
+  inputs: TensorMetadata[];
+  outputs: TensorMetadata[];
+  parameters: {
+    version: string;
+    state: 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
+    reason?: string;
+    digest?: string;
+    description?: string;
+    latency_class?: string;
+    max_batch_size?: number;
+    batch_axes?: Record<string, number>;
+    backend?: string;
+    hardware_class?: string;
+    device?: string;
+    simulated?: boolean;
+  };
+}
+
+export interface RepositoryEntry {
+  name: string;
+  version: string;
+  state: string;
+  reason: string;
+  digest?: string;
+  description?: string;
+}
+
+export type JsonTensorData = (number | boolean | string)[] | JsonTensorData[];
+
+export interface InferInput {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+  data: JsonTensorData;
+  parameters?: Record<string, unknown>;
+}
+
+export interface InferRequest {
+  id?: string;
+  parameters?: Record<string, unknown>;
+  inputs: InferInput[];
+  outputs?: { name: string }[];
+}
+
+export interface InferOutput {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+  data: (number | boolean | string | null)[];
+}
+
+export interface InferResponse {
+  model_name: string;
+  model_version: string;
+  id?: string;
+  parameters: {
+    model: string;
+    model_version: string;
+    digest: string;
+    backend: string;
+    hardware_class: string;
+    device: string;
+    simulated: boolean;
+    batch_size: number;
+    queue_ms: number;
+    compute_ms: number;
+    total_ms: number;
+    trace_id: string;
+  };
+  outputs: InferOutput[];
+}
+
+export interface ErrorResponse {
+  error: string;
+  code: ErrorCode;
+  retryable: boolean;
+}

@@ -1,0 +1,184 @@
+/**
+ * Server configuration in stages: raw values from defaults, a file, the environment and flags
+ * (each remembering where it came from) -> validated once against one schema -> compiled
+ * (absolute paths, camelCase) -> frozen. A bad value names its key, its source and what is
+ * allowed.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+
+export type ExecutionProvider = 'cpu' | 'cuda';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface OnnxSettings {
+  /** @default 'cpu' */
+  readonly executionProvider: ExecutionProvider;
+  /** Threads ONNX Runtime uses inside one operator. @default 1 (one per instance leaves a core for HTTP on small machines) */
+  readonly intraOpThreads: number;
+  /** Worker threads (each with its own session) per model version. @default 1 */
+  readonly instances: number;
+}
+
+export interface ServerConfig {
+  /** @default '127.0.0.1' (never exposed to the network unless asked) */
+  readonly host: string;
+  /** @default 8080 */
+  readonly port: number;
+  /** Absolute path of the model repository. @default <cwd>/models */
+  readonly modelRepository: string;
+  /** Absolute path of the data folder. @default <cwd>/.switchyard */
+  readonly dataDir: string;
+  /** @default 8 MiB */
+  readonly bodyLimitBytes: number;
+  /** Largest element count of one input tensor. @default 16,777,216 */
+  readonly maxTensorElements: number;
+  /** Requests that may wait for one model version before new ones get 503 OVERLOADED. @default 1024 */
+  readonly maxQueuePerModel: number;
+  /** @default 'info' */
+  readonly logLevel: LogLevel;
+  readonly onnx: OnnxSettings;
+}
+
+/** Keys as written in a config file (snake_case, nested under `onnx`). */
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    host: { type: 'string', minLength: 1 },
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    model_repository: { type: 'string', minLength: 1 },
+    data_dir: { type: 'string', minLength: 1 },
+    body_limit_bytes: { type: 'integer', minimum: 1024, maximum: 1073741824 },
+    max_tensor_elements: { type: 'integer', minimum: 1, maximum: 268435456 },
+    max_queue_per_model: { type: 'integer', minimum: 1, maximum: 1000000 },
+    log_level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    onnx: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        execution_provider: { enum: ['cpu', 'cuda'] },
+        intra_op_threads: { type: 'integer', minimum: 1, maximum: 256 },
+        instances: { type: 'integer', minimum: 1, maximum: 64 },
+      },
+    },
+  },
+} as const;
+
+export const CONFIG_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  model_repository: 'models',
+  data_dir: '.switchyard',
+  body_limit_bytes: 8 * 1024 * 1024,
+  max_tensor_elements: 16 * 1024 * 1024,
+  max_queue_per_model: 1024,
+  log_level: 'info',
+  'onnx.execution_provider': 'cpu',
+  'onnx.intra_op_threads': 1,
+  'onnx.instances': 1,
+} as const satisfies Record<string, string | number>;
+
+/** A dotted key (`port`, `onnx.instances`) with its raw value and where it came from. */
+export interface RawSetting {
+  readonly value: unknown;
+  readonly source: string;
+}
+export type RawConfig = Map<string, RawSetting>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const INTEGER_KEYS = new Set(
+  Object.entries(CONFIG_DEFAULTS).filter(([, v]) => typeof v === 'number').map(([k]) => k),
+);
+
+/** Environment variables and flags arrive as strings; numbers among them become numbers. */
+function coerce(key: string, value: unknown): unknown {
+  if (INTEGER_KEYS.has(key) && typeof value === 'string' && /^-?\d+$/.test(value.trim())) return Number(value.trim());
+  return value;
+}
+
+function nest(raw: RawConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, { value }] of raw) {
+    const parts = key.split('.');
+    let target = out;
+    for (const part of parts.slice(0, -1)) {
+      const next = target[part];
+      if (typeof next !== 'object' || next === null) target[part] = {};
+      target = target[part] as Record<string, unknown>;
+    }
+    target[parts[parts.length - 1] ?? key] = coerce(key, value);
+  }
+  return out;
+}
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+const validate = ajv.compile(CONFIG_SCHEMA);
+
+function describeProblem(error: ErrorObject, raw: RawConfig): string {
+  const path = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  if (error.keyword === 'additionalProperties') {
+    const extra = String((error.params as { additionalProperty: string }).additionalProperty);
+    const key = path ? `${path}.${extra}` : extra;
+    const allowed = Object.keys(
+      path === 'onnx' ? CONFIG_SCHEMA.properties.onnx.properties : CONFIG_SCHEMA.properties,
+    ).join(', ');
+    return `${key} (from ${raw.get(key)?.source ?? 'config'}): unknown key; allowed keys here: ${allowed}`;
+  }
+  const setting = raw.get(path);
+  const got = setting === undefined ? '' : `, got ${JSON.stringify(setting.value)}`;
+  const source = setting ? ` (from ${setting.source})` : '';
+  if (error.keyword === 'enum') {
+    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.join(' | ');
+    return `${path}${source}: must be one of ${allowed}${got}`;
+  }
+  return `${path || 'config'}${source}: ${error.message ?? 'is invalid'}${got}`;
+}
+
+/** Validates and compiles; throws ConfigError listing every problem at once. */
+export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
+  const merged: RawConfig = new Map(
+    Object.entries(CONFIG_DEFAULTS).map(([key, value]) => [key, { value, source: 'default' }]),
+  );
+  for (const [key, setting] of raw) merged.set(key, setting);
+  const file = nest(merged);
+  if (!validate(file)) throw new ConfigError((validate.errors ?? []).map((e) => describeProblem(e, merged)));
+  const onnx = (file.onnx ?? {}) as Record<string, unknown>;
+  const absolute = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
+  return Object.freeze({
+    host: file.host as string,
+    port: file.port as number,
+    modelRepository: absolute(file.model_repository as string),
+    dataDir: absolute(file.data_dir as string),
+    bodyLimitBytes: file.body_limit_bytes as number,
+    maxTensorElements: file.max_tensor_elements as number,
+    maxQueuePerModel: file.max_queue_per_model as number,
+    logLevel: file.log_level as LogLevel,
+    onnx: Object.freeze({
+      executionProvider: onnx.execution_provider as ExecutionProvider,
+      intraOpThreads: onnx.intra_op_threads as number,
+      instances: onnx.instances as number,
+    }),
+  });
+}
+
+/** Flattens a parsed config file into dotted keys, keeping unknown keys so validation names them. */
+export function flattenConfigFile(content: unknown, source: string): RawConfig {
+  const raw: RawConfig = new Map();
+  if (typeof content !== 'object' || content === null || Array.isArray(content)) {
+    throw new ConfigError([`${source}: must be a mapping of keys to values`]);
+  }
+  for (const [key, value] of Object.entries(content)) {
+    if (key === 'onnx' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const [inner, innerValue] of Object.entries(value)) raw.set(`onnx.${inner}`, { value: innerValue, source });
+    } else {
+      raw.set(key, { value, source });
+    }
+  }
+  return raw;
+}

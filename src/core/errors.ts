@@ -1,0 +1,74 @@
+/**
+ * The one error catalogue. Every error a caller can see has a stable code, an HTTP status and
+ * whether retrying the same request can succeed. docs/errors.md mirrors this table and a test
+ * fails when the two drift apart.
+ */
+export interface ErrorDefinition {
+  readonly status: number;
+  readonly retryable: boolean;
+  /** What the code means, for docs/errors.md. */
+  readonly summary: string;
+}
+
+export const ERROR_CATALOGUE = {
+  BAD_JSON: { status: 400, retryable: false, summary: 'The request body is not valid JSON.' },
+  INVALID_REQUEST: { status: 400, retryable: false, summary: 'The body is JSON but not a valid request object (a field is missing or has the wrong type).' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, summary: 'The request has a body with a content type other than application/json.' },
+  BODY_TOO_LARGE: { status: 413, retryable: false, summary: 'The request body is larger than the configured limit (server.body_limit_bytes).' },
+  ROUTE_NOT_FOUND: { status: 404, retryable: false, summary: 'No route matches this method and path.' },
+  MODEL_NOT_FOUND: { status: 404, retryable: false, summary: 'No model with this name is in the repository.' },
+  MODEL_VERSION_NOT_FOUND: { status: 404, retryable: false, summary: 'The model exists but not this version.' },
+  MODEL_NOT_READY: { status: 503, retryable: true, summary: 'The model version is known but not ready to serve (loading, or refused at load: see its reason in the repository index).' },
+  INPUT_MISSING: { status: 400, retryable: false, summary: 'An input the model contract requires is absent.' },
+  INPUT_UNEXPECTED: { status: 400, retryable: false, summary: 'An input that the model contract does not declare was sent.' },
+  INPUT_DUPLICATE: { status: 400, retryable: false, summary: 'The same input name appears more than once.' },
+  INPUT_DATATYPE_MISMATCH: { status: 400, retryable: false, summary: "The input's datatype differs from the contract's." },
+  INPUT_SHAPE_INVALID: { status: 400, retryable: false, summary: 'A shape has a negative, zero, fractional or absurdly large dimension, or too many elements.' },
+  INPUT_SHAPE_MISMATCH: { status: 400, retryable: false, summary: "The input's shape does not fit the contract (rank or a fixed dimension differs)." },
+  INPUT_DATA_LENGTH_MISMATCH: { status: 400, retryable: false, summary: 'The number of data elements is not the product of the shape, or nested data does not follow the shape.' },
+  INPUT_VALUE_INVALID: { status: 400, retryable: false, summary: 'A data element has the wrong JSON type for the datatype (e.g. a string for FP32, a fraction for INT32).' },
+  INPUT_VALUE_OUT_OF_RANGE: { status: 400, retryable: false, summary: 'A data element is outside the range the datatype can hold.' },
+  BATCH_TOO_LARGE: { status: 400, retryable: false, summary: "The request's batch is larger than the model's max_batch_size." },
+  BATCH_SIZE_MISMATCH: { status: 400, retryable: false, summary: 'Batched inputs disagree on the batch size.' },
+  OUTPUT_UNKNOWN: { status: 400, retryable: false, summary: 'A requested output is not in the model contract, or is requested twice.' },
+  PARAMETER_INVALID: { status: 400, retryable: false, summary: 'A request parameter has a value that is not allowed.' },
+  OVERLOADED: { status: 503, retryable: true, summary: "The model's queue is full; retry after the Retry-After header's seconds." },
+  INFERENCE_FAILED: { status: 500, retryable: true, summary: 'The backend failed while running a valid request. Details are in the server log, never in the response.' },
+  INTERNAL: { status: 500, retryable: true, summary: 'An unexpected server error. Details are in the server log, never in the response.' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** An error a caller is meant to see: its message is safe to return as-is. */
+export class SwitchyardError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  /** Seconds a client should wait before retrying, for 429/503. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'SwitchyardError';
+    this.code = code;
+    const definition = ERROR_CATALOGUE[code];
+    this.status = definition.status;
+    this.retryable = definition.retryable;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isSwitchyardError(error: unknown): error is SwitchyardError {
+  return error instanceof SwitchyardError;
+}
+
+/** The OIP error body plus our code; a 5xx never carries the internal message. */
+export interface ErrorBody {
+  error: string;
+  code: ErrorCode;
+  retryable: boolean;
+}
+
+export function errorBody(error: SwitchyardError): ErrorBody {
+  return { error: error.message, code: error.code, retryable: error.retryable };
+}

@@ -1,0 +1,52 @@
+/**
+ * The HTTP surface, assembled from its parts. Built without listening, so tests drive it
+ * in-process with `inject()` and main/ decides where it listens.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ServerConfig } from '../core/config.js';
+import { SwitchyardError } from '../core/errors.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { ServingMetrics } from '../telemetry/serving-metrics.js';
+import { sendError, toSwitchyardError } from './error-reply.js';
+import type { ModelCatalog } from './model-catalog.js';
+import { registerInferRoute } from './oip/infer-route.js';
+import { registerMetadataRoutes } from './oip/metadata-routes.js';
+
+export interface GatewayDeps {
+  readonly config: ServerConfig;
+  readonly catalog: ModelCatalog;
+  readonly metrics: ServingMetrics;
+  readonly log: Logger;
+  readonly serverVersion: string;
+  /** Whether the server has finished loading its repository. */
+  readonly isReady: () => boolean;
+}
+
+export function buildGateway(deps: GatewayDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: deps.config.bodyLimitBytes,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    // Why: request ids come from traceparent; fastify's counter would be a second id scheme.
+    genReqId: () => '',
+  });
+
+  app.setErrorHandler((error, request, reply) => sendError(reply, toSwitchyardError(error, deps.log, { url: request.url })));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new SwitchyardError('ROUTE_NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0] ?? ''}; see docs/api.md`)),
+  );
+
+  registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady);
+  registerInferRoute(app, {
+    catalog: deps.catalog,
+    metrics: deps.metrics,
+    log: deps.log,
+    limits: { maxTensorElements: deps.config.maxTensorElements },
+    maxQueuePerModel: deps.config.maxQueuePerModel,
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
+  return app;
+}

@@ -1,0 +1,48 @@
+/**
+ * The one place errors become HTTP responses: catalogue errors as they are, framework errors
+ * mapped to their catalogue code, anything else a 500 whose body says nothing internal.
+ */
+import type { FastifyReply } from 'fastify';
+import { SwitchyardError, errorBody, isSwitchyardError } from '../core/errors.js';
+import type { Logger } from '../telemetry/logger.js';
+
+interface FrameworkError {
+  code?: string;
+  statusCode?: number;
+  message?: string;
+}
+
+/** Fastify's own errors (body parsing and limits) in catalogue terms. */
+function fromFramework(error: FrameworkError): SwitchyardError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new SwitchyardError('BODY_TOO_LARGE', 'the request body is over the server limit (body_limit_bytes); send a smaller batch');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new SwitchyardError('UNSUPPORTED_MEDIA_TYPE', "send the body as JSON with 'content-type: application/json'");
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new SwitchyardError('BAD_JSON', 'the request body is empty; send a JSON object');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new SwitchyardError('BAD_JSON', 'the request body is not valid JSON');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new SwitchyardError('INVALID_REQUEST', 'the content-length header does not match the body');
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON|prototype|constructor/i.test(error.message ?? ''))) {
+    return new SwitchyardError('BAD_JSON', `the request body is not valid JSON: ${error.message ?? ''}`.trim());
+  }
+  return undefined;
+}
+
+export function toSwitchyardError(error: unknown, log: Logger, context: object = {}): SwitchyardError {
+  if (isSwitchyardError(error)) return error;
+  const mapped = typeof error === 'object' && error !== null ? fromFramework(error as FrameworkError) : undefined;
+  if (mapped) return mapped;
+  log.error({ err: error, ...context }, 'unexpected error');
+  return new SwitchyardError('INTERNAL', 'internal server error; the server log has the details');
+}
+
+export function sendError(reply: FastifyReply, error: SwitchyardError): FastifyReply {
+  if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
+  return reply.code(error.status).type('application/json').send(errorBody(error));
+}

@@ -1,0 +1,127 @@
+/**
+ * The model versions this server knows and the state each is in. Loading one version never
+ * stops the others: a version that fails any check is UNAVAILABLE with its reason.
+ */
+import type { ServerConfig } from '../core/config.js';
+import type { ModelVersionConfig } from '../registry/model-config.js';
+import { scanRepository, type VersionCandidate } from '../registry/model-repository.js';
+import type { Backend, LoadBackend } from '../runtime/backend.js';
+import { checkSignature } from '../runtime/signature-check.js';
+
+/**
+ * LOADING: being read and loaded; READY: serving; UNAVAILABLE: refused (see `reason`);
+ * UNLOADING: draining before its backend is freed.
+ */
+export type VersionState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
+
+export interface ServedVersion {
+  readonly model: string;
+  readonly version: string;
+  state: VersionState;
+  reason: string | undefined;
+  digest: string | undefined;
+  config: ModelVersionConfig | undefined;
+  backend: Backend | undefined;
+}
+
+export interface CatalogLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+}
+
+function compareVersions(a: string, b: string): number {
+  return Number(a) - Number(b);
+}
+
+export class ModelCatalog {
+  private readonly models = new Map<string, Map<string, ServedVersion>>();
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly loadBackend: LoadBackend,
+    private readonly log: CatalogLogger,
+  ) {}
+
+  /** Scans the repository and loads every version found, concurrently. */
+  async loadRepository(): Promise<void> {
+    const candidates = await scanRepository(this.config.modelRepository);
+    await Promise.all(candidates.map((c) => this.loadCandidate(c)));
+  }
+
+  private async loadCandidate(candidate: VersionCandidate): Promise<void> {
+    const entry: ServedVersion = {
+      model: candidate.model,
+      version: candidate.version,
+      state: 'LOADING',
+      reason: undefined,
+      digest: candidate.ok ? candidate.artifact.digest : candidate.digest,
+      config: candidate.ok ? candidate.config : undefined,
+      backend: undefined,
+    };
+    let versions = this.models.get(candidate.model);
+    if (!versions) this.models.set(candidate.model, (versions = new Map()));
+    versions.set(candidate.version, entry);
+    if (!candidate.ok) return this.refuse(entry, candidate.reason);
+    const { config, artifact } = candidate;
+    try {
+      const loaded = await this.loadBackend({
+        name: `${candidate.model}/${candidate.version}`,
+        bytes: artifact.bytes,
+        executionProvider: config.onnx.executionProvider ?? this.config.onnx.executionProvider,
+        intraOpThreads: config.onnx.intraOpThreads ?? this.config.onnx.intraOpThreads,
+        instances: this.config.onnx.instances,
+      });
+      const problems = checkSignature(config.contract, loaded.signature);
+      if (problems.length > 0) {
+        await loaded.backend.unload();
+        return this.refuse(entry, `contract does not match the artifact: ${problems.join('; ')}`);
+      }
+      entry.backend = loaded.backend;
+      entry.state = 'READY';
+      this.log.info({ model: entry.model, version: entry.version, digest: entry.digest }, 'model version ready');
+    } catch (error) {
+      this.refuse(entry, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private refuse(entry: ServedVersion, reason: string): void {
+    entry.state = 'UNAVAILABLE';
+    entry.reason = reason;
+    this.log.warn({ model: entry.model, version: entry.version, reason }, 'model version refused');
+  }
+
+  hasModel(model: string): boolean {
+    return this.models.has(model);
+  }
+
+  /** Versions of a model, oldest first. */
+  versions(model: string): ServedVersion[] {
+    const versions = this.models.get(model);
+    return versions ? [...versions.values()].sort((a, b) => compareVersions(a.version, b.version)) : [];
+  }
+
+  get(model: string, version: string): ServedVersion | undefined {
+    return this.models.get(model)?.get(version);
+  }
+
+  /** The version a request without one goes to: the newest READY, else the newest. */
+  defaultVersion(model: string): ServedVersion | undefined {
+    const versions = this.versions(model);
+    return versions.filter((v) => v.state === 'READY').at(-1) ?? versions.at(-1);
+  }
+
+  all(): ServedVersion[] {
+    return [...this.models.keys()].sort().flatMap((m) => this.versions(m));
+  }
+
+  async unloadAll(): Promise<void> {
+    await Promise.all(
+      this.all().map(async (entry) => {
+        if (!entry.backend) return;
+        entry.state = 'UNLOADING';
+        await entry.backend.unload();
+        entry.backend = undefined;
+      }),
+    );
+  }
+}

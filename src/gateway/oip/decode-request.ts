@@ -1,0 +1,125 @@
+/**
+ * Validates an OIP v2 inference request against a model version's contract and decodes it into
+ * tensors. Everything a caller can get wrong is caught here with a catalogue code, before any
+ * work reaches a backend.
+ */
+import { isDatatype } from '../../core/datatypes.js';
+import type { ModelContract, TensorSpec } from '../../core/contract.js';
+import { SwitchyardError } from '../../core/errors.js';
+import { elementCount, type TensorMap } from '../../core/tensor.js';
+import { decodeTensorData } from './tensor-data.js';
+
+/** Why: 2^31-1 is the largest dimension ONNX Runtime's int64 shapes accept on every platform we ship. */
+const MAX_DIMENSION = 2147483647;
+const MAX_RANK = 16;
+
+export interface DecodedRequest {
+  readonly id: string | undefined;
+  readonly inputs: TensorMap;
+  readonly outputNames: readonly string[];
+  /** Rows in the request's batch; 1 for a model that does not batch. */
+  readonly batchSize: number;
+  readonly parameters: Readonly<Record<string, unknown>>;
+}
+
+export interface DecodeLimits {
+  readonly maxTensorElements: number;
+}
+
+function invalid(message: string): SwitchyardError {
+  return new SwitchyardError('INVALID_REQUEST', message);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkShape(name: string, shape: unknown, limits: DecodeLimits): number[] {
+  if (!Array.isArray(shape)) throw invalid(`input '${name}': 'shape' must be an array of integers`);
+  if (shape.length > MAX_RANK) throw new SwitchyardError('INPUT_SHAPE_INVALID', `input '${name}': rank ${shape.length} is over the limit of ${MAX_RANK}`);
+  let count = 1;
+  for (const dim of shape as unknown[]) {
+    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1 || dim > MAX_DIMENSION) {
+      throw new SwitchyardError('INPUT_SHAPE_INVALID', `input '${name}': every dimension must be an integer from 1 to ${MAX_DIMENSION}, got ${JSON.stringify(dim)}`);
+    }
+    count *= dim;
+  }
+  if (count > limits.maxTensorElements) {
+    throw new SwitchyardError('INPUT_SHAPE_INVALID', `input '${name}': shape [${shape.join(', ')}] has ${count} elements, over the limit of ${limits.maxTensorElements}`);
+  }
+  return shape as number[];
+}
+
+function checkAgainstContract(spec: TensorSpec, shape: readonly number[]): void {
+  const fits = shape.length === spec.shape.length && spec.shape.every((dim, axis) => dim === -1 || dim === shape[axis]);
+  if (!fits) {
+    throw new SwitchyardError('INPUT_SHAPE_MISMATCH', `input '${spec.name}': shape [${shape.join(', ')}] does not fit the contract's [${spec.shape.join(', ')}] (-1 = any size)`);
+  }
+}
+
+function decodeOutputs(raw: unknown, contract: ModelContract): string[] {
+  const all = contract.outputs.map((o) => o.name);
+  if (raw === undefined) return all;
+  if (!Array.isArray(raw)) throw invalid("'outputs' must be an array of objects with a 'name'");
+  if (raw.length === 0) return all;
+  const names: string[] = [];
+  for (const [index, output] of (raw as unknown[]).entries()) {
+    if (!isRecord(output) || typeof output.name !== 'string') throw invalid(`outputs[${index}] must be an object with a string 'name'`);
+    if (!all.includes(output.name)) throw new SwitchyardError('OUTPUT_UNKNOWN', `output '${output.name}' is not in the contract; outputs are: ${all.join(', ')}`);
+    if (names.includes(output.name)) throw new SwitchyardError('OUTPUT_UNKNOWN', `output '${output.name}' is requested twice`);
+    names.push(output.name);
+  }
+  return names;
+}
+
+export function decodeInferRequest(body: unknown, contract: ModelContract, limits: DecodeLimits): DecodedRequest {
+  if (!isRecord(body)) throw invalid("the body must be a JSON object with an 'inputs' array");
+  const { id, parameters, inputs } = body;
+  if (id !== undefined && typeof id !== 'string') throw invalid("'id' must be a string");
+  if (parameters !== undefined && !isRecord(parameters)) throw invalid("'parameters' must be an object");
+  if (!Array.isArray(inputs) || inputs.length === 0) throw invalid("'inputs' must be a non-empty array");
+  const specs = new Map(contract.inputs.map((spec) => [spec.name, spec]));
+  // No prototype: an input named `__proto__` must stay an ordinary key.
+  const decoded: TensorMap = Object.create(null) as TensorMap;
+  let batchSize: number | undefined;
+  let batchSource = '';
+  for (const [index, input] of (inputs as unknown[]).entries()) {
+    if (!isRecord(input)) throw invalid(`inputs[${index}] must be an object`);
+    const { name, datatype, shape, data } = input;
+    if (typeof name !== 'string') throw invalid(`inputs[${index}]: 'name' must be a string`);
+    const spec = specs.get(name);
+    if (!spec) throw new SwitchyardError('INPUT_UNEXPECTED', `input '${name}' is not in the contract; inputs are: ${[...specs.keys()].join(', ')}`);
+    if (Object.hasOwn(decoded, name)) throw new SwitchyardError('INPUT_DUPLICATE', `input '${name}' appears more than once`);
+    if (input.parameters !== undefined && !isRecord(input.parameters)) throw invalid(`input '${name}': 'parameters' must be an object`);
+    if (isRecord(input.parameters) && input.parameters.binary_data_size !== undefined) {
+      throw new SwitchyardError('PARAMETER_INVALID', `input '${name}': the binary tensor data extension is not supported; send 'data' as JSON`);
+    }
+    if (!isDatatype(datatype) || datatype !== spec.datatype) {
+      throw new SwitchyardError('INPUT_DATATYPE_MISMATCH', `input '${name}': datatype ${JSON.stringify(datatype)} does not match the contract's ${spec.datatype}`);
+    }
+    const dims = checkShape(name, shape, limits);
+    checkAgainstContract(spec, dims);
+    if (spec.batchAxis !== undefined) {
+      const rows = dims[spec.batchAxis] ?? 0;
+      if (rows > contract.maxBatchSize) {
+        throw new SwitchyardError('BATCH_TOO_LARGE', `input '${name}': batch of ${rows} is over the model's max_batch_size of ${contract.maxBatchSize}`);
+      }
+      if (batchSize !== undefined && rows !== batchSize) {
+        throw new SwitchyardError('BATCH_SIZE_MISMATCH', `input '${name}' has a batch of ${rows} but '${batchSource}' has ${batchSize}`);
+      }
+      batchSize = rows;
+      batchSource = name;
+    }
+    if (!Array.isArray(data)) throw invalid(`input '${name}': 'data' must be an array`);
+    decoded[name] = { datatype, shape: dims, data: decodeTensorData(name, datatype, dims, elementCount(dims), data) };
+  }
+  const missing = contract.inputs.filter((spec) => !Object.hasOwn(decoded, spec.name)).map((spec) => spec.name);
+  if (missing.length > 0) throw new SwitchyardError('INPUT_MISSING', `missing input${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  return {
+    id,
+    inputs: decoded,
+    outputNames: decodeOutputs(body.outputs, contract),
+    batchSize: batchSize ?? 1,
+    parameters: parameters ?? {},
+  };
+}

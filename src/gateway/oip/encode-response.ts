@@ -1,0 +1,52 @@
+/**
+ * Writes the OIP inference response as a JSON string directly: typed arrays are joined rather
+ * than copied into JS arrays first, which matters on the hot path.
+ */
+import type { TensorData } from '../../core/datatypes.js';
+import { fromHalfBits } from '../../core/float16.js';
+import type { Tensor } from '../../core/tensor.js';
+
+function finiteJoin(values: Float32Array | Float64Array): string {
+  for (let i = 0; i < values.length; i++) {
+    // JSON has no NaN or Infinity: such values are written as null, as JSON.stringify does.
+    if (!Number.isFinite(values[i])) return JSON.stringify(Array.from(values, (v) => (Number.isFinite(v) ? v : null)));
+  }
+  return `[${values.join(',')}]`;
+}
+
+export function encodeTensorData(tensor: Tensor): string {
+  const data: TensorData = tensor.data;
+  switch (tensor.datatype) {
+    case 'FP32':
+    case 'FP64':
+      return finiteJoin(data as Float32Array | Float64Array);
+    case 'FP16':
+      return JSON.stringify(Array.from(data as Uint16Array, (bits) => {
+        const v = fromHalfBits(bits);
+        return Number.isFinite(v) ? v : null;
+      }));
+    case 'BOOL':
+      return JSON.stringify(Array.from(data as Uint8Array, (v) => v !== 0));
+    case 'BYTES':
+      return JSON.stringify(data);
+    default:
+      // Integer arrays (including 64-bit ones) join to valid JSON integers.
+      return `[${(data as Int32Array).join(',')}]`;
+  }
+}
+
+export interface ResponseHead {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly id: string | undefined;
+  readonly parameters: Record<string, string | number | boolean>;
+}
+
+export function encodeInferResponse(head: ResponseHead, outputs: readonly (readonly [string, Tensor])[]): string {
+  const parts: string[] = [];
+  for (const [name, tensor] of outputs) {
+    parts.push(`{"name":${JSON.stringify(name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}],"data":${encodeTensorData(tensor)}}`);
+  }
+  const id = head.id === undefined ? '' : `"id":${JSON.stringify(head.id)},`;
+  return `{"model_name":${JSON.stringify(head.modelName)},"model_version":${JSON.stringify(head.modelVersion)},${id}"parameters":${JSON.stringify(head.parameters)},"outputs":[${parts.join(',')}]}`;
+}

@@ -1,0 +1,115 @@
+/**
+ * POST /v2/models/{m}[/versions/{v}]/infer: resolve the version, decode and validate against
+ * its contract, run on its backend, answer with outputs and per-call metadata (in the OIP
+ * `parameters`, as `x-switchyard-*` headers, `Server-Timing` and `traceparent`).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SwitchyardError } from '../../core/errors.js';
+import type { Tensor } from '../../core/tensor.js';
+import { childTraceContext, formatTraceparent, parseTraceparent } from '../../core/trace-context.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { UNKNOWN_MODEL_LABEL, type ServingMetrics } from '../../telemetry/serving-metrics.js';
+import { BackendError } from '../../runtime/backend.js';
+import { sendError, toSwitchyardError } from '../error-reply.js';
+import type { ModelCatalog } from '../model-catalog.js';
+import { notReady, resolveVersion } from '../resolve-version.js';
+import { decodeInferRequest, type DecodeLimits } from './decode-request.js';
+import { encodeInferResponse } from './encode-response.js';
+
+interface InferParams { model: string; version?: string }
+
+export interface InferRouteOptions {
+  readonly catalog: ModelCatalog;
+  readonly metrics: ServingMetrics;
+  readonly log: Logger;
+  readonly limits: DecodeLimits;
+  readonly maxQueuePerModel: number;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+export function registerInferRoute(app: FastifyInstance, options: InferRouteOptions): void {
+  const { catalog, metrics, log, limits, maxQueuePerModel } = options;
+
+  async function infer(request: FastifyRequest<{ Params: InferParams; Body: unknown }>, reply: FastifyReply): Promise<FastifyReply> {
+    const trace = childTraceContext(parseTraceparent(headerValue(request.headers.traceparent)));
+    void reply.header('traceparent', formatTraceparent(trace));
+    let modelLabel = UNKNOWN_MODEL_LABEL;
+    let versionLabel = UNKNOWN_MODEL_LABEL;
+    try {
+      const served = resolveVersion(catalog, request.params.model, request.params.version);
+      modelLabel = served.model;
+      versionLabel = served.version;
+      const { backend, config } = served;
+      if (served.state !== 'READY' || !backend || !config) throw notReady(served);
+      const decoded = decodeInferRequest(request.body, config.contract, limits);
+      if (backend.inFlight >= maxQueuePerModel) {
+        throw new SwitchyardError('OVERLOADED', `model '${served.model}' version ${served.version} has ${backend.inFlight} requests waiting, its limit (max_queue_per_model)`, { retryAfterSeconds: 1 });
+      }
+      let result;
+      try {
+        result = await backend.run(decoded.inputs, decoded.outputNames);
+      } catch (error) {
+        if (!(error instanceof BackendError)) throw error;
+        log.error({ err: error, model: served.model, version: served.version, trace_id: trace.traceId }, 'inference failed');
+        throw new SwitchyardError('INFERENCE_FAILED', `inference failed on model '${served.model}' version ${served.version}; trace ${trace.traceId} in the server log has the details`);
+      }
+      const outputs: (readonly [string, Tensor])[] = [];
+      for (const name of decoded.outputNames) {
+        const tensor = result.outputs[name];
+        if (tensor) outputs.push([name, tensor]);
+      }
+      const device = backend.describe();
+      const totalMs = reply.elapsedTime;
+      const queueMs = round3(result.queueMs);
+      const computeMs = round3(result.computeMs);
+      const body = encodeInferResponse(
+        {
+          modelName: served.model,
+          modelVersion: served.version,
+          id: decoded.id,
+          parameters: {
+            model: served.model,
+            model_version: served.version,
+            digest: served.digest ?? '',
+            backend: device.kind,
+            hardware_class: device.hardwareClass,
+            device: device.device,
+            simulated: device.simulated,
+            batch_size: decoded.batchSize,
+            queue_ms: queueMs,
+            compute_ms: computeMs,
+            total_ms: round3(totalMs),
+            trace_id: trace.traceId,
+          },
+        },
+        outputs,
+      );
+      void reply.headers({
+        'content-type': 'application/json; charset=utf-8',
+        'x-switchyard-model': served.model,
+        'x-switchyard-model-version': served.version,
+        'x-switchyard-digest': served.digest ?? '',
+        'x-switchyard-backend': device.kind,
+        'x-switchyard-hardware-class': device.hardwareClass,
+        'x-switchyard-device': device.device,
+        'x-switchyard-simulated': String(device.simulated),
+        'x-switchyard-batch-size': String(decoded.batchSize),
+        'server-timing': `queue;dur=${queueMs}, compute;dur=${computeMs}, total;dur=${round3(totalMs)}`,
+      });
+      metrics.observe({ model: modelLabel, version: versionLabel, outcome: 'ok', seconds: reply.elapsedTime / 1000 });
+      return reply.send(body);
+    } catch (error) {
+      const failure = toSwitchyardError(error, log, { trace_id: trace.traceId });
+      metrics.observe({ model: modelLabel, version: versionLabel, outcome: failure.code, seconds: reply.elapsedTime / 1000 });
+      return sendError(reply, failure);
+    }
+  }
+
+  app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/infer', infer);
+  app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/versions/:version/infer', infer);
+}

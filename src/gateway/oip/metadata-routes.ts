@@ -1,0 +1,90 @@
+/** OIP health, server metadata, model metadata and readiness, and Triton's repository index. */
+import type { FastifyInstance } from 'fastify';
+import type { TensorSpec } from '../../core/contract.js';
+import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
+import { resolveVersion } from '../resolve-version.js';
+
+export const SERVER_NAME = 'switchyard';
+export const SERVER_EXTENSIONS = ['model_repository', 'switchyard_metadata'];
+
+interface ModelParams { model: string; version?: string }
+
+function tensorMetadata(spec: TensorSpec): { name: string; datatype: string; shape: number[] } {
+  return { name: spec.name, datatype: spec.datatype, shape: [...spec.shape] };
+}
+
+function modelMetadata(catalog: ModelCatalog, served: ServedVersion, versions: string[]): object {
+  const description = served.backend?.describe();
+  const config = served.config;
+  return {
+    name: served.model,
+    versions,
+    platform: 'onnxruntime_onnx',
+    inputs: config?.contract.inputs.map(tensorMetadata) ?? [],
+    outputs: config?.contract.outputs.map(tensorMetadata) ?? [],
+    // Extension (switchyard_metadata): what the server knows about this version.
+    parameters: {
+      version: served.version,
+      state: served.state,
+      ...(served.reason === undefined ? {} : { reason: served.reason }),
+      ...(served.digest === undefined ? {} : { digest: served.digest }),
+      ...(config
+        ? {
+            description: config.description,
+            latency_class: config.latencyClass,
+            max_batch_size: config.contract.maxBatchSize,
+            batch_axes: Object.fromEntries([...config.contract.inputs, ...config.contract.outputs].flatMap((t) => (t.batchAxis === undefined ? [] : [[t.name, t.batchAxis]]))),
+            metadata: config.metadata,
+          }
+        : {}),
+      ...(description
+        ? { backend: description.kind, hardware_class: description.hardwareClass, device: description.device, simulated: description.simulated }
+        : {}),
+    },
+  };
+}
+
+export function registerMetadataRoutes(app: FastifyInstance, catalog: ModelCatalog, serverVersion: string, isReady: () => boolean): void {
+  app.get('/v2/health/live', async () => ({ live: true }));
+
+  app.get('/v2/health/ready', async (_request, reply) => {
+    const ready = isReady();
+    return reply.code(ready ? 200 : 503).send({ ready });
+  });
+
+  app.get('/v2', async () => ({ name: SERVER_NAME, version: serverVersion, extensions: SERVER_EXTENSIONS }));
+
+  const metadata = async (request: { params: ModelParams }): Promise<object> => {
+    const { model, version } = request.params;
+    const served = resolveVersion(catalog, model, version);
+    const versions = version === undefined ? catalog.versions(model).map((v) => v.version) : [served.version];
+    return modelMetadata(catalog, served, versions);
+  };
+  app.get<{ Params: ModelParams }>('/v2/models/:model', metadata);
+  app.get<{ Params: ModelParams }>('/v2/models/:model/versions/:version', metadata);
+
+  const ready = async (request: { params: ModelParams }, reply: { code(n: number): unknown }): Promise<object> => {
+    const served = resolveVersion(catalog, request.params.model, request.params.version);
+    const isServing = served.state === 'READY';
+    reply.code(isServing ? 200 : 503);
+    return { name: served.model, ready: isServing };
+  };
+  app.get<{ Params: ModelParams }>('/v2/models/:model/ready', ready);
+  app.get<{ Params: ModelParams }>('/v2/models/:model/versions/:version/ready', ready);
+
+  app.post<{ Body: unknown }>('/v2/repository/index', async (request) => {
+    const body = request.body;
+    const onlyReady = typeof body === 'object' && body !== null && (body as { ready?: unknown }).ready === true;
+    return catalog
+      .all()
+      .filter((v) => !onlyReady || v.state === 'READY')
+      .map((v) => ({
+        name: v.model,
+        version: v.version,
+        state: v.state,
+        reason: v.reason ?? '',
+        ...(v.digest === undefined ? {} : { digest: v.digest }),
+        ...(v.config === undefined ? {} : { description: v.config.description }),
+      }));
+  });
+}

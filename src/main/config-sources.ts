@@ -1,0 +1,60 @@
+/**
+ * Where configuration comes from, lowest precedence first: defaults, a YAML config file
+ * (--config or SWITCHYARD_CONFIG), SWITCHYARD_* environment variables, command-line flags.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, compileConfig, flattenConfigFile, type RawConfig, type ServerConfig } from '../core/config.js';
+
+/** Environment variable -> config key. */
+export const ENVIRONMENT_KEYS: Readonly<Record<string, string>> = {
+  SWITCHYARD_HOST: 'host',
+  SWITCHYARD_PORT: 'port',
+  SWITCHYARD_MODEL_REPOSITORY: 'model_repository',
+  SWITCHYARD_DATA_DIR: 'data_dir',
+  SWITCHYARD_BODY_LIMIT_BYTES: 'body_limit_bytes',
+  SWITCHYARD_MAX_TENSOR_ELEMENTS: 'max_tensor_elements',
+  SWITCHYARD_MAX_QUEUE_PER_MODEL: 'max_queue_per_model',
+  SWITCHYARD_LOG_LEVEL: 'log_level',
+  SWITCHYARD_ONNX_EXECUTION_PROVIDER: 'onnx.execution_provider',
+  SWITCHYARD_ONNX_INTRA_OP_THREADS: 'onnx.intra_op_threads',
+  SWITCHYARD_ONNX_INSTANCES: 'onnx.instances',
+};
+
+export interface ConfigInputs {
+  /** Flag values by config key, already named like the file's keys. */
+  readonly flags: Readonly<Record<string, string | number | undefined>>;
+  readonly configFile: string | undefined;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+function readConfigFile(path: string): RawConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`config file ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  let content: unknown;
+  try {
+    content = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError([`config file ${path}: not valid YAML: ${(error as Error).message.split('\n')[0]}`]);
+  }
+  return flattenConfigFile(content ?? {}, `file ${path}`);
+}
+
+export function loadConfig(inputs: ConfigInputs): ServerConfig {
+  const raw: RawConfig = new Map();
+  const file = inputs.configFile ?? inputs.env.SWITCHYARD_CONFIG;
+  if (file) for (const [key, setting] of readConfigFile(file)) raw.set(key, setting);
+  for (const [variable, key] of Object.entries(ENVIRONMENT_KEYS)) {
+    const value = inputs.env[variable];
+    if (value !== undefined && value !== '') raw.set(key, { value, source: `environment ${variable}` });
+  }
+  for (const [key, value] of Object.entries(inputs.flags)) {
+    if (value !== undefined) raw.set(key, { value, source: `flag --${key.replaceAll('_', '-').replaceAll('.', '-')}` });
+  }
+  return compileConfig(raw, inputs.cwd);
+}

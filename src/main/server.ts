@@ -1,0 +1,52 @@
+/**
+ * The embedded server: config -> logger, metrics, catalog (ONNX backends) -> gateway. The one
+ * place that picks implementations; tests build it in-process the same way.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import type { ServerConfig } from '../core/config.js';
+import { buildGateway } from '../gateway/app.js';
+import { ModelCatalog } from '../gateway/model-catalog.js';
+import { loadOnnxBackend } from '../runtime/onnx/onnx-backend.js';
+import type { LoadBackend } from '../runtime/backend.js';
+import type { Logger } from '../telemetry/logger.js';
+import { ServingMetrics } from '../telemetry/serving-metrics.js';
+import { SWITCHYARD_VERSION } from './version.js';
+
+export interface EmbeddedServer {
+  readonly app: FastifyInstance;
+  readonly catalog: ModelCatalog;
+  readonly config: ServerConfig;
+  /** Stops listening, lets in-flight requests finish, frees every model. */
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  readonly config: ServerConfig;
+  readonly log: Logger;
+  readonly loadBackend?: LoadBackend;
+  /** Process metrics (CPU, heap) are off in tests, where many servers share a process. */
+  readonly processMetrics?: boolean;
+}
+
+/** Builds the server and loads the model repository; does not listen. */
+export async function createServer(options: ServerOptions): Promise<EmbeddedServer> {
+  const { config, log } = options;
+  await mkdir(config.dataDir, { recursive: true });
+  const catalog = new ModelCatalog(config, options.loadBackend ?? loadOnnxBackend, log);
+  let loaded = false;
+  const metrics = new ServingMetrics({ processMetrics: options.processMetrics ?? true });
+  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded });
+  await catalog.loadRepository();
+  loaded = true;
+  await app.ready();
+  return {
+    app,
+    catalog,
+    config,
+    async close() {
+      await app.close();
+      await catalog.unloadAll();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The `onnx` backend: ONNX Runtime sessions in worker threads, `instances` of them per model
+ * version, each run sent to the instance with the fewest runs in flight.
+ */
+import { DATATYPES, datatypeFromOrt } from '../../core/datatypes.js';
+import type { TensorMap } from '../../core/tensor.js';
+import { describeCpu } from '../../hardware/cpu.js';
+import { BackendError, type Backend, type BackendDescription, type BackendLoadSpec, type BatchResult, type LoadedBackend } from '../backend.js';
+import { OnnxInstance } from './onnx-instance.js';
+import type { WireTensor } from './protocol.js';
+
+class OnnxBackend implements Backend {
+  private accepting = true;
+
+  constructor(
+    private readonly instances: OnnxInstance[],
+    private readonly description: BackendDescription,
+  ) {}
+
+  describe(): BackendDescription {
+    return this.description;
+  }
+
+  get inFlight(): number {
+    let total = 0;
+    for (const instance of this.instances) total += instance.inFlight;
+    return total;
+  }
+
+  async run(inputs: TensorMap, outputNames: readonly string[]): Promise<BatchResult> {
+    if (!this.accepting) throw new BackendError('backend is unloading');
+    let chosen: OnnxInstance | undefined;
+    for (const instance of this.instances) {
+      if (instance.alive && (!chosen || instance.inFlight < chosen.inFlight)) chosen = instance;
+    }
+    if (!chosen) throw new BackendError('every onnx worker of this model has died');
+    const feeds: Record<string, WireTensor> = {};
+    for (const [name, tensor] of Object.entries(inputs)) {
+      feeds[name] = { type: DATATYPES[tensor.datatype].ortType, dims: tensor.shape, data: tensor.data };
+    }
+    const result = await chosen.run(feeds, outputNames);
+    const outputs: TensorMap = {};
+    for (const [name, wire] of Object.entries(result.outputs)) {
+      const datatype = datatypeFromOrt(wire.type);
+      if (!datatype) throw new BackendError(`output '${name}' has ONNX type '${wire.type}', which has no OIP datatype`);
+      outputs[name] = { datatype, shape: wire.dims, data: wire.data };
+    }
+    return { outputs, queueMs: result.queueMs, computeMs: result.computeMs };
+  }
+
+  async unload(): Promise<void> {
+    this.accepting = false;
+    await Promise.all(this.instances.map((i) => i.stop()));
+  }
+}
+
+function describeDevice(spec: BackendLoadSpec): BackendDescription {
+  if (spec.executionProvider === 'cuda') {
+    return { kind: 'onnx', hardwareClass: 'gpu-cuda', device: 'cuda:0', simulated: false, executionProvider: 'cuda' };
+  }
+  const cpu = describeCpu();
+  return { kind: 'onnx', hardwareClass: cpu.hardwareClass, device: cpu.device, simulated: false, executionProvider: 'cpu' };
+}
+
+export async function loadOnnxBackend(spec: BackendLoadSpec): Promise<LoadedBackend> {
+  const init = { bytes: spec.bytes, executionProvider: spec.executionProvider, intraOpThreads: spec.intraOpThreads };
+  const started = await Promise.allSettled(Array.from({ length: spec.instances }, () => OnnxInstance.start(init)));
+  const failure = started.find((s) => s.status === 'rejected');
+  const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  if (failure || ok.length === 0) {
+    await Promise.all(ok.map((s) => s.instance.stop()));
+    throw failure?.reason instanceof Error ? failure.reason : new BackendError('no onnx instance started');
+  }
+  const signature = ok[0]!.signature;
+  return { backend: new OnnxBackend(ok.map((s) => s.instance), describeDevice(spec)), signature };
+}

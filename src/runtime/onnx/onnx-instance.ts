@@ -1,0 +1,104 @@
+/**
+ * One worker thread holding one session, and the runs waiting on it. A worker that dies
+ * fails its in-flight runs (never silently drops them) and is not reused.
+ */
+import { Worker } from 'node:worker_threads';
+import { BackendError, type ArtifactSignature } from '../backend.js';
+import { absoluteNow, transferables, type RunMessage, type WireTensor, type WorkerInit, type WorkerReply } from './protocol.js';
+
+// Under tsx the sources are .ts and the worker needs tsx's loader too; in dist they are .js.
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(`./onnx-worker${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
+
+function spawnWorker(init: WorkerInit): Worker {
+  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData: init });
+  // Node 20 does not carry tsx's loader hooks into workers: register them first, then import.
+  const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData: init });
+}
+
+export interface InstanceResult {
+  readonly outputs: Record<string, WireTensor>;
+  readonly queueMs: number;
+  readonly computeMs: number;
+}
+
+interface Pending {
+  readonly postedAt: number;
+  readonly resolve: (result: InstanceResult) => void;
+  readonly reject: (error: Error) => void;
+}
+
+export class OnnxInstance {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private dead: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: WorkerReply) => this.settle(reply));
+    worker.on('error', (error) => this.fail(new BackendError(`onnx worker failed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => this.fail(new BackendError(`onnx worker exited with code ${code}`)));
+  }
+
+  /** Starts a worker and resolves once its session is loaded, with the artifact's signature. */
+  static start(init: WorkerInit): Promise<{ instance: OnnxInstance; signature: ArtifactSignature }> {
+    return new Promise((resolve, reject) => {
+      const worker = spawnWorker(init);
+      const onError = (error: Error): void => reject(new BackendError(`onnx worker failed to start: ${error.message}`, { cause: error }));
+      worker.once('error', onError);
+      worker.once('message', (reply: WorkerReply) => {
+        worker.off('error', onError);
+        if (reply.kind === 'ready') resolve({ instance: new OnnxInstance(worker), signature: reply.signature });
+        else {
+          void worker.terminate();
+          reject(new BackendError(reply.kind === 'load-failed' ? `ONNX Runtime refused the model: ${reply.message}` : 'onnx worker sent an unexpected first message'));
+        }
+      });
+    });
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  get alive(): boolean {
+    return this.dead === undefined;
+  }
+
+  run(feeds: Record<string, WireTensor>, outputNames: readonly string[]): Promise<InstanceResult> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    const message: RunMessage = { id, feeds, outputNames };
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { postedAt: absoluteNow(), resolve, reject });
+      this.worker.postMessage(message, transferables(Object.values(feeds)));
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.fail(new BackendError('onnx instance stopped'));
+    await this.worker.terminate();
+  }
+
+  private settle(reply: WorkerReply): void {
+    if (reply.kind !== 'result' && reply.kind !== 'error') return;
+    const pending = this.pending.get(reply.id);
+    if (!pending) return;
+    this.pending.delete(reply.id);
+    if (reply.kind === 'error') {
+      pending.reject(new BackendError(`ONNX Runtime failed: ${reply.message}`));
+      return;
+    }
+    pending.resolve({
+      outputs: reply.outputs,
+      queueMs: Math.max(0, reply.startedAt - pending.postedAt),
+      computeMs: Math.max(0, reply.finishedAt - reply.startedAt),
+    });
+  }
+
+  private fail(error: Error): void {
+    this.dead ??= error;
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+}

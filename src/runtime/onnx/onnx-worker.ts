@@ -1,0 +1,65 @@
+/**
+ * One ONNX Runtime session on its own thread. `session.run()` blocks the thread that calls
+ * it, so it must never be the event loop's thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import ort from 'onnxruntime-node';
+import { absoluteNow, transferables, type RunMessage, type WireTensor, type WorkerInit, type WorkerReply } from './protocol.js';
+import type { TensorData } from '../../core/datatypes.js';
+
+const port = parentPort;
+if (!port) throw new Error('onnx-worker must run in a worker thread');
+const init = workerData as WorkerInit;
+
+function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+}
+
+function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): { name: string; type: string; shape: (number | string)[] }[] {
+  return meta.map((m) => (m.isTensor ? { name: m.name, type: m.type, shape: [...m.shape] } : { name: m.name, type: 'non-tensor', shape: [] }));
+}
+
+async function start(): Promise<ort.InferenceSession | undefined> {
+  try {
+    const session = await ort.InferenceSession.create(init.bytes, {
+      executionProviders: [init.executionProvider],
+      intraOpNumThreads: init.intraOpThreads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
+    reply({ kind: 'ready', signature: { inputs: describe(session.inputMetadata), outputs: describe(session.outputMetadata) } });
+    return session;
+  } catch (error) {
+    reply({ kind: 'load-failed', message: error instanceof Error ? error.message : String(error) });
+    return undefined;
+  }
+}
+
+async function run(session: ort.InferenceSession, message: RunMessage): Promise<void> {
+  try {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(message.feeds)) {
+      feeds[name] = new ort.Tensor(t.type as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.dims);
+    }
+    const startedAt = absoluteNow();
+    const results = await session.run(feeds, message.outputNames as string[]);
+    const finishedAt = absoluteNow();
+    const outputs: Record<string, WireTensor> = {};
+    for (const name of message.outputNames) {
+      const t = results[name];
+      if (t) outputs[name] = { type: t.type, dims: [...t.dims], data: t.data as TensorData };
+    }
+    reply({ kind: 'result', id: message.id, outputs, startedAt, finishedAt }, transferables(Object.values(outputs)));
+  } catch (error) {
+    reply({ kind: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+const session = await start();
+if (session) {
+  // Runs are serialised: one native run at a time per session keeps latency predictable.
+  let chain: Promise<void> = Promise.resolve();
+  port.on('message', (message: RunMessage) => {
+    chain = chain.then(() => run(session, message));
+  });
+}

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../src/core/config.js';
+import { loadConfig } from '../../src/main/config-sources.js';
+
+const cwd = '/srv/switchyard';
+
+function load(flags: Record<string, string | undefined> = {}, env: NodeJS.ProcessEnv = {}, configFile?: string) {
+  return loadConfig({ flags, env, configFile, cwd });
+}
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    return [...error.problems];
+  }
+  assert.fail('expected the configuration to be refused');
+}
+
+test('defaults bind loopback on 8080 with paths under the working folder', () => {
+  const config = load();
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.port, 8080);
+  assert.equal(config.modelRepository, '/srv/switchyard/models');
+  assert.equal(config.dataDir, '/srv/switchyard/.switchyard');
+  assert.equal(config.onnx.executionProvider, 'cpu');
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.onnx));
+});
+
+test('flags beat environment, which beats the config file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, 'switchyard.yaml');
+  writeFileSync(file, 'port: 9000\nhost: 0.0.0.0\nonnx:\n  intra_op_threads: 2\n');
+  const fromFile = load({}, {}, file);
+  assert.equal(fromFile.port, 9000);
+  assert.equal(fromFile.onnx.intraOpThreads, 2);
+  assert.equal(load({}, { SWITCHYARD_PORT: '9100' }, file).port, 9100);
+  assert.equal(load({ port: '9200' }, { SWITCHYARD_PORT: '9100' }, file).port, 9200);
+  assert.equal(load({}, { SWITCHYARD_CONFIG: file }).host, '0.0.0.0');
+});
+
+test('a bad value names its key, where it came from and what is allowed', () => {
+  const [portProblem] = problems(() => load({}, { SWITCHYARD_PORT: 'eighty' }));
+  assert.match(portProblem ?? '', /^port \(from environment SWITCHYARD_PORT\): must be integer, got "eighty"/);
+  const [rangeProblem] = problems(() => load({ port: '70000' }));
+  assert.match(rangeProblem ?? '', /^port \(from flag --port\): must be <= 65535/);
+  const [levelProblem] = problems(() => load({ log_level: 'loud' }));
+  assert.match(levelProblem ?? '', /log_level \(from flag --log-level\): must be one of fatal \| error \| warn \| info/);
+  const [providerProblem] = problems(() => load({}, { SWITCHYARD_ONNX_EXECUTION_PROVIDER: 'tpu' }));
+  assert.match(providerProblem ?? '', /onnx\.execution_provider .*must be one of cpu \| cuda, got "tpu"/);
+});
+
+test('every problem is reported at once, unknown keys included', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, 'bad.yaml');
+  writeFileSync(file, 'prot: 8080\nport: -1\nonnx:\n  threads: 4\n');
+  const found = problems(() => load({}, {}, file));
+  assert.equal(found.length, 3, found.join('\n'));
+  assert.ok(found.some((p) => p.startsWith(`prot (from file ${file}): unknown key; allowed keys here: host, port`)));
+  assert.ok(found.some((p) => p.startsWith('onnx.threads') && p.includes('allowed keys here: execution_provider, intra_op_threads, instances')));
+  assert.ok(found.some((p) => p.startsWith('port') && p.includes('>= 0')));
+});
+
+test('an unreadable or malformed config file is a clear error', () => {
+  assert.match(problems(() => load({}, {}, '/nonexistent/switchyard.yaml'))[0] ?? '', /cannot be read \(ENOENT\)/);
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, 'broken.yaml');
+  writeFileSync(file, 'port: [\n');
+  assert.match(problems(() => load({}, {}, file))[0] ?? '', /not valid YAML/);
+  writeFileSync(file, '- just\n- a list\n');
+  assert.match(problems(() => load({}, {}, file))[0] ?? '', /must be a mapping/);
+});
