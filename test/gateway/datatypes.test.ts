@@ -80,3 +80,11 @@ test('values out of a datatype range are refused, not wrapped', async () => {
     assert.match(error.error, new RegExp(`input 'in_${datatype}' element 1`));
   }
 });
+
+test('missing inputs are all named', async () => {
+  const body = request(false) as { inputs: { name: string }[] };
+  body.inputs = body.inputs.filter((i) => i.name !== 'in_FP16' && i.name !== 'in_BOOL');
+  const response = await server.app.inject({ method: 'POST', url: '/v2/models/all-types/infer', payload: body });
+  assert.equal(response.statusCode, 400);
+  assert.deepEqual(response.json(), { error: 'missing inputs: in_BOOL, in_FP16', code: 'INPUT_MISSING', retryable: false });
+});
