@@ -175,7 +175,7 @@ export function flattenConfigFile(content: unknown, source: string): RawConfig {
   }
   for (const [key, value] of Object.entries(content)) {
     if (key === 'onnx' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      for (const [inner, innerValue] of Object.entries(value)) raw.set(`onnx.${inner}`, { value: innerValue, source });
+      for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) raw.set(`onnx.${inner}`, { value: innerValue, source });
     } else {
       raw.set(key, { value, source });
     }

@@ -36,7 +36,7 @@ function fromFramework(error: FrameworkError): SwitchyardError | undefined {
 
 export function toSwitchyardError(error: unknown, log: Logger, context: object = {}): SwitchyardError {
   if (isSwitchyardError(error)) return error;
-  const mapped = typeof error === 'object' && error !== null ? fromFramework(error as FrameworkError) : undefined;
+  const mapped = typeof error === 'object' && error !== null ? fromFramework(error) : undefined;
   if (mapped) return mapped;
   log.error({ err: error, ...context }, 'unexpected error');
   return new SwitchyardError('INTERNAL', 'internal server error; the server log has the details');

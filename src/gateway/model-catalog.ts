@@ -59,7 +59,7 @@ export class ModelCatalog {
       backend: undefined,
     };
     let versions = this.models.get(candidate.model);
-    if (!versions) this.models.set(candidate.model, (versions = new Map()));
+    if (!versions) this.models.set(candidate.model, (versions = new Map<string, ServedVersion>()));
     versions.set(candidate.version, entry);
     if (!candidate.ok) return this.refuse(entry, candidate.reason);
     const { config, artifact } = candidate;

@@ -18,7 +18,7 @@ before(async () => {
   writeVersion(root, 'good', '2', { 'model.onnx': bytes, 'model.yaml': smallModelConfig(digest) });
   // A file changed after its digest was pinned.
   const tampered = Uint8Array.from(bytes);
-  tampered[tampered.length - 1] ^= 0xff;
+  tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 0xff;
   writeVersion(root, 'tampered', '1', { 'model.onnx': tampered, 'model.yaml': smallModelConfig(digest) });
   writeVersion(root, 'bad-yaml', '1', { 'model.onnx': bytes, 'model.yaml': 'inputs: [\n' });
   writeVersion(root, 'bad-schema', '1', { 'model.onnx': bytes, 'model.yaml': smallModelConfig(digest).replace('datatype: FP32, shape: [-1, 8], batch_axis: 0 }\noutputs', 'datatype: FLOAT, shape: [-1, 8], batch_axis: 3 }\noutputs') + 'colour: blue\n' });

@@ -25,6 +25,7 @@ export interface InstanceResult {
 
 interface Pending {
   readonly postedAt: number;
+  readonly settled: Promise<unknown>;
   readonly resolve: (result: InstanceResult) => void;
   readonly reject: (error: Error) => void;
 }
@@ -69,13 +70,20 @@ export class OnnxInstance {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     const message: RunMessage = { id, feeds, outputNames };
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { postedAt: absoluteNow(), resolve, reject });
-      this.worker.postMessage(message, transferables(Object.values(feeds)));
+    let resolve!: (result: InstanceResult) => void;
+    let reject!: (error: Error) => void;
+    const settled = new Promise<InstanceResult>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
+    this.pending.set(id, { postedAt: absoluteNow(), settled: settled.catch(() => undefined), resolve, reject });
+    this.worker.postMessage(message, transferables(Object.values(feeds)));
+    return settled;
   }
 
+  /** Waits for the runs in flight to settle, then ends the worker. */
   async stop(): Promise<void> {
+    await Promise.allSettled([...this.pending.values()].map((p) => p.settled));
     this.fail(new BackendError('onnx instance stopped'));
     await this.worker.terminate();
   }

@@ -5,7 +5,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { absoluteNow, transferables, type RunMessage, type WireTensor, type WorkerInit, type WorkerReply } from './protocol.js';
-import type { TensorData } from '../../core/datatypes.js';
 
 const port = parentPort;
 if (!port) throw new Error('onnx-worker must run in a worker thread');
@@ -39,7 +38,7 @@ async function run(session: ort.InferenceSession, message: RunMessage): Promise<
   try {
     const feeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(message.feeds)) {
-      feeds[name] = new ort.Tensor(t.type as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.dims);
+      feeds[name] = new ort.Tensor(t.type as ort.Tensor.Type, t.data, t.dims);
     }
     const startedAt = absoluteNow();
     const results = await session.run(feeds, message.outputNames as string[]);
@@ -47,7 +46,7 @@ async function run(session: ort.InferenceSession, message: RunMessage): Promise<
     const outputs: Record<string, WireTensor> = {};
     for (const name of message.outputNames) {
       const t = results[name];
-      if (t) outputs[name] = { type: t.type, dims: [...t.dims], data: t.data as TensorData };
+      if (t) outputs[name] = { type: t.type, dims: [...t.dims], data: t.data };
     }
     reply({ kind: 'result', id: message.id, outputs, startedAt, finishedAt }, transferables(Object.values(outputs)));
   } catch (error) {

@@ -36,7 +36,7 @@ export function transferables(tensors: Iterable<WireTensor>): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const tensor of tensors) {
     if (!Array.isArray(tensor.data)) {
-      const { buffer, byteOffset, byteLength } = tensor.data as Exclude<TensorData, string[]>;
+      const { buffer, byteOffset, byteLength } = tensor.data;
       // Only a buffer the tensor owns whole may move; a view into a shared one is copied.
       if (buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength) buffers.add(buffer);
     }

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadOnnxBackend } from '../../src/runtime/onnx/onnx-backend.js';
+import { matmulChain } from '../fixtures/onnx-fixtures.js';
+
+const DIM = 512;
+
+function input(rows: number) {
+  return { x: { datatype: 'FP32' as const, shape: [rows, DIM], data: new Float32Array(rows * DIM).fill(0.5) } };
+}
+
+test('inference runs off the event loop: timers keep firing during a long run', async () => {
+  // ~200 chained 512x512 MatMuls at batch 256: hundreds of ms of native work.
+  const { backend } = await loadOnnxBackend({ name: 'slow', bytes: matmulChain(DIM, 200), executionProvider: 'cpu', intraOpThreads: 1, instances: 1 });
+  try {
+    let ticks = 0;
+    let running = true;
+    const tick = (): void => {
+      if (!running) return;
+      ticks++;
+      setTimeout(tick, 1);
+    };
+    setTimeout(tick, 1);
+    const result = await backend.run(input(256), ['y']);
+    running = false;
+    // Had run() blocked this thread, no timer could fire until it returned.
+    assert.ok(result.computeMs > 50, `the model should be slow enough to tell (${result.computeMs} ms)`);
+    assert.ok(ticks >= 10, `only ${ticks} timer ticks during ${result.computeMs.toFixed(0)} ms of inference`);
+  } finally {
+    await backend.unload();
+  }
+});
+
+test('runs report queue and compute time, and queue behind one another on one instance', async () => {
+  const { backend, signature } = await loadOnnxBackend({ name: 'slow', bytes: matmulChain(DIM, 20), executionProvider: 'cpu', intraOpThreads: 1, instances: 1 });
+  try {
+    assert.deepEqual(signature.inputs.map((i) => [i.name, i.type, i.shape]), [['x', 'float32', ['batch', DIM]]]);
+    const runs = [backend.run(input(64), ['y']), backend.run(input(64), ['y'])];
+    assert.equal(backend.inFlight, 2);
+    const [first, second] = await Promise.all(runs);
+    assert.ok(first && second);
+    assert.equal(backend.inFlight, 0);
+    assert.ok(second.queueMs >= first.computeMs * 0.5, `the second run waited for the first (${second.queueMs} vs ${first.computeMs})`);
+    assert.deepEqual(first.outputs.y?.shape, [64, DIM]);
+    assert.equal(first.outputs.y?.datatype, 'FP32');
+  } finally {
+    await backend.unload();
+  }
+});
+
+test('unloading lets in-flight runs finish and refuses new work', async () => {
+  const { backend } = await loadOnnxBackend({ name: 'small', bytes: matmulChain(8, 1), executionProvider: 'cpu', intraOpThreads: 1, instances: 2 });
+  const pending = backend.run({ x: { datatype: 'FP32', shape: [1, 8], data: new Float32Array(8).fill(1) } }, ['y']);
+  await backend.unload();
+  const finished = await pending;
+  assert.deepEqual(finished.outputs.y?.shape, [1, 8], 'the run in flight completed');
+  await assert.rejects(backend.run({ x: { datatype: 'FP32', shape: [1, 8], data: new Float32Array(8) } }, ['y']), /unloading/);
+});
+
+test('an artifact ONNX Runtime cannot load is refused with its reason', async () => {
+  await assert.rejects(
+    loadOnnxBackend({ name: 'junk', bytes: new TextEncoder().encode('not onnx'), executionProvider: 'cpu', intraOpThreads: 1, instances: 1 }),
+    /ONNX Runtime refused the model/,
+  );
+});
