@@ -2,7 +2,7 @@
  * The HTTP surface, assembled from its parts. Built without listening, so tests drive it
  * in-process with `inject()` and main/ decides where it listens.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../core/config.js';
 import { SwitchyardError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -27,7 +27,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     // pino's Logger is fastify's base logger; the cast keeps the instance's default generics.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: deps.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request log lines cost more than the request on small models; errors are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimitBytes,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

@@ -1,0 +1,41 @@
+/**
+ * The full Switchyard server (fastify gateway, contract validation, ONNX sessions in worker
+ * threads, metadata headers, Server-Timing, traceparent, Prometheus metrics), built exactly as
+ * `switchyard up` builds it, over a temporary repository holding only the named models.
+ *
+ *   node --import tsx bench/servers/full.ts identity sensor-anomaly   -> prints {"port":N}
+ */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileConfig, type RawConfig } from '../../src/core/config.js';
+import { createServer } from '../../src/main/server.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { announceAndServe, modelNames, MODELS_DIR } from './lifecycle.js';
+
+const models = modelNames(process.argv.slice(2));
+const scratch = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+const repository = join(scratch, 'models');
+for (const name of models) cpSync(fileURLToPath(new URL(name, MODELS_DIR)), join(repository, name), { recursive: true });
+
+const raw: RawConfig = new Map([
+  ['model_repository', { value: repository, source: 'bench' }],
+  ['data_dir', { value: join(scratch, 'data'), source: 'bench' }],
+  ['log_level', { value: 'silent', source: 'bench' }],
+  ['host', { value: '127.0.0.1', source: 'bench' }],
+  ['port', { value: 0, source: 'bench' }],
+]);
+const config = compileConfig(raw, process.cwd());
+// Same as `switchyard up`: a real (silenced) logger and process metrics on.
+const server = await createServer({ config, log: createLogger(config.logLevel) });
+const notReady = server.catalog.all().filter((v) => v.state !== 'READY');
+if (notReady.length > 0) throw new Error(`models not ready: ${notReady.map((v) => `${v.model}/${v.version} ${v.state}`).join(', ')}`);
+await server.app.listen({ host: config.host, port: config.port });
+const address = server.app.server.address();
+if (address === null || typeof address === 'string') throw new Error('fastify is not listening on a TCP port');
+
+announceAndServe(address.port, async () => {
+  await server.close();
+  rmSync(scratch, { recursive: true, force: true });
+});

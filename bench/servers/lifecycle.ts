@@ -1,0 +1,35 @@
+/**
+ * How a benchmark server child talks to its parent: it prints `{"port":N}` as one stdout line
+ * once listening, and shuts down (then exits 0, so `--cpu-prof` profiles get written) on
+ * SIGTERM, SIGINT, or when its stdin closes — which is what happens when the parent dies.
+ */
+export function announceAndServe(port: number, close: () => Promise<void>): void {
+  let closing = false;
+  const shutdown = (code: number): void => {
+    if (closing) return;
+    closing = true;
+    setTimeout(() => process.exit(code), 5000).unref();
+    close().then(
+      () => process.exit(code),
+      (error: unknown) => {
+        process.stderr.write(`bench server: shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown(0));
+  process.on('SIGINT', () => shutdown(0));
+  process.stdin.on('end', () => shutdown(0));
+  process.stdin.on('error', () => shutdown(0));
+  process.stdin.resume();
+  process.stdout.write(`${JSON.stringify({ port })}\n`);
+}
+
+/** Model names from argv; the benchmark passes the ones it measures. */
+export function modelNames(argv: readonly string[]): string[] {
+  const names = argv.filter((a) => !a.startsWith('-'));
+  if (names.length === 0) throw new Error('usage: <server>.ts <model> [<model>...]');
+  return names;
+}
+
+export const MODELS_DIR = new URL('../../models/', import.meta.url);
