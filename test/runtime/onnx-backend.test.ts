@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { loadOnnxBackend } from '../../src/runtime/onnx/onnx-backend.js';
 import { matmulChain } from '../fixtures/onnx-fixtures.js';
@@ -61,5 +62,14 @@ test('an artifact ONNX Runtime cannot load is refused with its reason', async ()
   await assert.rejects(
     loadOnnxBackend({ name: 'junk', bytes: new TextEncoder().encode('not onnx'), executionProvider: 'cpu', intraOpThreads: 1, instances: 1 }),
     /ONNX Runtime refused the model/,
+  );
+});
+
+test('choosing an execution provider this install lacks is refused with a clear reason', async (t) => {
+  const cudaLibrary = new URL('../../node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so', import.meta.url);
+  if (existsSync(cudaLibrary)) return t.skip('this install has the CUDA provider');
+  await assert.rejects(
+    loadOnnxBackend({ name: 'small', bytes: matmulChain(8, 1), executionProvider: 'cuda', intraOpThreads: 1, instances: 1 }),
+    /^BackendError: execution provider 'cuda' is not available here: .*set onnx\.execution_provider to cpu/,
   );
 });

@@ -17,6 +17,16 @@ function spawnWorker(init: WorkerInit): Worker {
   return new Worker(bootstrap, { eval: true, workerData: init });
 }
 
+/** ONNX Runtime's own messages run to many lines of native detail; keep the part a user can act on. */
+function describeLoadFailure(init: WorkerInit, message: string): string {
+  if (init.executionProvider !== 'cpu' && /Failed to load|shared library|providers_/i.test(message)) {
+    return `execution provider '${init.executionProvider}' is not available here: onnxruntime-node ships only its CPU provider unless its install script fetched the ${init.executionProvider.toUpperCase()} libraries; set onnx.execution_provider to cpu or install them`;
+  }
+  // Strip ANSI colour codes and keep the first line.
+  const firstLine = message.replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0] ?? message;
+  return `ONNX Runtime refused the model: ${firstLine.slice(0, 500)}`;
+}
+
 export interface InstanceResult {
   readonly outputs: Record<string, WireTensor>;
   readonly queueMs: number;
@@ -52,7 +62,7 @@ export class OnnxInstance {
         if (reply.kind === 'ready') resolve({ instance: new OnnxInstance(worker), signature: reply.signature });
         else {
           void worker.terminate();
-          reject(new BackendError(reply.kind === 'load-failed' ? `ONNX Runtime refused the model: ${reply.message}` : 'onnx worker sent an unexpected first message'));
+          reject(new BackendError(reply.kind === 'load-failed' ? describeLoadFailure(init, reply.message) : 'onnx worker sent an unexpected first message'));
         }
       });
     });
