@@ -73,7 +73,8 @@ export function writeModelVersion(repositoryRoot: string, spec: ModelVersionSpec
     max_batch_size: spec.maxBatchSize,
     inputs: spec.inputs.map(tensorEntry),
     outputs: spec.outputs.map(tensorEntry),
-    onnx: { execution_provider: 'cpu', intra_op_threads: spec.intraOpThreads ?? 1 },
+    // No `onnx:` block: the server's onnx.* settings (provider, threads) apply to the demo models.
+    ...(spec.intraOpThreads === undefined ? {} : { onnx: { intra_op_threads: spec.intraOpThreads } }),
     metadata: spec.metadata,
   };
   const doc = new YAML.Document(contract);

@@ -53,16 +53,16 @@ export function registerClientCommands(program: Command): void {
     .command('infer <model>')
     .description('run one inference: --input name=1,2,3 (or name=@file.json), repeatable')
     .option('--url <url>', 'server address', DEFAULT_URL)
-    .option('--version <version>', 'model version (default: the newest ready one)')
+    .option('--model-version <version>', 'model version (default: the newest ready one)')
     .option('--input <name=values>', 'an input tensor; repeat for each input', collect, [])
     .option('--shape <name=dims>', 'shape of an input, e.g. features=2,8', collect, [])
     .option('--output <name>', 'only this output; repeatable', collect, [])
-    .action((model: string, options: { url: string; version?: string; input: string[]; shape: string[]; output: string[] }) =>
+    .action((model: string, options: { url: string; modelVersion?: string; input: string[]; shape: string[]; output: string[] }) =>
       withClient(options.url, async (client) => {
-        const metadata = await client.modelMetadata(model, options.version);
+        const metadata = await client.modelMetadata(model, options.modelVersion);
         const inputs = parseInputs(metadata, options.input, options.shape);
         const outputs = options.output.length > 0 ? options.output.map((name) => ({ name })) : undefined;
-        const { response } = await client.infer(model, { inputs, ...(outputs ? { outputs } : {}) }, options.version);
+        const { response } = await client.infer(model, { inputs, ...(outputs ? { outputs } : {}) }, options.modelVersion);
         process.stdout.write(`${JSON.stringify(response, null, 2)}\n`);
       }),
     );

@@ -14,7 +14,7 @@ export const ERROR_CATALOGUE = {
   BAD_JSON: { status: 400, retryable: false, summary: 'The request body is not valid JSON.' },
   INVALID_REQUEST: { status: 400, retryable: false, summary: 'The body is JSON but not a valid request object (a field is missing or has the wrong type).' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, summary: 'The request has a body with a content type other than application/json.' },
-  BODY_TOO_LARGE: { status: 413, retryable: false, summary: 'The request body is larger than the configured limit (server.body_limit_bytes).' },
+  BODY_TOO_LARGE: { status: 413, retryable: false, summary: 'The request body is larger than the configured limit (body_limit_bytes).' },
   ROUTE_NOT_FOUND: { status: 404, retryable: false, summary: 'No route matches this method and path.' },
   MODEL_NOT_FOUND: { status: 404, retryable: false, summary: 'No model with this name is in the repository.' },
   MODEL_VERSION_NOT_FOUND: { status: 404, retryable: false, summary: 'The model exists but not this version.' },
@@ -33,6 +33,7 @@ export const ERROR_CATALOGUE = {
   OUTPUT_UNKNOWN: { status: 400, retryable: false, summary: 'A requested output is not in the model contract, or is requested twice.' },
   PARAMETER_INVALID: { status: 400, retryable: false, summary: 'A request parameter has a value that is not allowed.' },
   OVERLOADED: { status: 503, retryable: true, summary: "The model's queue is full; retry after the Retry-After header's seconds." },
+  SHUTTING_DOWN: { status: 503, retryable: true, summary: 'The server is shutting down and takes no new requests; retry on another instance or after Retry-After.' },
   INFERENCE_FAILED: { status: 500, retryable: true, summary: 'The backend failed while running a valid request. Details are in the server log, never in the response.' },
   INTERNAL: { status: 500, retryable: true, summary: 'An unexpected server error. Details are in the server log, never in the response.' },
 } as const satisfies Record<string, ErrorDefinition>;

@@ -13,7 +13,7 @@ const ZERO_SPAN = '0'.repeat(16);
 
 export function parseTraceparent(header: string | undefined): TraceContext | undefined {
   if (header === undefined) return undefined;
-  const match = TRACEPARENT.exec(header.trim().toLowerCase());
+  const match = TRACEPARENT.exec(header.trim());
   if (!match) return undefined;
   const [, traceId = '', spanId = '', flags = '00'] = match;
   if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;

@@ -32,7 +32,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     bodyLimit: deps.config.bodyLimitBytes,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // Our own refusal while closing (below) carries a catalogue code and Retry-After.
+    return503OnClosing: false,
     // Why: request ids come from traceparent; fastify's counter would be a second id scheme.
     genReqId: () => '',
   });
@@ -43,6 +44,15 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new SwitchyardError('ROUTE_NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0] ?? ''}; see docs/api.md`)),
   );
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) return sendError(reply, new SwitchyardError('SHUTTING_DOWN', 'the server is shutting down', { retryAfterSeconds: 1 }));
+    return undefined;
+  });
 
   registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady);
   registerInferRoute(app, {

@@ -4,7 +4,7 @@ import type { ModelCatalog, ServedVersion } from './model-catalog.js';
 /** The version a path names, or the model's default when it names none. */
 export function resolveVersion(catalog: ModelCatalog, model: string, version: string | undefined): ServedVersion {
   if (!catalog.hasModel(model)) {
-    throw new SwitchyardError('MODEL_NOT_FOUND', `no model named '${model}'; GET /v2/repository/index lists the models`);
+    throw new SwitchyardError('MODEL_NOT_FOUND', `no model named '${model}'; POST /v2/repository/index lists the models`);
   }
   const served = version === undefined ? catalog.defaultVersion(model) : catalog.get(model, version);
   if (!served) {

@@ -3,6 +3,7 @@
  * (--config or SWITCHYARD_CONFIG), SWITCHYARD_* environment variables, command-line flags.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, compileConfig, flattenConfigFile, type RawConfig, type ServerConfig } from '../core/config.js';
 
@@ -42,7 +43,15 @@ function readConfigFile(path: string): RawConfig {
   } catch (error) {
     throw new ConfigError([`config file ${path}: not valid YAML: ${(error as Error).message.split('\n')[0]}`]);
   }
-  return flattenConfigFile(content ?? {}, `file ${path}`);
+  const raw = flattenConfigFile(content ?? {}, `file ${path}`);
+  // Paths in a config file are relative to the file, not to wherever the server starts.
+  for (const key of ['model_repository', 'data_dir']) {
+    const setting = raw.get(key);
+    if (setting && typeof setting.value === 'string' && !isAbsolute(setting.value)) {
+      raw.set(key, { ...setting, value: resolve(dirname(path), setting.value) });
+    }
+  }
+  return raw;
 }
 
 export function loadConfig(inputs: ConfigInputs): ServerConfig {

@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { registerClientCommands } from '../cli/commands.js';
 import { ConfigError } from '../core/config.js';
+import { RepositoryError } from '../registry/model-repository.js';
 import { createLogger } from '../telemetry/logger.js';
 import { loadConfig } from './config-sources.js';
 import { createServer } from './server.js';
@@ -41,7 +42,17 @@ async function up(options: UpOptions): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel);
-  const server = await createServer({ config, log });
+  let server;
+  try {
+    server = await createServer({ config, log });
+  } catch (error) {
+    if (error instanceof RepositoryError) {
+      process.stderr.write(`switchyard: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
   const address = await server.app.listen({ host: config.host, port: config.port });
   const ready = server.catalog.all().filter((v) => v.state === 'READY').length;
   log.info({ address, models: ready, repository: config.modelRepository }, `switchyard ${SWITCHYARD_VERSION} serving ${ready} model versions at ${address}`);

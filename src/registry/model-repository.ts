@@ -46,6 +46,13 @@ async function readVersion(model: string, version: string, dir: string): Promise
   return { ok: true, model, version, dir, config, artifact };
 }
 
+export class RepositoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RepositoryError';
+  }
+}
+
 async function listDirectories(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
@@ -53,7 +60,11 @@ async function listDirectories(dir: string): Promise<string[]> {
 
 /** Every version folder of every model folder, read and verified. */
 export async function scanRepository(root: string): Promise<VersionCandidate[]> {
-  const models = (await listDirectories(root)).filter((name) => MODEL_NAME.test(name));
+  const models = (
+    await listDirectories(root).catch((error: NodeJS.ErrnoException) => {
+      throw new RepositoryError(`model repository ${root} cannot be read (${error.code ?? 'error'}); set model_repository (--model-repository) to a folder of models`);
+    })
+  ).filter((name) => MODEL_NAME.test(name));
   const perModel = await Promise.all(
     models.map(async (model) => {
       const versions = (await listDirectories(join(root, model))).filter((v) => VERSION_NAME.test(v));

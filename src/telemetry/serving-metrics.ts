@@ -28,7 +28,7 @@ export class ServingMetrics {
   private readonly children = new Map<string, { count: Counter.Internal; time: Histogram.Internal<Label> }>();
 
   constructor(options: { processMetrics: boolean } = { processMetrics: true }) {
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
     this.requests = new Counter({
       name: 'switchyard_inference_requests_total',
       help: 'Inference requests answered, by model, version and outcome (ok or an error code).',

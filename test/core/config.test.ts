@@ -44,6 +44,16 @@ test('flags beat environment, which beats the config file', () => {
   assert.equal(load({}, { SWITCHYARD_CONFIG: file }).host, '0.0.0.0');
 });
 
+test('relative paths in a config file are relative to the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, 'switchyard.yaml');
+  writeFileSync(file, 'model_repository: repo\ndata_dir: ./state\n');
+  const config = load({}, {}, file);
+  assert.equal(config.modelRepository, join(dir, 'repo'));
+  assert.equal(config.dataDir, join(dir, 'state'));
+  assert.equal(load({ model_repository: 'repo' }, {}, file).modelRepository, '/srv/switchyard/repo', 'flags stay relative to the working folder');
+});
+
 test('a bad value names its key, where it came from and what is allowed', () => {
   const [portProblem] = problems(() => load({}, { SWITCHYARD_PORT: 'eighty' }));
   assert.match(portProblem ?? '', /^port \(from environment SWITCHYARD_PORT\): must be integer, got "eighty"/);

@@ -79,6 +79,12 @@ test('a bad configuration stops `up` with a message naming the key', async () =>
   assert.match((failed as { stderr: string }).stderr, /port \(from flag --port\): must be integer, got "http"/);
 });
 
+test('a missing model repository stops `up` with a clear message', async () => {
+  const failed = await run(NODE[0], [...NODE.slice(1), 'up', '--port', '0', '--model-repository', '/nonexistent/models']).catch((e: { code: number; stderr: string }) => e);
+  assert.equal((failed as { code: number }).code, 2);
+  assert.match((failed as { stderr: string }).stderr, /model repository \/nonexistent\/models cannot be read \(ENOENT\)/);
+});
+
 test('SIGTERM drains and exits cleanly', async () => {
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];

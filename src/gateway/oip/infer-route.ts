@@ -38,7 +38,8 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
   async function infer(request: FastifyRequest<{ Params: InferParams; Body: unknown }>, reply: FastifyReply): Promise<FastifyReply> {
     const trace = childTraceContext(parseTraceparent(headerValue(request.headers.traceparent)));
     void reply.header('traceparent', formatTraceparent(trace));
-    let modelLabel = UNKNOWN_MODEL_LABEL;
+    // Labels stay bounded: only names the catalogue knows become label values.
+    let modelLabel = catalog.hasModel(request.params.model) ? request.params.model : UNKNOWN_MODEL_LABEL;
     let versionLabel = UNKNOWN_MODEL_LABEL;
     try {
       const served = resolveVersion(catalog, request.params.model, request.params.version);

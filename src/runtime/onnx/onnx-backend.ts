@@ -7,15 +7,37 @@ import type { TensorMap } from '../../core/tensor.js';
 import { describeCpu } from '../../hardware/cpu.js';
 import { BackendError, type Backend, type BackendDescription, type BackendLoadSpec, type BatchResult, type LoadedBackend } from '../backend.js';
 import { OnnxInstance } from './onnx-instance.js';
-import type { WireTensor } from './protocol.js';
+import type { WireTensor, WorkerInit } from './protocol.js';
 
 class OnnxBackend implements Backend {
   private accepting = true;
+  private readonly replacing = new Set<number>();
 
   constructor(
     private readonly instances: OnnxInstance[],
     private readonly description: BackendDescription,
+    private readonly init: WorkerInit,
+    private readonly log: (message: string) => void,
   ) {}
+
+  /** A worker that died (a native crash, out of memory) is replaced; its runs have already failed. */
+  private replaceDead(): void {
+    this.instances.forEach((instance, index) => {
+      if (instance.alive || this.replacing.has(index) || !this.accepting) return;
+      this.replacing.add(index);
+      OnnxInstance.start(this.init).then(
+        ({ instance: fresh }) => {
+          this.replacing.delete(index);
+          if (this.accepting) this.instances[index] = fresh;
+          else void fresh.stop();
+        },
+        (error: unknown) => {
+          this.replacing.delete(index);
+          this.log(`could not replace a dead onnx worker: ${error instanceof Error ? error.message : String(error)}`);
+        },
+      );
+    });
+  }
 
   describe(): BackendDescription {
     return this.description;
@@ -33,7 +55,8 @@ class OnnxBackend implements Backend {
     for (const instance of this.instances) {
       if (instance.alive && (!chosen || instance.inFlight < chosen.inFlight)) chosen = instance;
     }
-    if (!chosen) throw new BackendError('every onnx worker of this model has died');
+    if (this.instances.some((i) => !i.alive)) this.replaceDead();
+    if (!chosen) throw new BackendError('every onnx worker of this model has died; replacements are starting');
     const feeds: Record<string, WireTensor> = {};
     for (const [name, tensor] of Object.entries(inputs)) {
       feeds[name] = { type: DATATYPES[tensor.datatype].ortType, dims: tensor.shape, data: tensor.data };
@@ -72,5 +95,6 @@ export async function loadOnnxBackend(spec: BackendLoadSpec): Promise<LoadedBack
     throw failure?.reason instanceof Error ? failure.reason : new BackendError('no onnx instance started');
   }
   const signature = ok[0]!.signature;
-  return { backend: new OnnxBackend(ok.map((s) => s.instance), describeDevice(spec)), signature };
+  const log = (message: string): void => process.emitWarning(`${spec.name}: ${message}`);
+  return { backend: new OnnxBackend(ok.map((s) => s.instance), describeDevice(spec), init, log), signature };
 }

@@ -56,9 +56,12 @@ export class OnnxInstance {
     return new Promise((resolve, reject) => {
       const worker = spawnWorker(init);
       const onError = (error: Error): void => reject(new BackendError(`onnx worker failed to start: ${error.message}`, { cause: error }));
+      const onExit = (code: number): void => reject(new BackendError(`onnx worker exited with code ${code} before its model loaded`));
       worker.once('error', onError);
+      worker.once('exit', onExit);
       worker.once('message', (reply: WorkerReply) => {
         worker.off('error', onError);
+        worker.off('exit', onExit);
         if (reply.kind === 'ready') resolve({ instance: new OnnxInstance(worker), signature: reply.signature });
         else {
           void worker.terminate();
