@@ -23,7 +23,7 @@ async function dispatch(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv;
   const names = available();
   if (name === undefined || !names.includes(name)) {
-    process.stderr.write(`${name === undefined ? 'no benchmark named' : `unknown benchmark '${name}'`}; available: ${names.join(', ')}\n`);
+    process.stderr.write(`${name === undefined ? 'no benchmark given' : `unknown benchmark '${name}'`}; available: ${names.join(', ')}\n`);
     process.stderr.write('usage: npm run bench -- <name> [flags]   (see bench/README.md)\n');
     return 2;
   }

@@ -30,7 +30,12 @@ const config = compileConfig(raw, process.cwd());
 // Same as `switchyard up`: a real (silenced) logger and process metrics on.
 const server = await createServer({ config, log: createLogger(config.logLevel) });
 const notReady = server.catalog.all().filter((v) => v.state !== 'READY');
-if (notReady.length > 0) throw new Error(`models not ready: ${notReady.map((v) => `${v.model}/${v.version} ${v.state}`).join(', ')}`);
+const missing = models.filter((m) => !server.catalog.hasModel(m));
+if (notReady.length > 0 || missing.length > 0) {
+  const problems = [...notReady.map((v) => `${v.model}/${v.version} ${v.state}: ${v.reason ?? ''}`), ...missing.map((m) => `${m} not found`)];
+  await server.close();
+  throw new Error(`full server: ${problems.join('; ')}`);
+}
 await server.app.listen({ host: config.host, port: config.port });
 const address = server.app.server.address();
 if (address === null || typeof address === 'string') throw new Error('fastify is not listening on a TCP port');
