@@ -3,9 +3,12 @@
  * threads, metadata headers, Server-Timing, traceparent, Prometheus metrics), built exactly as
  * `switchyard up` builds it, over a temporary repository holding only the named models.
  *
- *   node --import tsx bench/servers/full.ts identity sensor-anomaly   -> prints {"port":N}
+ *   node --import tsx bench/servers/full.ts [--scratch DIR] identity sensor-anomaly  -> prints {"port":N}
+ *
+ * DIR (default: a new temporary folder) holds the repository copy and the data folder; the
+ * benchmark passes one it owns, so it is removed even when this process is killed.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +17,12 @@ import { createServer } from '../../src/main/server.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { announceAndServe, modelNames, MODELS_DIR } from './lifecycle.js';
 
-const models = modelNames(process.argv.slice(2));
-const scratch = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+const argv = process.argv.slice(2);
+const scratchAt = argv.indexOf('--scratch');
+const given = scratchAt >= 0 ? argv.splice(scratchAt, 2)[1] : undefined;
+const models = modelNames(argv);
+const scratch = given ?? mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+mkdirSync(scratch, { recursive: true });
 const repository = join(scratch, 'models');
 for (const name of models) cpSync(fileURLToPath(new URL(name, MODELS_DIR)), join(repository, name), { recursive: true });
 

@@ -34,6 +34,8 @@ export interface SchedulerRequest<P = unknown> {
   readonly id: number;
   /** The deployment (model version) it targets. */
   readonly deployment: string;
+  /** When the request arrived, ms on the host clock. */
+  readonly arrivalMs: number;
   readonly priority: Priority;
   readonly latencyClass: LatencyClass;
   /** Absolute time by which the answer must be out, ms on the host clock; Infinity for none. */

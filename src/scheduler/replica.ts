@@ -1,0 +1,70 @@
+/** A replica as the scheduler tracks it: its spec, state, queue, learned speed and load. */
+import { RequestQueue } from './request-queue.js';
+import { ServiceTimeModel } from './service-time.js';
+import type { Batch, ReplicaSpec, ReplicaState } from './types.js';
+
+// Why: arrival rates follow load changes within about ten arrivals.
+const ARRIVAL_DECAY = 0.9;
+
+export class ReplicaRuntime<P> {
+  state: ReplicaState;
+  readonly queue = new RequestQueue<P>();
+  readonly service: ServiceTimeModel;
+  running: Batch<P> | undefined;
+  /** Predicted end of the running batch. */
+  busyUntilMs = 0;
+  /** Last time the replica's node reported load; stale reports make it look saturated. */
+  lastReportMs: number;
+  /** Pending wake-up time and its version, for the scheduler's wake-up heap. */
+  wakeAtMs = Number.POSITIVE_INFINITY;
+  wakeVersion = 0;
+  private lastArrivalMs = Number.NaN;
+  private meanGapMs = Number.POSITIVE_INFINITY;
+  completedBatches = 0;
+  completedRows = 0;
+  busyMs = 0;
+
+  constructor(
+    readonly spec: ReplicaSpec,
+    readonly index: number,
+    state: ReplicaState,
+    nowMs: number,
+  ) {
+    this.state = state;
+    this.lastReportMs = nowMs;
+    this.service = new ServiceTimeModel(spec.maxBatchSize, spec.serviceTimePrior);
+  }
+
+  /** Requests waiting or running here. */
+  get outstanding(): number {
+    return this.queue.size + (this.running?.requests.length ?? 0);
+  }
+
+  noteArrival(rows: number, nowMs: number): void {
+    if (!Number.isNaN(this.lastArrivalMs)) {
+      const gap = Math.max(0, nowMs - this.lastArrivalMs) / rows;
+      this.meanGapMs = Number.isFinite(this.meanGapMs) ? ARRIVAL_DECAY * this.meanGapMs + (1 - ARRIVAL_DECAY) * gap : gap;
+    }
+    this.lastArrivalMs = nowMs;
+  }
+
+  /** Rows per ms arriving lately; 0 when unknown or idle for long. */
+  arrivalRowsPerMs(nowMs: number): number {
+    if (!Number.isFinite(this.meanGapMs)) return 0;
+    // A long silence since the last arrival means the rate is at most one over that silence.
+    const gap = Math.max(this.meanGapMs, nowMs - this.lastArrivalMs);
+    return gap > 0 ? 1 / gap : Number.POSITIVE_INFINITY;
+  }
+
+  /** When this replica would finish `rows` more rows queued behind what it has now. */
+  predictCompletion(rows: number, nowMs: number): number {
+    const start = this.running ? Math.max(nowMs, this.busyUntilMs) : nowMs;
+    return start + this.service.drain(this.queue.rows + rows);
+  }
+
+  /** Cost of one row at the batch size this replica would likely run, in cost units. */
+  costPerRow(rows: number): number {
+    const batch = Math.max(1, Math.min(this.spec.maxBatchSize, this.queue.rows + rows));
+    return ((this.spec.costPerHour / 3_600_000) * this.service.predict(batch)) / batch;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Routing: filter (ready, fits the hints, fresh load reports), score, pick. `ours` scores each
+ * hardware group's best of two sampled replicas by predicted completion time (realtime) or by
+ * cost among those that meet the deadline (throughput). The baselines are what users deploy
+ * today in front of Triton: round robin, random, least outstanding requests and power-of-two
+ * least-request (Envoy, Ray Serve).
+ */
+import type { ReplicaGroup } from './replica-group.js';
+import type { ReplicaRuntime } from './replica.js';
+import type { SchedulerRequest } from './types.js';
+
+export type RouterPolicy = 'ours' | 'round-robin' | 'random' | 'least-outstanding' | 'power-of-two';
+export const ROUTER_POLICIES: readonly RouterPolicy[] = ['ours', 'round-robin', 'random', 'least-outstanding', 'power-of-two'];
+
+export interface RouteContext<P> {
+  readonly request: SchedulerRequest<P>;
+  readonly nowMs: number;
+  /** Groups that fit the request's hints and have ready replicas. */
+  readonly groups: readonly ReplicaGroup<P>[];
+  readonly staleAfterMs: number;
+  readonly random: () => number;
+}
+
+export interface Router {
+  pick<P>(context: RouteContext<P>): ReplicaRuntime<P> | undefined;
+}
+
+function isFresh<P>(replica: ReplicaRuntime<P>, context: RouteContext<P>): boolean {
+  return context.nowMs - replica.lastReportMs <= context.staleAfterMs;
+}
+
+/** Stale load counts as saturated: such a replica only wins when nothing fresh is left. */
+function predicted<P>(replica: ReplicaRuntime<P>, context: RouteContext<P>): number {
+  const completion = replica.predictCompletion(context.request.rows, context.nowMs);
+  return isFresh(replica, context) ? completion : completion + 1e9;
+}
+
+function sampleTwo<P>(ready: readonly ReplicaRuntime<P>[], random: () => number, better: (a: ReplicaRuntime<P>, b: ReplicaRuntime<P>) => boolean): ReplicaRuntime<P> | undefined {
+  if (ready.length <= 2) {
+    const [a, b] = ready;
+    return a && b ? (better(b, a) ? b : a) : a;
+  }
+  const i = Math.floor(random() * ready.length);
+  let j = Math.floor(random() * (ready.length - 1));
+  if (j >= i) j++;
+  const a = ready[i]!;
+  const b = ready[j]!;
+  return better(b, a) ? b : a;
+}
+
+function flatReady<P>(groups: readonly ReplicaGroup<P>[]): readonly ReplicaRuntime<P>[] {
+  return groups.length === 1 ? groups[0]!.ready : groups.flatMap((g) => g.ready);
+}
+
+class OursRouter implements Router {
+  pick<P>(context: RouteContext<P>): ReplicaRuntime<P> | undefined {
+    const { request } = context;
+    let fastest: ReplicaRuntime<P> | undefined;
+    let fastestAt = Number.POSITIVE_INFINITY;
+    let cheapest: ReplicaRuntime<P> | undefined;
+    let cheapestCost = Number.POSITIVE_INFINITY;
+    const budgetPerRow = request.hints.maxCostPer1k === undefined ? Number.POSITIVE_INFINITY : request.hints.maxCostPer1k / 1000;
+    for (const group of context.groups) {
+      const candidate = sampleTwo(group.ready, context.random, (a, b) => predicted(a, context) < predicted(b, context));
+      if (!candidate) continue;
+      const at = predicted(candidate, context);
+      const cost = candidate.costPerRow(request.rows);
+      if (cost > budgetPerRow) continue;
+      if (at < fastestAt) {
+        fastest = candidate;
+        fastestAt = at;
+      }
+      // Throughput work goes to the cheapest hardware that still meets its deadline.
+      if (at <= request.deadlineMs && cost < cheapestCost) {
+        cheapest = candidate;
+        cheapestCost = cost;
+      }
+    }
+    return request.latencyClass === 'throughput' && cheapest ? cheapest : fastest;
+  }
+}
+
+class RoundRobinRouter implements Router {
+  private next = 0;
+  pick<P>(context: RouteContext<P>): ReplicaRuntime<P> | undefined {
+    const ready = flatReady(context.groups);
+    if (ready.length === 0) return undefined;
+    this.next = (this.next + 1) % ready.length;
+    return ready[this.next];
+  }
+}
+
+class RandomRouter implements Router {
+  pick<P>(context: RouteContext<P>): ReplicaRuntime<P> | undefined {
+    const ready = flatReady(context.groups);
+    return ready[Math.floor(context.random() * ready.length)];
+  }
+}
+
+class LeastOutstandingRouter implements Router {
+  pick<P>(context: RouteContext<P>): ReplicaRuntime<P> | undefined {
+    let best: ReplicaRuntime<P> | undefined;
+    for (const group of context.groups) {
+      for (const replica of group.ready) if (!best || replica.outstanding < best.outstanding) best = replica;
+    }
+    return best;
+  }
+}
+
+class PowerOfTwoRouter implements Router {
+  pick<P>(context: RouteContext<P>): ReplicaRuntime<P> | undefined {
+    return sampleTwo(flatReady(context.groups), context.random, (a, b) => a.outstanding < b.outstanding);
+  }
+}
+
+export function createRouter(policy: RouterPolicy): Router {
+  switch (policy) {
+    case 'ours':
+      return new OursRouter();
+    case 'round-robin':
+      return new RoundRobinRouter();
+    case 'random':
+      return new RandomRouter();
+    case 'least-outstanding':
+      return new LeastOutstandingRouter();
+    case 'power-of-two':
+      return new PowerOfTwoRouter();
+  }
+}

@@ -1,0 +1,347 @@
+/**
+ * The scheduler: admission, per-replica priority/EDF queues, batching and routing, as pure
+ * logic. Hosts pass `now` into every call, call `advance(now)` at `nextWakeupMs()`, run the
+ * batches handed to their Runtime, and report each batch back through `complete`.
+ *
+ * Every admitted request ends exactly once through `settle`: served, or refused with a code.
+ * `submit` refuses synchronously (it returns the refusal) or admits (returns undefined).
+ */
+import type { ErrorCode } from '../core/errors.js';
+import { decideBatch, type BatchingConfig } from './batch-policy.js';
+import { ReplicaGroup } from './replica-group.js';
+import { ReplicaRuntime } from './replica.js';
+import type { Queued } from './request-queue.js';
+import { createRouter, type Router, type RouterPolicy } from './router.js';
+import type { Batch, Outcome, Refused, ReplicaSpec, ReplicaState, Runtime, SchedulerRequest, Settle } from './types.js';
+import { Wakeups } from './wakeups.js';
+
+export interface DeploymentConfig {
+  /** Requests that may wait across all replicas of the deployment. */
+  readonly maxQueue: number;
+  readonly batching: BatchingConfig;
+  /** `predictive` refuses at once what cannot meet its deadline; `none` queues it (Triton). */
+  readonly admission: 'predictive' | 'none';
+}
+
+export interface SchedulerOptions<P> {
+  readonly runtime: Runtime<P>;
+  readonly settle: Settle<P>;
+  readonly router?: RouterPolicy;
+  /** Load reports older than this make a replica look saturated. @default 10000 */
+  readonly staleAfterMs?: number;
+  /** Seeded in tests and the simulator. @default Math.random */
+  readonly random?: () => number;
+}
+
+export type BatchResult = { readonly ok: true; readonly computeMs: number } | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
+
+/** Share of the queue bound each priority may fill: sheddable is refused first, then standard. */
+const QUEUE_SHARE = { critical: 1, standard: 0.85, sheddable: 0.5 } as const;
+
+interface Deployment<P> {
+  readonly name: string;
+  readonly config: DeploymentConfig;
+  readonly groups: ReplicaGroup<P>[];
+  queued: number;
+}
+
+function refusal(code: ErrorCode, message: string, retryAfterSeconds?: number): Refused {
+  return { ok: false, code, message, retryAfterSeconds };
+}
+
+export class Scheduler<P = unknown> {
+  private readonly deployments = new Map<string, Deployment<P>>();
+  private readonly replicas: ReplicaRuntime<P>[] = [];
+  private readonly replicaById = new Map<string, ReplicaRuntime<P>>();
+  private readonly running = new Map<number, ReplicaRuntime<P>>();
+  private readonly wakeups = new Wakeups();
+  private readonly router: Router;
+  private readonly random: () => number;
+  private readonly staleAfterMs: number;
+  private nextBatchId = 1;
+  private nextSeq = 1;
+
+  constructor(private readonly options: SchedulerOptions<P>) {
+    this.router = createRouter(options.router ?? 'ours');
+    this.random = options.random ?? Math.random;
+    this.staleAfterMs = options.staleAfterMs ?? 10_000;
+  }
+
+  addDeployment(name: string, config: DeploymentConfig): void {
+    if (this.deployments.has(name)) throw new Error(`deployment ${name} already exists`);
+    this.deployments.set(name, { name, config, groups: [], queued: 0 });
+  }
+
+  addReplica(spec: ReplicaSpec, nowMs: number, state: ReplicaState = 'ready'): void {
+    const deployment = this.deployments.get(spec.deployment);
+    if (!deployment) throw new Error(`replica ${spec.id}: unknown deployment ${spec.deployment}`);
+    if (this.replicaById.has(spec.id)) throw new Error(`replica ${spec.id} already exists`);
+    const replica = new ReplicaRuntime<P>(spec, this.replicas.length, state, nowMs);
+    this.replicas.push(replica);
+    this.replicaById.set(spec.id, replica);
+    const key = ReplicaGroup.keyOf(spec);
+    let group = deployment.groups.find((g) => g.key === key);
+    if (!group) {
+      group = new ReplicaGroup<P>(key, spec.hardwareClass, spec.tier, spec.memoryBytes, spec.costPerHour);
+      deployment.groups.push(group);
+    }
+    group.members.push(replica);
+    group.refresh();
+  }
+
+  /** A replica's node reported its load: its metrics are fresh again. */
+  report(replicaId: string, nowMs: number): void {
+    const replica = this.replicaById.get(replicaId);
+    if (replica) replica.lastReportMs = nowMs;
+  }
+
+  /** Marks a replica loading, ready, draining or failed. Requests waiting on a replica that stops taking work move to others. */
+  setReplicaState(replicaId: string, state: ReplicaState, nowMs: number): void {
+    const replica = this.replicaById.get(replicaId);
+    if (!replica || replica.state === state) return;
+    replica.state = state;
+    const deployment = this.deployments.get(replica.spec.deployment)!;
+    for (const group of deployment.groups) if (group.members.includes(replica)) group.refresh();
+    if (state === 'ready') {
+      this.serve(replica, nowMs);
+      return;
+    }
+    if (state === 'failed' || state === 'draining') this.rehome(replica, deployment, nowMs);
+  }
+
+  private rehome(replica: ReplicaRuntime<P>, deployment: Deployment<P>, nowMs: number): void {
+    const waiting = [...replica.queue.inOrder()];
+    replica.queue.remove(new Set(waiting));
+    deployment.queued -= waiting.length;
+    for (const item of waiting) {
+      const target = this.route(item.request, deployment, nowMs);
+      if (target) this.enqueue(target, deployment, item.request, nowMs);
+      else this.options.settle(item.request, refusal('NO_HEALTHY_REPLICA', `replica ${replica.spec.id} stopped and no other replica of ${deployment.name} is ready`, 1));
+    }
+  }
+
+  private eligibleGroups(request: SchedulerRequest<P>, deployment: Deployment<P>): ReplicaGroup<P>[] {
+    return deployment.groups.filter((g) => g.fits(request.hints));
+  }
+
+  private route(request: SchedulerRequest<P>, deployment: Deployment<P>, nowMs: number): ReplicaRuntime<P> | undefined {
+    const groups = this.eligibleGroups(request, deployment).filter((g) => g.ready.length > 0);
+    if (groups.length === 0) return undefined;
+    return this.router.pick({ request, nowMs, groups, staleAfterMs: this.staleAfterMs, random: this.random });
+  }
+
+  /** Seconds until the deployment's queues are predicted to drain; what Retry-After says. */
+  private drainSeconds(deployment: Deployment<P>, nowMs: number): number {
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const group of deployment.groups) {
+      for (const replica of group.ready) soonest = Math.min(soonest, replica.predictCompletion(0, nowMs) - nowMs);
+    }
+    return Number.isFinite(soonest) ? Math.max(1, Math.ceil(soonest / 1000)) : 1;
+  }
+
+  /** Admits the request (returns undefined; it will be settled later) or refuses it now. */
+  submit(request: SchedulerRequest<P>, nowMs: number): Refused | undefined {
+    const deployment = this.deployments.get(request.deployment);
+    if (!deployment) return refusal('MODEL_NOT_READY', `no replicas are deployed for ${request.deployment}`, 5);
+    const eligible = this.eligibleGroups(request, deployment);
+    if (eligible.length === 0) {
+      const classes = [...new Set(deployment.groups.map((g) => `${g.hardwareClass} (${g.tier}, ${g.memoryBytes} bytes)`))].join(', ');
+      return refusal('HINTS_UNSATISFIABLE', `no replica of ${deployment.name} fits the request's hints; replicas run on: ${classes || 'nothing yet'}`);
+    }
+    if (eligible.every((g) => g.ready.length === 0)) {
+      return refusal('NO_HEALTHY_REPLICA', `no replica of ${deployment.name} that fits the request is ready`, 1);
+    }
+    const limit = Math.floor(deployment.config.maxQueue * QUEUE_SHARE[request.priority]);
+    if (deployment.queued >= limit && !(request.priority === 'critical' && this.shedFor(deployment, nowMs))) {
+      return refusal('OVERLOADED', `${deployment.name} is saturated: ${deployment.queued} requests are waiting (the ${request.priority} share of max_queue is ${limit})`, this.drainSeconds(deployment, nowMs));
+    }
+    const target = this.route(request, deployment, nowMs);
+    if (!target) return refusal('NO_HEALTHY_REPLICA', `no replica of ${deployment.name} that fits the request is ready`, 1);
+    if (request.hints.maxCostPer1k !== undefined && target.costPerRow(request.rows) * 1000 > request.hints.maxCostPer1k) {
+      return refusal('HINTS_UNSATISFIABLE', `no ready replica of ${deployment.name} serves under ${request.hints.maxCostPer1k} per 1,000 inferences right now`);
+    }
+    if (deployment.config.admission === 'predictive') {
+      const finish = target.predictCompletion(request.rows, nowMs);
+      if (finish > request.deadlineMs) {
+        return refusal(
+          'DEADLINE_INFEASIBLE',
+          `predicted completion in ${(finish - nowMs).toFixed(1)} ms on ${target.spec.hardwareClass} misses the deadline of ${(request.deadlineMs - request.arrivalMs).toFixed(1)} ms`,
+          this.drainSeconds(deployment, nowMs),
+        );
+      }
+    }
+    this.enqueue(target, deployment, request, nowMs);
+    return undefined;
+  }
+
+  /** Makes room for critical work by refusing the least valuable waiting non-critical request. */
+  private shedFor(deployment: Deployment<P>, nowMs: number): boolean {
+    let victim: Queued<P> | undefined;
+    let owner: ReplicaRuntime<P> | undefined;
+    for (const group of deployment.groups) {
+      for (const replica of group.members) {
+        const candidate = replica.queue.leastValuable();
+        if (!candidate || candidate.request.priority === 'critical') continue;
+        if (!victim || candidate.request.priority === 'sheddable' && victim.request.priority !== 'sheddable' || candidate.request.deadlineMs > victim.request.deadlineMs && candidate.request.priority === victim.request.priority) {
+          victim = candidate;
+          owner = replica;
+        }
+      }
+    }
+    if (!victim || !owner) return false;
+    owner.queue.remove(new Set([victim]));
+    deployment.queued--;
+    this.options.settle(victim.request, refusal('OVERLOADED', `shed to make room for critical traffic on ${deployment.name}`, this.drainSeconds(deployment, nowMs)));
+    return true;
+  }
+
+  private enqueue(replica: ReplicaRuntime<P>, deployment: Deployment<P>, request: SchedulerRequest<P>, nowMs: number): void {
+    replica.noteArrival(request.rows, nowMs);
+    replica.queue.push({ request, enqueuedAtMs: nowMs, seq: this.nextSeq++ });
+    deployment.queued++;
+    this.serve(replica, nowMs);
+  }
+
+  /** Expires overdue requests, starts a batch if it is time, and books the next wake-up. */
+  private serve(replica: ReplicaRuntime<P>, nowMs: number): void {
+    const deployment = this.deployments.get(replica.spec.deployment)!;
+    this.expire(replica, deployment, nowMs);
+    let wake = Number.POSITIVE_INFINITY;
+    if (!replica.running && replica.state === 'ready' && replica.queue.size > 0) {
+      const decision = this.decide(replica, deployment, nowMs);
+      if (decision === 'now' || decision <= nowMs) this.dispatch(replica, deployment, nowMs);
+      else wake = decision;
+    }
+    const next = replica.queue.earliestDeadline();
+    if (next) wake = Math.min(wake, next.request.deadlineMs);
+    this.book(replica, wake);
+  }
+
+  private book(replica: ReplicaRuntime<P>, atMs: number): void {
+    if (atMs === replica.wakeAtMs) return;
+    replica.wakeAtMs = atMs;
+    replica.wakeVersion++;
+    if (Number.isFinite(atMs)) this.wakeups.push(atMs, replica.index, replica.wakeVersion);
+  }
+
+  private expire(replica: ReplicaRuntime<P>, deployment: Deployment<P>, nowMs: number): void {
+    for (let item = replica.queue.earliestDeadline(); item && item.request.deadlineMs <= nowMs; item = replica.queue.earliestDeadline()) {
+      if (item.request.timeoutAction === 'delay') {
+        replica.queue.demote(item);
+        continue;
+      }
+      replica.queue.remove(new Set([item]));
+      deployment.queued--;
+      this.options.settle(item.request, refusal('DEADLINE_EXCEEDED', `the deadline passed after ${(nowMs - item.request.arrivalMs).toFixed(1)} ms in the queue`, this.drainSeconds(deployment, nowMs)));
+    }
+  }
+
+  /** The next batch: the head request and those behind it with the same key, up to the max size. */
+  private nextBatch(replica: ReplicaRuntime<P>): Queued<P>[] {
+    const head = replica.queue.head();
+    if (!head) return [];
+    const members: Queued<P>[] = [];
+    let rows = 0;
+    for (const item of replica.queue.inOrder()) {
+      if (item.request.batchKey !== head.request.batchKey) continue;
+      if (rows + item.request.rows > replica.spec.maxBatchSize) break;
+      members.push(item);
+      rows += item.request.rows;
+      if (rows === replica.spec.maxBatchSize) break;
+    }
+    return members;
+  }
+
+  private decide(replica: ReplicaRuntime<P>, deployment: Deployment<P>, nowMs: number): 'now' | number {
+    const members = this.nextBatch(replica);
+    let rows = 0;
+    let oldest = Number.POSITIVE_INFINITY;
+    let earliest = Number.POSITIVE_INFINITY;
+    let hasRealtime = false;
+    for (const item of members) {
+      rows += item.request.rows;
+      oldest = Math.min(oldest, item.enqueuedAtMs);
+      earliest = Math.min(earliest, item.request.deadlineMs);
+      hasRealtime ||= item.request.latencyClass === 'realtime';
+    }
+    return decideBatch(deployment.config.batching, {
+      nowMs,
+      rows,
+      maxBatchSize: replica.spec.maxBatchSize,
+      oldestEnqueuedAtMs: oldest,
+      hasRealtime,
+      earliestDeadlineMs: earliest,
+      latencyClass: hasRealtime ? 'realtime' : 'throughput',
+      arrivalRowsPerMs: replica.arrivalRowsPerMs(nowMs),
+      service: replica.service,
+    });
+  }
+
+  private dispatch(replica: ReplicaRuntime<P>, deployment: Deployment<P>, nowMs: number): void {
+    const members = this.nextBatch(replica);
+    if (members.length === 0) return;
+    replica.queue.remove(new Set(members));
+    deployment.queued -= members.length;
+    const rows = members.reduce((n, item) => n + item.request.rows, 0);
+    const batch: Batch<P> = { id: this.nextBatchId++, replica: replica.spec, requests: members.map((m) => m.request), rows, dispatchedAtMs: nowMs };
+    replica.running = batch;
+    replica.busyUntilMs = nowMs + replica.service.predict(rows);
+    this.running.set(batch.id, replica);
+    this.options.runtime.execute(batch);
+  }
+
+  /** The runtime finished a batch: settle its requests, learn its speed, serve what waits. */
+  complete(batchId: number, nowMs: number, result: BatchResult): void {
+    const replica = this.running.get(batchId);
+    if (!replica?.running || replica.running.id !== batchId) return;
+    const batch = replica.running;
+    this.running.delete(batchId);
+    replica.running = undefined;
+    if (result.ok) {
+      replica.service.observe(batch.rows, result.computeMs);
+      replica.completedBatches++;
+      replica.completedRows += batch.rows;
+      replica.busyMs += result.computeMs;
+    }
+    for (const request of batch.requests) {
+      const outcome: Outcome = result.ok
+        ? { ok: true, replica: replica.spec, batchSize: batch.rows, queueMs: Math.max(0, batch.dispatchedAtMs - request.arrivalMs), computeMs: result.computeMs }
+        : refusal(result.code, result.message);
+      this.options.settle(request, outcome);
+    }
+    this.serve(replica, nowMs);
+  }
+
+  /** Handles every wake-up due by `nowMs`. */
+  advance(nowMs: number): void {
+    const current = (index: number, version: number): boolean => this.replicas[index]?.wakeVersion === version;
+    for (let entry = this.wakeups.peek(current); entry && entry.atMs <= nowMs; entry = this.wakeups.peek(current)) {
+      this.wakeups.pop();
+      const replica = this.replicas[entry.replica]!;
+      replica.wakeAtMs = Number.POSITIVE_INFINITY;
+      this.serve(replica, nowMs);
+    }
+  }
+
+  /** When `advance` next has work; Infinity when nothing waits on time. */
+  nextWakeupMs(): number {
+    return this.wakeups.peek((index, version) => this.replicas[index]?.wakeVersion === version)?.atMs ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Per-replica counters, for metrics and the simulator's report. */
+  replicaStats(): { spec: ReplicaSpec; state: ReplicaState; queued: number; running: number; completedBatches: number; completedRows: number; busyMs: number }[] {
+    return this.replicas.map((r) => ({
+      spec: r.spec,
+      state: r.state,
+      queued: r.queue.size,
+      running: r.running?.requests.length ?? 0,
+      completedBatches: r.completedBatches,
+      completedRows: r.completedRows,
+      busyMs: r.busyMs,
+    }));
+  }
+
+  queuedFor(deployment: string): number {
+    return this.deployments.get(deployment)?.queued ?? 0;
+  }
+}
