@@ -9,6 +9,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { ServingMetrics } from '../telemetry/serving-metrics.js';
 import { sendError, toSwitchyardError } from './error-reply.js';
 import type { ModelCatalog } from './model-catalog.js';
+import type { LiveScheduler } from './live/live-scheduler.js';
 import { registerInferRoute } from './oip/infer-route.js';
 import { registerMetadataRoutes } from './oip/metadata-routes.js';
 
@@ -20,6 +21,7 @@ export interface GatewayDeps {
   readonly serverVersion: string;
   /** Whether the server has finished loading its repository. */
   readonly isReady: () => boolean;
+  readonly scheduler: LiveScheduler;
 }
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
@@ -60,7 +62,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     metrics: deps.metrics,
     log: deps.log,
     limits: { maxTensorElements: deps.config.maxTensorElements },
-    maxQueuePerModel: deps.config.maxQueuePerModel,
+    scheduler: deps.scheduler,
   });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
   return app;

@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../core/config.js';
 import { buildGateway } from '../gateway/app.js';
 import { ModelCatalog } from '../gateway/model-catalog.js';
+import { LiveScheduler } from '../gateway/live/live-scheduler.js';
+import { systemClock } from '../core/clock.js';
 import { loadOnnxBackend } from '../runtime/onnx/onnx-backend.js';
 import type { LoadBackend } from '../runtime/backend.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -36,8 +38,10 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const catalog = new ModelCatalog(config, options.loadBackend ?? loadOnnxBackend, log);
   let loaded = false;
   const metrics = new ServingMetrics({ processMetrics: options.processMetrics ?? true });
-  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded });
+  const scheduler = new LiveScheduler(systemClock, log);
+  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler });
   await catalog.loadRepository();
+  for (const served of catalog.all()) if (served.state === 'READY') scheduler.addVersion(served, config);
   loaded = true;
   await app.ready();
   return {
@@ -46,6 +50,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
     config,
     async close() {
       await app.close();
+      scheduler.close();
       await catalog.unloadAll();
     },
   };

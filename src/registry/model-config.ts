@@ -17,6 +17,11 @@ export interface ModelVersionConfig {
   readonly digest: string | undefined;
   readonly latencyClass: LatencyClass;
   readonly contract: ModelContract;
+  readonly batching: {
+    readonly policy: 'adaptive' | 'fixed';
+    readonly preferredBatchSizes: readonly number[];
+    readonly maxQueueDelayMs: { readonly realtime: number; readonly throughput: number };
+  };
   readonly onnx: { readonly executionProvider: ExecutionProvider | undefined; readonly intraOpThreads: number | undefined };
   readonly metadata: Readonly<Record<string, string | number | boolean>>;
 }
@@ -48,6 +53,22 @@ export const MODEL_CONFIG_SCHEMA = {
     max_batch_size: { type: 'integer', minimum: 0, maximum: 65536 },
     inputs: { type: 'array', minItems: 1, maxItems: 256, items: TENSOR_SCHEMA },
     outputs: { type: 'array', minItems: 1, maxItems: 256, items: TENSOR_SCHEMA },
+    batching: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        policy: { enum: ['adaptive', 'fixed'] },
+        preferred_batch_sizes: { type: 'array', maxItems: 32, items: { type: 'integer', minimum: 1, maximum: 65536 } },
+        max_queue_delay_ms: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            realtime: { type: 'number', minimum: 0, maximum: 60000 },
+            throughput: { type: 'number', minimum: 0, maximum: 60000 },
+          },
+        },
+      },
+    },
     onnx: {
       type: 'object',
       additionalProperties: false,
@@ -87,6 +108,7 @@ interface RawModelConfig {
   max_batch_size?: number;
   inputs: RawTensor[];
   outputs: RawTensor[];
+  batching?: { policy?: 'adaptive' | 'fixed'; preferred_batch_sizes?: number[]; max_queue_delay_ms?: { realtime?: number; throughput?: number } };
   onnx?: { execution_provider?: ExecutionProvider; intra_op_threads?: number };
   metadata?: Record<string, string | number | boolean>;
 }
@@ -145,6 +167,12 @@ export function parseModelConfig(text: string): ModelVersionConfig {
     digest: raw.digest,
     latencyClass: raw.latency_class ?? 'realtime',
     contract: Object.freeze({ inputs: Object.freeze(inputs), outputs: Object.freeze(outputs), maxBatchSize }),
+    // Why these defaults: realtime never waits to fill a batch; throughput may wait up to 5 ms.
+    batching: Object.freeze({
+      policy: raw.batching?.policy ?? 'adaptive',
+      preferredBatchSizes: Object.freeze([...(raw.batching?.preferred_batch_sizes ?? [])]),
+      maxQueueDelayMs: Object.freeze({ realtime: raw.batching?.max_queue_delay_ms?.realtime ?? 0, throughput: raw.batching?.max_queue_delay_ms?.throughput ?? 5 }),
+    }),
     onnx: Object.freeze({ executionProvider: raw.onnx?.execution_provider, intraOpThreads: raw.onnx?.intra_op_threads }),
     metadata: Object.freeze({ ...(raw.metadata ?? {}) }),
   });

@@ -151,7 +151,7 @@ export class Scheduler<P = unknown> {
     if (eligible.every((g) => g.ready.length === 0)) {
       return refusal('NO_HEALTHY_REPLICA', `no replica of ${deployment.name} that fits the request is ready`, 1);
     }
-    const limit = Math.floor(deployment.config.maxQueue * QUEUE_SHARE[request.priority]);
+    const limit = Math.ceil(deployment.config.maxQueue * QUEUE_SHARE[request.priority]);
     if (deployment.queued >= limit && !(request.priority === 'critical' && this.shedFor(deployment, nowMs))) {
       return refusal('OVERLOADED', `${deployment.name} is saturated: ${deployment.queued} requests are waiting (the ${request.priority} share of max_queue is ${limit})`, this.drainSeconds(deployment, nowMs));
     }

@@ -1,7 +1,6 @@
 /** A scheduler with a hand-driven clock and a runtime that only records batches. */
 import { Scheduler, type DeploymentConfig, type SchedulerOptions } from '../../src/scheduler/scheduler.js';
-import type { Batch, Outcome, Priority, ReplicaSpec, SchedulerRequest } from '../../src/scheduler/types.js';
-import type { LatencyClass } from '../../src/core/contract.js';
+import type { Batch, Outcome, ReplicaSpec, SchedulerRequest } from '../../src/scheduler/types.js';
 
 export interface Harness {
   readonly scheduler: Scheduler<string>;
@@ -62,8 +61,8 @@ export function harness(options: { deployment?: DeploymentConfig; replicas?: Rep
         id,
         deployment: 'm',
         arrivalMs: h.now,
-        priority: 'standard' as Priority,
-        latencyClass: 'throughput' as LatencyClass,
+        priority: 'standard',
+        latencyClass: 'throughput',
         deadlineMs: h.now + 1000,
         timeoutAction: 'reject',
         rows: 1,

@@ -60,7 +60,8 @@ test('queue bounds refuse sheddable first, then standard, with Retry-After', () 
   const shed = h.submit({ priority: 'sheddable' });
   assert.ok(shed !== 'admitted' && !shed.ok && shed.code === 'OVERLOADED');
   assert.ok((shed.retryAfterSeconds ?? 0) >= 1);
-  assert.equal(h.submit({ priority: 'standard' }), 'admitted'); // 3 of 4, within standard's share
+  assert.equal(h.submit({ priority: 'standard' }), 'admitted'); // 3 waiting
+  assert.equal(h.submit({ priority: 'standard' }), 'admitted'); // 4 waiting: standard's share is ceil(0.85 x 4)
   const standard = h.submit({ priority: 'standard' });
   assert.ok(standard !== 'admitted' && !standard.ok && standard.code === 'OVERLOADED');
 });
@@ -156,7 +157,7 @@ test('a completed batch starts the next one from the queue (work-conserving)', (
   const served = h.settled.get(1);
   assert.ok(served?.ok);
   assert.equal(served.batchSize, 1);
-  const second = h.batches[1]!;
+  const second = h.batches[1];
   h.now = 25;
   h.finish(second, 12);
   const outcome = h.settled.get(2);

@@ -9,12 +9,13 @@ import type { Tensor } from '../../core/tensor.js';
 import { childTraceContext, formatTraceparent, parseTraceparent } from '../../core/trace-context.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { UNKNOWN_MODEL_LABEL, type ServingMetrics } from '../../telemetry/serving-metrics.js';
-import { BackendError } from '../../runtime/backend.js';
 import { sendError, toSwitchyardError } from '../error-reply.js';
 import type { ModelCatalog } from '../model-catalog.js';
 import { notReady, resolveVersion } from '../resolve-version.js';
+import type { LiveScheduler } from '../live/live-scheduler.js';
 import { decodeInferRequest, type DecodeLimits } from './decode-request.js';
 import { encodeInferResponse } from './encode-response.js';
+import { readSchedulingHints } from './scheduling-hints.js';
 
 interface InferParams { model: string; version?: string }
 
@@ -23,7 +24,7 @@ export interface InferRouteOptions {
   readonly metrics: ServingMetrics;
   readonly log: Logger;
   readonly limits: DecodeLimits;
-  readonly maxQueuePerModel: number;
+  readonly scheduler: LiveScheduler;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -33,7 +34,7 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 export function registerInferRoute(app: FastifyInstance, options: InferRouteOptions): void {
-  const { catalog, metrics, log, limits, maxQueuePerModel } = options;
+  const { catalog, metrics, log, limits, scheduler } = options;
 
   async function infer(request: FastifyRequest<{ Params: InferParams; Body: unknown }>, reply: FastifyReply): Promise<FastifyReply> {
     const trace = childTraceContext(parseTraceparent(headerValue(request.headers.traceparent)));
@@ -48,16 +49,14 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       const { backend, config } = served;
       if (served.state !== 'READY' || !backend || !config) throw notReady(served);
       const decoded = decodeInferRequest(request.body, config.contract, limits);
-      if (backend.inFlight >= maxQueuePerModel) {
-        throw new SwitchyardError('OVERLOADED', `model '${served.model}' version ${served.version} has ${backend.inFlight} requests waiting, its limit (max_queue_per_model)`, { retryAfterSeconds: 1 });
-      }
-      let result;
-      try {
-        result = await backend.run(decoded.inputs, decoded.outputNames);
-      } catch (error) {
-        if (!(error instanceof BackendError)) throw error;
-        log.error({ err: error, model: served.model, version: served.version, trace_id: trace.traceId }, 'inference failed');
-        throw new SwitchyardError('INFERENCE_FAILED', `inference failed on model '${served.model}' version ${served.version}; trace ${trace.traceId} in the server log has the details`);
+      const hints = readSchedulingHints(request.headers, decoded.parameters, config.latencyClass);
+      const result = await scheduler.submit(served, decoded.inputs, decoded.outputNames, decoded.batchSize, hints);
+      if (!result.ok) {
+        if (result.code === 'INFERENCE_FAILED') {
+          log.error({ model: served.model, version: served.version, trace_id: trace.traceId }, 'inference failed');
+          throw new SwitchyardError('INFERENCE_FAILED', `inference failed on model '${served.model}' version ${served.version}; trace ${trace.traceId} in the server log has the details`);
+        }
+        throw new SwitchyardError(result.code, result.message, result.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: result.retryAfterSeconds });
       }
       const outputs: (readonly [string, Tensor])[] = [];
       for (const name of decoded.outputNames) {
@@ -81,7 +80,11 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
             hardware_class: device.hardwareClass,
             device: device.device,
             simulated: device.simulated,
-            batch_size: decoded.batchSize,
+            batch_size: result.batchSize,
+            replica: result.replica.id,
+            node: result.replica.node,
+            latency_class: hints.latencyClass,
+            priority: hints.priority,
             queue_ms: queueMs,
             compute_ms: computeMs,
             total_ms: round3(totalMs),
@@ -99,7 +102,9 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         'x-switchyard-hardware-class': device.hardwareClass,
         'x-switchyard-device': device.device,
         'x-switchyard-simulated': String(device.simulated),
-        'x-switchyard-batch-size': String(decoded.batchSize),
+        'x-switchyard-batch-size': String(result.batchSize),
+        'x-switchyard-replica': result.replica.id,
+        'x-switchyard-node': result.replica.node,
         'server-timing': `queue;dur=${queueMs}, compute;dur=${computeMs}, total;dur=${round3(totalMs)}`,
       });
       metrics.observe({ model: modelLabel, version: versionLabel, outcome: 'ok', seconds: reply.elapsedTime / 1000 });

@@ -1,0 +1,206 @@
+/**
+ * The live host of the pure scheduler: one timer armed at its next wake-up, replicas backed by
+ * ONNX worker instances, batches merged from requests and cut back into per-request outputs.
+ */
+import { totalmem } from 'node:os';
+import type { Clock } from '../../core/clock.js';
+import type { ModelContract } from '../../core/contract.js';
+import type { ServerConfig } from '../../core/config.js';
+import type { TensorMap } from '../../core/tensor.js';
+import type { Backend } from '../../runtime/backend.js';
+import { Scheduler } from '../../scheduler/scheduler.js';
+import type { Batch, Outcome, Refused, ReplicaSpec, SchedulerRequest } from '../../scheduler/types.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { ServedVersion } from '../model-catalog.js';
+import type { SchedulingHints } from '../oip/scheduling-hints.js';
+import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
+
+export interface LiveServed {
+  readonly ok: true;
+  readonly outputs: TensorMap;
+  readonly replica: ReplicaSpec;
+  readonly batchSize: number;
+  readonly queueMs: number;
+  readonly computeMs: number;
+}
+export type LiveOutcome = LiveServed | Refused;
+
+interface Payload {
+  readonly inputs: TensorMap;
+  readonly outputNames: readonly string[];
+  readonly resolve: (outcome: LiveOutcome) => void;
+  /** Filled in when the batch returns, before the scheduler settles the request. */
+  outputs: TensorMap | undefined;
+  backendQueueMs: number;
+}
+
+interface Deployed {
+  readonly backend: Backend;
+  readonly contract: ModelContract;
+  readonly batchable: boolean;
+}
+
+export const LOCAL_NODE = 'local';
+
+export class LiveScheduler {
+  private readonly scheduler: Scheduler<Payload>;
+  private readonly deployed = new Map<string, Deployed>();
+  private timer: NodeJS.Timeout | undefined;
+  private armedAt = Number.POSITIVE_INFINITY;
+  private nextId = 1;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.scheduler = new Scheduler<Payload>({
+      runtime: { execute: (batch) => this.execute(batch) },
+      settle: (request, outcome) => this.settle(request, outcome),
+      router: 'ours',
+    });
+  }
+
+  static deploymentOf(served: { model: string; version: string }): string {
+    return `${served.model}:${served.version}`;
+  }
+
+  /** Makes a READY version schedulable: one replica per backend instance. */
+  addVersion(served: ServedVersion, config: ServerConfig): void {
+    const { backend, config: modelConfig } = served;
+    if (!backend || !modelConfig) return;
+    const deployment = LiveScheduler.deploymentOf(served);
+    const contract = modelConfig.contract;
+    // Requests batch together only if every output can be cut back apart along a batch axis.
+    const batchable = contract.maxBatchSize > 0 && contract.outputs.every((o) => o.batchAxis !== undefined);
+    this.deployed.set(deployment, { backend, contract, batchable });
+    this.scheduler.addDeployment(deployment, {
+      maxQueue: config.maxQueuePerModel,
+      admission: 'predictive',
+      batching: modelConfig.batching,
+    });
+    const device = backend.describe();
+    for (let i = 0; i < config.onnx.instances; i++) {
+      this.scheduler.addReplica(
+        {
+          id: `${deployment}#${i}`,
+          deployment,
+          node: LOCAL_NODE,
+          hardwareClass: device.hardwareClass,
+          device: device.device,
+          tier: 'onprem',
+          // Costs come from the hardware catalog in a later step; a local CPU is counted as free.
+          costPerHour: 0,
+          memoryBytes: totalmem(),
+          simulated: device.simulated,
+          maxBatchSize: Math.max(1, contract.maxBatchSize),
+          serviceTimePrior: { baseMs: 1, perRowMs: 0.05 },
+        },
+        this.clock.now(),
+      );
+    }
+  }
+
+  submit(served: ServedVersion, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints): Promise<LiveOutcome> {
+    const deployment = LiveScheduler.deploymentOf(served);
+    const deployed = this.deployed.get(deployment);
+    const now = this.clock.now();
+    const id = this.nextId++;
+    return new Promise<LiveOutcome>((resolve) => {
+      const request: SchedulerRequest<Payload> = {
+        id,
+        deployment,
+        arrivalMs: now,
+        priority: hints.priority,
+        latencyClass: hints.latencyClass,
+        deadlineMs: now + hints.deadlineMs,
+        timeoutAction: hints.timeoutAction,
+        rows,
+        batchKey: (deployed && batchKeyOf(inputs, deployed.contract.inputs, deployed.batchable)) ?? `solo:${id}`,
+        hints: hints.hints,
+        payload: { inputs, outputNames, resolve, outputs: undefined, backendQueueMs: 0 },
+      };
+      const refused = this.scheduler.submit(request, now);
+      if (refused) resolve(refused);
+      this.rearm();
+    });
+  }
+
+  private execute(batch: Batch<Payload>): void {
+    const deployed = this.deployed.get(batch.replica.deployment);
+    if (!deployed) {
+      queueMicrotask(() => this.finish(batch, { ok: false, code: 'MODEL_NOT_READY', message: `${batch.replica.deployment} is no longer deployed` }));
+      return;
+    }
+    const members = batch.requests.map((r) => r.payload);
+    const inputs = mergeInputs(members.map((m) => m.inputs), deployed.contract.inputs);
+    const names = [...new Set(members.flatMap((m) => m.outputNames))];
+    deployed.backend.run(inputs, names).then(
+      (result) => {
+        let start = 0;
+        for (const request of batch.requests) {
+          const outputs: TensorMap = Object.create(null) as TensorMap;
+          for (const name of request.payload.outputNames) {
+            const tensor = result.outputs[name];
+            const axis = deployed.contract.outputs.find((o) => o.name === name)?.batchAxis;
+            if (tensor) outputs[name] = axis === undefined ? tensor : sliceOutput(tensor, axis, start, request.rows);
+          }
+          request.payload.outputs = outputs;
+          request.payload.backendQueueMs = result.queueMs;
+          start += request.rows;
+        }
+        this.finish(batch, { ok: true, computeMs: result.computeMs });
+      },
+      (error: unknown) => {
+        this.log.error({ err: error, replica: batch.replica.id, batch_size: batch.rows }, 'batch failed');
+        this.finish(batch, { ok: false, code: 'INFERENCE_FAILED', message: 'the backend failed on this batch' });
+      },
+    );
+  }
+
+  private finish(batch: Batch<Payload>, result: Parameters<Scheduler<Payload>['complete']>[2]): void {
+    this.scheduler.complete(batch.id, this.clock.now(), result);
+    this.rearm();
+  }
+
+  private settle(request: SchedulerRequest<Payload>, outcome: Outcome): void {
+    const { payload } = request;
+    if (!outcome.ok) {
+      payload.resolve(outcome);
+      return;
+    }
+    payload.resolve({
+      ok: true,
+      outputs: payload.outputs ?? (Object.create(null) as TensorMap),
+      replica: outcome.replica,
+      batchSize: outcome.batchSize,
+      queueMs: outcome.queueMs + payload.backendQueueMs,
+      computeMs: outcome.computeMs,
+    });
+  }
+
+  /** Keeps exactly one timer, at the scheduler's next wake-up. */
+  private rearm(): void {
+    const next = this.scheduler.nextWakeupMs();
+    if (next === this.armedAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedAt = next;
+    if (!Number.isFinite(next)) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.armedAt = Number.POSITIVE_INFINITY;
+      this.scheduler.advance(this.clock.now());
+      this.rearm();
+    }, Math.max(0, next - this.clock.now()));
+    this.timer.unref();
+  }
+
+  queued(served: { model: string; version: string }): number {
+    return this.scheduler.queuedFor(LiveScheduler.deploymentOf(served));
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
