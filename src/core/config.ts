@@ -17,6 +17,12 @@ export interface OnnxSettings {
   readonly intraOpThreads: number;
   /** Worker threads (each with its own session) per model version. @default 1 */
   readonly instances: number;
+  /**
+   * Batches predicted to compute in less than this run on the event-loop thread, where a
+   * thread hop (about 0.13 ms here) would cost more than the inference; 0 = always a worker.
+   * @default 0.2
+   */
+  readonly inlineBelowMs: number;
 }
 
 export interface ServerConfig {
@@ -59,6 +65,8 @@ export const CONFIG_SCHEMA = {
         execution_provider: { enum: ['cpu', 'cuda'] },
         intra_op_threads: { type: 'integer', minimum: 1, maximum: 256 },
         instances: { type: 'integer', minimum: 1, maximum: 64 },
+        // Why the cap: past a millisecond inline inference would visibly stall other requests.
+        inline_below_ms: { type: 'number', minimum: 0, maximum: 1 },
       },
     },
   },
@@ -76,6 +84,7 @@ export const CONFIG_DEFAULTS = {
   'onnx.execution_provider': 'cpu',
   'onnx.intra_op_threads': 1,
   'onnx.instances': 1,
+  'onnx.inline_below_ms': 0.2,
 } as const satisfies Record<string, string | number>;
 
 /** A dotted key (`port`, `onnx.instances`) with its raw value and where it came from. */
@@ -92,13 +101,13 @@ export class ConfigError extends Error {
   }
 }
 
-const INTEGER_KEYS = new Set(
+const NUMERIC_KEYS = new Set(
   Object.entries(CONFIG_DEFAULTS).filter(([, v]) => typeof v === 'number').map(([k]) => k),
 );
 
 /** Environment variables and flags arrive as strings; numbers among them become numbers. */
 function coerce(key: string, value: unknown): unknown {
-  if (INTEGER_KEYS.has(key) && typeof value === 'string' && /^-?\d+$/.test(value.trim())) return Number(value.trim());
+  if (NUMERIC_KEYS.has(key) && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value.trim());
   return value;
 }
 
@@ -163,6 +172,7 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
       executionProvider: onnx.execution_provider as ExecutionProvider,
       intraOpThreads: onnx.intra_op_threads as number,
       instances: onnx.instances as number,
+      inlineBelowMs: onnx.inline_below_ms as number,
     }),
   });
 }

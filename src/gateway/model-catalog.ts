@@ -70,6 +70,7 @@ export class ModelCatalog {
         executionProvider: config.onnx.executionProvider ?? this.config.onnx.executionProvider,
         intraOpThreads: config.onnx.intraOpThreads ?? this.config.onnx.intraOpThreads,
         instances: this.config.onnx.instances,
+        inlineBelowMs: this.config.onnx.inlineBelowMs,
       });
       const problems = checkSignature(config.contract, loaded.signature);
       if (problems.length > 0) {

@@ -20,6 +20,7 @@ export const ENVIRONMENT_KEYS: Readonly<Record<string, string>> = {
   SWITCHYARD_ONNX_EXECUTION_PROVIDER: 'onnx.execution_provider',
   SWITCHYARD_ONNX_INTRA_OP_THREADS: 'onnx.intra_op_threads',
   SWITCHYARD_ONNX_INSTANCES: 'onnx.instances',
+  SWITCHYARD_ONNX_INLINE_BELOW_MS: 'onnx.inline_below_ms',
 };
 
 export interface ConfigInputs {

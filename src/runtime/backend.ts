@@ -24,6 +24,8 @@ export interface BatchResult {
   readonly queueMs: number;
   /** Time the model itself ran, in ms. */
   readonly computeMs: number;
+  /** True when the batch ran on the calling thread (tiny batches, see onnx.inline_below_ms). */
+  readonly inline: boolean;
 }
 
 export interface Backend {
@@ -43,6 +45,8 @@ export interface BackendLoadSpec {
   readonly executionProvider: ExecutionProvider;
   readonly intraOpThreads: number;
   readonly instances: number;
+  /** Batches predicted under this many ms run on the calling thread; 0 = never. */
+  readonly inlineBelowMs: number;
 }
 
 /** The I/O signature a backend found in the artifact, checked against the contract at load. */

@@ -12,7 +12,7 @@ function input(rows: number) {
 
 test('inference runs off the event loop: timers keep firing during a long run', async () => {
   // ~200 chained 512x512 MatMuls at batch 256: hundreds of ms of native work.
-  const { backend } = await loadOnnxBackend({ name: 'slow', bytes: matmulChain(DIM, 200), executionProvider: 'cpu', intraOpThreads: 1, instances: 1 });
+  const { backend } = await loadOnnxBackend({ name: 'slow', bytes: matmulChain(DIM, 200), executionProvider: 'cpu', intraOpThreads: 1, instances: 1, inlineBelowMs: 0 });
   try {
     let ticks = 0;
     let running = true;
@@ -33,7 +33,7 @@ test('inference runs off the event loop: timers keep firing during a long run', 
 });
 
 test('runs report queue and compute time, and queue behind one another on one instance', async () => {
-  const { backend, signature } = await loadOnnxBackend({ name: 'slow', bytes: matmulChain(DIM, 20), executionProvider: 'cpu', intraOpThreads: 1, instances: 1 });
+  const { backend, signature } = await loadOnnxBackend({ name: 'slow', bytes: matmulChain(DIM, 20), executionProvider: 'cpu', intraOpThreads: 1, instances: 1, inlineBelowMs: 0 });
   try {
     assert.deepEqual(signature.inputs.map((i) => [i.name, i.type, i.shape]), [['x', 'float32', ['batch', DIM]]]);
     const runs = [backend.run(input(64), ['y']), backend.run(input(64), ['y'])];
@@ -50,7 +50,7 @@ test('runs report queue and compute time, and queue behind one another on one in
 });
 
 test('unloading lets in-flight runs finish and refuses new work', async () => {
-  const { backend } = await loadOnnxBackend({ name: 'small', bytes: matmulChain(8, 1), executionProvider: 'cpu', intraOpThreads: 1, instances: 2 });
+  const { backend } = await loadOnnxBackend({ name: 'small', bytes: matmulChain(8, 1), executionProvider: 'cpu', intraOpThreads: 1, instances: 2, inlineBelowMs: 0 });
   const pending = backend.run({ x: { datatype: 'FP32', shape: [1, 8], data: new Float32Array(8).fill(1) } }, ['y']);
   await backend.unload();
   const finished = await pending;
@@ -60,7 +60,7 @@ test('unloading lets in-flight runs finish and refuses new work', async () => {
 
 test('an artifact ONNX Runtime cannot load is refused with its reason', async () => {
   await assert.rejects(
-    loadOnnxBackend({ name: 'junk', bytes: new TextEncoder().encode('not onnx'), executionProvider: 'cpu', intraOpThreads: 1, instances: 1 }),
+    loadOnnxBackend({ name: 'junk', bytes: new TextEncoder().encode('not onnx'), executionProvider: 'cpu', intraOpThreads: 1, instances: 1, inlineBelowMs: 0 }),
     /ONNX Runtime refused the model/,
   );
 });
@@ -69,7 +69,27 @@ test('choosing an execution provider this install lacks is refused with a clear 
   const cudaLibrary = new URL('../../node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so', import.meta.url);
   if (existsSync(cudaLibrary)) return t.skip('this install has the CUDA provider');
   await assert.rejects(
-    loadOnnxBackend({ name: 'small', bytes: matmulChain(8, 1), executionProvider: 'cuda', intraOpThreads: 1, instances: 1 }),
+    loadOnnxBackend({ name: 'small', bytes: matmulChain(8, 1), executionProvider: 'cuda', intraOpThreads: 1, instances: 1, inlineBelowMs: 0 }),
     /^BackendError: execution provider 'cuda' is not available here: .*set onnx\.execution_provider to cpu/,
   );
+});
+
+test('tiny batches run inline once the workers have shown the model is faster than a thread hop', async () => {
+  const { backend } = await loadOnnxBackend({ name: 'tiny', bytes: matmulChain(8, 1), executionProvider: 'cpu', intraOpThreads: 1, instances: 1, inlineBelowMs: 0.5 });
+  const slow = await loadOnnxBackend({ name: 'slow', bytes: matmulChain(DIM, 20), executionProvider: 'cpu', intraOpThreads: 1, instances: 1, inlineBelowMs: 0.5 });
+  try {
+    const tinyInput = () => ({ x: { datatype: 'FP32' as const, shape: [1, 8], data: new Float32Array(8).fill(1) } });
+    const first = await backend.run(tinyInput(), ['y']);
+    assert.equal(first.inline, false, 'the first batch measures the model in a worker');
+    const runs = [];
+    for (let i = 0; i < 64; i++) runs.push(await backend.run(tinyInput(), ['y']));
+    const inline = runs.filter((r) => r.inline).length;
+    assert.ok(inline >= 48, `most tiny batches ran inline (${inline} of 64)`);
+    assert.ok(inline < 64, 'a sample still goes to the worker to keep the estimate honest');
+    assert.deepEqual(runs.at(-1)?.outputs.y?.shape, [1, 8]);
+    for (let i = 0; i < 8; i++) assert.equal((await slow.backend.run(input(64), ['y'])).inline, false, 'a slow model never runs on the event loop');
+  } finally {
+    await backend.unload();
+    await slow.backend.unload();
+  }
 });

@@ -39,7 +39,8 @@ export interface ResponseHead {
   readonly modelName: string;
   readonly modelVersion: string;
   readonly id: string | undefined;
-  readonly parameters: Record<string, string | number | boolean>;
+  /** The response `parameters` object, already rendered as JSON. */
+  readonly parametersJson: string;
 }
 
 export function encodeInferResponse(head: ResponseHead, outputs: readonly (readonly [string, Tensor])[]): string {
@@ -48,5 +49,5 @@ export function encodeInferResponse(head: ResponseHead, outputs: readonly (reado
     parts.push(`{"name":${JSON.stringify(name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}],"data":${encodeTensorData(tensor)}}`);
   }
   const id = head.id === undefined ? '' : `"id":${JSON.stringify(head.id)},`;
-  return `{"model_name":${JSON.stringify(head.modelName)},"model_version":${JSON.stringify(head.modelVersion)},${id}"parameters":${JSON.stringify(head.parameters)},"outputs":[${parts.join(',')}]}`;
+  return `{"model_name":${JSON.stringify(head.modelName)},"model_version":${JSON.stringify(head.modelVersion)},${id}"parameters":${head.parametersJson},"outputs":[${parts.join(',')}]}`;
 }

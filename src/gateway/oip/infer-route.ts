@@ -15,6 +15,7 @@ import { notReady, resolveVersion } from '../resolve-version.js';
 import type { LiveScheduler } from '../live/live-scheduler.js';
 import { decodeInferRequest, type DecodeLimits } from './decode-request.js';
 import { encodeInferResponse } from './encode-response.js';
+import { callMetadata } from './call-metadata.js';
 import { readSchedulingHints } from './scheduling-hints.js';
 
 interface InferParams { model: string; version?: string }
@@ -31,7 +32,6 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 export function registerInferRoute(app: FastifyInstance, options: InferRouteOptions): void {
   const { catalog, metrics, log, limits, scheduler } = options;
@@ -63,50 +63,18 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         const tensor = result.outputs[name];
         if (tensor) outputs.push([name, tensor]);
       }
-      const device = backend.describe();
-      const totalMs = reply.elapsedTime;
-      const queueMs = round3(result.queueMs);
-      const computeMs = round3(result.computeMs);
-      const body = encodeInferResponse(
-        {
-          modelName: served.model,
-          modelVersion: served.version,
-          id: decoded.id,
-          parameters: {
-            model: served.model,
-            model_version: served.version,
-            digest: served.digest ?? '',
-            backend: device.kind,
-            hardware_class: device.hardwareClass,
-            device: device.device,
-            simulated: device.simulated,
-            batch_size: result.batchSize,
-            replica: result.replica.id,
-            node: result.replica.node,
-            latency_class: hints.latencyClass,
-            priority: hints.priority,
-            queue_ms: queueMs,
-            compute_ms: computeMs,
-            total_ms: round3(totalMs),
-            trace_id: trace.traceId,
-          },
-        },
-        outputs,
-      );
-      void reply.headers({
-        'content-type': 'application/json; charset=utf-8',
-        'x-switchyard-model': served.model,
-        'x-switchyard-model-version': served.version,
-        'x-switchyard-digest': served.digest ?? '',
-        'x-switchyard-backend': device.kind,
-        'x-switchyard-hardware-class': device.hardwareClass,
-        'x-switchyard-device': device.device,
-        'x-switchyard-simulated': String(device.simulated),
-        'x-switchyard-batch-size': String(result.batchSize),
-        'x-switchyard-replica': result.replica.id,
-        'x-switchyard-node': result.replica.node,
-        'server-timing': `queue;dur=${queueMs}, compute;dur=${computeMs}, total;dur=${round3(totalMs)}`,
+      const metadata = callMetadata(served, backend.describe(), {
+        replica: result.replica,
+        batchSize: result.batchSize,
+        latencyClass: hints.latencyClass,
+        priority: hints.priority,
+        queueMs: result.queueMs,
+        computeMs: result.computeMs,
+        totalMs: reply.elapsedTime,
+        traceId: trace.traceId,
       });
+      const body = encodeInferResponse({ modelName: served.model, modelVersion: served.version, id: decoded.id, parametersJson: metadata.parametersJson }, outputs);
+      void reply.headers(metadata.headers);
       metrics.observe({ model: modelLabel, version: versionLabel, outcome: 'ok', seconds: reply.elapsedTime / 1000 });
       return reply.send(body);
     } catch (error) {

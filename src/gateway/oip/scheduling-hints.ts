@@ -61,7 +61,22 @@ function tritonPriority(value: unknown): Priority | undefined {
   return value === 0 ? undefined : value === 1 ? 'critical' : value === 2 ? 'standard' : 'sheddable';
 }
 
+const HINT_PARAMETERS = ['latency_class', 'priority', 'deadline_ms', 'timeout', 'timeout_action', 'hint_memory_gib', 'hint_hardware', 'hint_max_cost_per_1k', 'hint_concurrency', 'tenant'];
+
+/** The hints of a request that gives none, per latency class: most requests, so built once. */
+const DEFAULTS: Record<LatencyClass, SchedulingHints> = {
+  realtime: Object.freeze({ latencyClass: 'realtime', priority: 'standard', deadlineMs: Number.POSITIVE_INFINITY, timeoutAction: 'reject', tenant: undefined, hints: Object.freeze({}) }),
+  throughput: Object.freeze({ latencyClass: 'throughput', priority: 'standard', deadlineMs: Number.POSITIVE_INFINITY, timeoutAction: 'reject', tenant: undefined, hints: Object.freeze({}) }),
+};
+
+function givesNoHints(headers: Headers, parameters: Readonly<Record<string, unknown>>): boolean {
+  for (const name of HINT_PARAMETERS) if (parameters[name] !== undefined) return false;
+  for (const name in headers) if (name.startsWith('x-switchyard-')) return false;
+  return true;
+}
+
 export function readSchedulingHints(headers: Headers, parameters: Readonly<Record<string, unknown>>, defaultLatencyClass: LatencyClass): SchedulingHints {
+  if (givesNoHints(headers, parameters)) return DEFAULTS[defaultLatencyClass];
   const latencyClass = oneOf('latency class', read(headers, parameters, 'latency-class'), ['realtime', 'throughput'], defaultLatencyClass);
   const tritonLevel = typeof parameters.priority === 'number' ? tritonPriority(parameters.priority) : undefined;
   const named = read(headers, typeof parameters.priority === 'number' ? {} : parameters, 'priority');

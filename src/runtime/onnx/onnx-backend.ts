@@ -7,6 +7,7 @@ import type { TensorMap } from '../../core/tensor.js';
 import { describeCpu } from '../../hardware/cpu.js';
 import { BackendError, type Backend, type BackendDescription, type BackendLoadSpec, type BatchResult, type LoadedBackend } from '../backend.js';
 import { OnnxInstance } from './onnx-instance.js';
+import { InlineRunner } from './inline-runner.js';
 import type { WireTensor, WorkerInit } from './protocol.js';
 
 class OnnxBackend implements Backend {
@@ -18,6 +19,7 @@ class OnnxBackend implements Backend {
     private readonly description: BackendDescription,
     private readonly init: WorkerInit,
     private readonly log: (message: string) => void,
+    private readonly inline: InlineRunner | undefined,
   ) {}
 
   /** A worker that died (a native crash, out of memory) is replaced; its runs have already failed. */
@@ -61,19 +63,26 @@ class OnnxBackend implements Backend {
     for (const [name, tensor] of Object.entries(inputs)) {
       feeds[name] = { type: DATATYPES[tensor.datatype].ortType, dims: tensor.shape, data: tensor.data };
     }
-    const result = await chosen.run(feeds, outputNames);
+    let result;
+    if (this.inline?.wants(feeds)) {
+      const inline = await this.inline.run(feeds, outputNames);
+      result = { outputs: inline.outputs, queueMs: 0, computeMs: inline.computeMs, inline: true };
+    } else {
+      result = { ...(await chosen.run(feeds, outputNames)), inline: false };
+      this.inline?.observeWorker(result.computeMs);
+    }
     const outputs: TensorMap = {};
     for (const [name, wire] of Object.entries(result.outputs)) {
       const datatype = datatypeFromOrt(wire.type);
       if (!datatype) throw new BackendError(`output '${name}' has ONNX type '${wire.type}', which has no OIP datatype`);
       outputs[name] = { datatype, shape: wire.dims, data: wire.data };
     }
-    return { outputs, queueMs: result.queueMs, computeMs: result.computeMs };
+    return { outputs, queueMs: result.queueMs, computeMs: result.computeMs, inline: result.inline };
   }
 
   async unload(): Promise<void> {
     this.accepting = false;
-    await Promise.all(this.instances.map((i) => i.stop()));
+    await Promise.all([...this.instances.map((i) => i.stop()), this.inline?.close()]);
   }
 }
 
@@ -96,5 +105,6 @@ export async function loadOnnxBackend(spec: BackendLoadSpec): Promise<LoadedBack
   }
   const signature = ok[0]!.signature;
   const log = (message: string): void => process.emitWarning(`${spec.name}: ${message}`);
-  return { backend: new OnnxBackend(ok.map((s) => s.instance), describeDevice(spec), init, log), signature };
+  const inline = await InlineRunner.create(spec.bytes, spec.executionProvider, spec.inlineBelowMs);
+  return { backend: new OnnxBackend(ok.map((s) => s.instance), describeDevice(spec), init, log, inline), signature };
 }

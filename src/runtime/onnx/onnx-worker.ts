@@ -1,10 +1,12 @@
 /**
  * One ONNX Runtime session on its own thread. `session.run()` blocks the thread that calls
- * it, so it must never be the event loop's thread.
+ * it, so it must never be the event loop's thread (save for the tiny batches the backend
+ * chooses to run inline).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
-import { absoluteNow, transferables, type RunMessage, type WireTensor, type WorkerInit, type WorkerReply } from './protocol.js';
+import { absoluteNow, transferables, type RunMessage, type WorkerInit, type WorkerReply } from './protocol.js';
+import { fromOrtResults, sessionOptions, toOrtFeeds } from './ort-tensors.js';
 
 const port = parentPort;
 if (!port) throw new Error('onnx-worker must run in a worker thread');
@@ -20,12 +22,7 @@ function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): { name: 
 
 async function start(): Promise<ort.InferenceSession | undefined> {
   try {
-    const session = await ort.InferenceSession.create(init.bytes, {
-      executionProviders: [init.executionProvider],
-      intraOpNumThreads: init.intraOpThreads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    });
+    const session = await ort.InferenceSession.create(init.bytes, sessionOptions(init.executionProvider, init.intraOpThreads));
     reply({ kind: 'ready', signature: { inputs: describe(session.inputMetadata), outputs: describe(session.outputMetadata) } });
     return session;
   } catch (error) {
@@ -36,18 +33,11 @@ async function start(): Promise<ort.InferenceSession | undefined> {
 
 async function run(session: ort.InferenceSession, message: RunMessage): Promise<void> {
   try {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(message.feeds)) {
-      feeds[name] = new ort.Tensor(t.type as ort.Tensor.Type, t.data, t.dims);
-    }
+    const feeds = toOrtFeeds(message.feeds);
     const startedAt = absoluteNow();
     const results = await session.run(feeds, message.outputNames as string[]);
     const finishedAt = absoluteNow();
-    const outputs: Record<string, WireTensor> = {};
-    for (const name of message.outputNames) {
-      const t = results[name];
-      if (t) outputs[name] = { type: t.type, dims: [...t.dims], data: t.data };
-    }
+    const outputs = fromOrtResults(results, message.outputNames);
     reply({ kind: 'result', id: message.id, outputs, startedAt, finishedAt }, transferables(Object.values(outputs)));
   } catch (error) {
     reply({ kind: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) });

@@ -1,0 +1,77 @@
+/**
+ * The per-call metadata of an inference answer, in the OIP response `parameters` and as
+ * headers. What is fixed for a model version (name, digest, device) is rendered once per
+ * version and reused; only what changes per call is written per call.
+ */
+import type { BackendDescription } from '../../runtime/backend.js';
+import type { ReplicaSpec } from '../../scheduler/types.js';
+import type { ServedVersion } from '../model-catalog.js';
+
+interface VersionFacts {
+  /** The fixed members of `parameters`, as JSON without the braces. */
+  readonly parametersPrefix: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface CallFacts {
+  readonly replica: ReplicaSpec;
+  readonly batchSize: number;
+  readonly latencyClass: string;
+  readonly priority: string;
+  readonly queueMs: number;
+  readonly computeMs: number;
+  readonly totalMs: number;
+  readonly traceId: string;
+}
+
+const cache = new WeakMap<ServedVersion, VersionFacts>();
+
+function versionFacts(served: ServedVersion, device: BackendDescription): VersionFacts {
+  let facts = cache.get(served);
+  if (!facts) {
+    const fixed = {
+      model: served.model,
+      model_version: served.version,
+      digest: served.digest ?? '',
+      backend: device.kind,
+      hardware_class: device.hardwareClass,
+      device: device.device,
+      simulated: device.simulated,
+    };
+    facts = {
+      parametersPrefix: JSON.stringify(fixed).slice(1, -1),
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'x-switchyard-model': served.model,
+        'x-switchyard-model-version': served.version,
+        'x-switchyard-digest': served.digest ?? '',
+        'x-switchyard-backend': device.kind,
+        'x-switchyard-hardware-class': device.hardwareClass,
+        'x-switchyard-device': device.device,
+        'x-switchyard-simulated': String(device.simulated),
+      },
+    };
+    cache.set(served, facts);
+  }
+  return facts;
+}
+
+const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+export function callMetadata(served: ServedVersion, device: BackendDescription, call: CallFacts): { parametersJson: string; headers: Record<string, string> } {
+  const facts = versionFacts(served, device);
+  const queue = round3(call.queueMs);
+  const compute = round3(call.computeMs);
+  const total = round3(call.totalMs);
+  const parametersJson = `{${facts.parametersPrefix},"batch_size":${call.batchSize},"replica":${JSON.stringify(call.replica.id)},"node":${JSON.stringify(call.replica.node)},"latency_class":"${call.latencyClass}","priority":"${call.priority}","queue_ms":${queue},"compute_ms":${compute},"total_ms":${total},"trace_id":"${call.traceId}"}`;
+  return {
+    parametersJson,
+    headers: {
+      ...facts.headers,
+      'x-switchyard-batch-size': String(call.batchSize),
+      'x-switchyard-replica': call.replica.id,
+      'x-switchyard-node': call.replica.node,
+      'server-timing': `queue;dur=${queue}, compute;dur=${compute}, total;dur=${total}`,
+    },
+  };
+}
