@@ -6,6 +6,7 @@ import { ConfigError } from '../core/config.js';
 import { RepositoryError } from '../registry/model-repository.js';
 import { createLogger } from '../telemetry/logger.js';
 import { loadConfig } from './config-sources.js';
+import { registerSimCommand } from './sim-command.js';
 import { createServer } from './server.js';
 import { SWITCHYARD_VERSION } from './version.js';
 
@@ -90,5 +91,6 @@ program
   .action((options: UpOptions) => up(options));
 
 registerClientCommands(program);
+registerSimCommand(program);
 
 await program.parseAsync(process.argv);

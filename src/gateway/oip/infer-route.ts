@@ -74,7 +74,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         traceId: trace.traceId,
       });
       const body = encodeInferResponse({ modelName: served.model, modelVersion: served.version, id: decoded.id, parametersJson: metadata.parametersJson }, outputs);
-      void reply.headers(metadata.headers);
+      void reply.headers(metadata.versionHeaders).headers(metadata.callHeaders);
       metrics.observe({ model: modelLabel, version: versionLabel, outcome: 'ok', seconds: reply.elapsedTime / 1000 });
       return reply.send(body);
     } catch (error) {

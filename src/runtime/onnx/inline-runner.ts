@@ -14,9 +14,12 @@ export const MAX_INLINE_ARTIFACT_BYTES = 16 * 1024 * 1024;
 export const MAX_INLINE_ELEMENTS = 65_536;
 /** Every so many batches one still goes to a worker, to keep measuring the real compute time. */
 const SAMPLE_EVERY = 32;
-const DECAY = 0.8;
+/** Worker compute times kept; their minimum is the model's own cost, free of CPU contention. */
+const WINDOW = 16;
 
 export class InlineRunner {
+  private readonly recent = new Float64Array(WINDOW).fill(Number.POSITIVE_INFINITY);
+  private next = 0;
   private workerComputeMs = Number.POSITIVE_INFINITY;
   private calls = 0;
 
@@ -33,7 +36,12 @@ export class InlineRunner {
 
   /** Feeds a worker's measured compute time into the estimate. */
   observeWorker(computeMs: number): void {
-    this.workerComputeMs = Number.isFinite(this.workerComputeMs) ? DECAY * this.workerComputeMs + (1 - DECAY) * computeMs : computeMs;
+    // A worker sharing a busy core reports inflated times; the window's minimum does not.
+    this.recent[this.next] = computeMs;
+    this.next = (this.next + 1) % WINDOW;
+    let min = Number.POSITIVE_INFINITY;
+    for (const ms of this.recent) if (ms < min) min = ms;
+    this.workerComputeMs = min;
   }
 
   /** Whether this batch should run here rather than in a worker. */
