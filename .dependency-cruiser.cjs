@@ -24,6 +24,7 @@ module.exports = {
     layer('gateway', ['core', 'telemetry', 'hardware', 'registry', 'runtime', 'scheduler', 'control', 'automation']),
     layer('client', ['core']),
     layer('cli', ['client', 'core']),
+    layer('sim', ['core', 'telemetry', 'hardware', 'scheduler']),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

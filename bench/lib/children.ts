@@ -4,7 +4,7 @@
  * any reason. A child also ends itself when its stdin (a pipe from this process) closes.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -79,9 +79,32 @@ function procCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/** User + system CPU seconds of each thread of a process, by thread id; undefined without /proc. */
+export function threadCpuSeconds(pid: number): Map<number, number> | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  const out = new Map<number, number>();
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
 export interface ServerChild {
   readonly name: string;
   readonly origin: string;
+  /** The child's process id (with taskset, taskset execs node, so it is node's). */
+  readonly pid: number | undefined;
   /** User + system CPU seconds the child has used so far (all threads); undefined without /proc. */
   cpuSeconds(): number | undefined;
   stop(): Promise<void>;
@@ -95,49 +118,116 @@ export interface StartOptions {
   readonly startTimeoutMs?: number;
 }
 
-/** Starts `node --import tsx <script> <args>` and resolves once it prints `{"port":N}`. */
-export async function startServer(name: string, script: string, args: readonly string[], options: StartOptions = {}): Promise<ServerChild> {
+/**
+ * A child that speaks in stdout lines: `nextLine()` takes them in order, `send()` writes one
+ * line to its stdin. Closing its stdin (which `stop()`, and the parent's death, do) is the
+ * child's cue to end; `stop()` also sends SIGTERM, then SIGKILL after 15 s.
+ */
+export interface LineChild {
+  readonly name: string;
+  readonly pid: number | undefined;
+  /** The next stdout line; rejects after `timeoutMs` or when the child exits without one. */
+  nextLine(timeoutMs?: number): Promise<string>;
+  /** Drops every line from now on (the pipe is still drained, so the child never blocks). */
+  discardLines(): void;
+  send(line: string): void;
+  cpuSeconds(): number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Starts `node --import tsx <script> <args>` (pinned with taskset when `cpu` is set), tracked so it is always ended. */
+export function startChild(name: string, script: string, args: readonly string[], options: StartOptions = {}): LineChild {
   const nodeArgs = ['--import', 'tsx', ...(options.nodeFlags ?? []), script, ...args];
   const [command, commandArgs] =
     options.cpu === undefined ? [process.execPath, nodeArgs] : ['taskset', ['-c', String(options.cpu), process.execPath, ...nodeArgs]];
   const child = spawn(command, commandArgs, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   live.add(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let exitedWith: string | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitedWith = `code ${code}, signal ${signal}`;
+      resolve();
+    }),
+  );
   void exited.then(() => live.delete(child));
+  let spawnError: Error | undefined;
+  child.once('error', (error) => (spawnError = error));
+  // A child that exits early must not take the parent down with an EPIPE on its stdin.
+  child.stdin.on('error', () => undefined);
+
+  const lines: string[] = [];
+  let discarding = false;
+  let waiter: (() => void) | undefined;
+  const reader = createInterface({ input: child.stdout });
+  reader.on('line', (line) => {
+    if (discarding) return;
+    lines.push(line);
+    waiter?.();
+  });
+  void exited.then(() => waiter?.());
+
+  const nextLine = async (timeoutMs = 120_000): Promise<string> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = lines.shift();
+      if (line !== undefined) return line;
+      if (spawnError) throw spawnError;
+      if (exitedWith !== undefined) throw new Error(`${name} exited (${exitedWith}) before printing the line expected`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${name} printed nothing within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 1000));
+        waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      waiter = undefined;
+    }
+  };
 
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
+    child.stdin.end();
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
     clearTimeout(timer);
   };
 
+  const pid = child.pid;
+  return {
+    name,
+    pid,
+    nextLine,
+    discardLines: () => {
+      discarding = true;
+      lines.length = 0;
+    },
+    send: (line) => {
+      if (exitedWith === undefined) child.stdin.write(`${line}\n`);
+    },
+    cpuSeconds: () => (pid === undefined ? undefined : procCpuSeconds(pid)),
+    stop,
+  };
+}
+
+/** Starts `node --import tsx <script> <args>` and resolves once it prints `{"port":N}`. */
+export async function startServer(name: string, script: string, args: readonly string[], options: StartOptions = {}): Promise<ServerChild> {
+  const child = startChild(`${name} server`, script, args, options);
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} server did not report its port within ${options.startTimeoutMs ?? 120_000} ms`)), options.startTimeoutMs ?? 120_000);
-      const lines = createInterface({ input: child.stdout });
-      lines.once('line', (line) => {
-        clearTimeout(timer);
-        const parsed = JSON.parse(line) as { port?: unknown };
-        if (typeof parsed.port === 'number') resolve(parsed.port);
-        else reject(new Error(`${name} server printed ${line} instead of {"port":N}`));
-        // Keep draining stdout so the child can never block on a full pipe.
-        lines.on('line', () => undefined);
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`${name} server exited before listening (code ${code}, signal ${signal})`));
-      });
-      child.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
+    const timeoutMs = options.startTimeoutMs ?? 120_000;
+    const line = await child.nextLine(timeoutMs).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(message.includes('printed nothing') ? `${name} server did not report its port within ${timeoutMs} ms` : message.replace('before printing the line expected', 'before listening'));
     });
-    const pid = child.pid;
-    return { name, origin: `http://127.0.0.1:${port}`, cpuSeconds: () => (pid === undefined ? undefined : procCpuSeconds(pid)), stop };
+    // Keep draining stdout so the child can never block on a full pipe.
+    child.discardLines();
+    const parsed = JSON.parse(line) as { port?: unknown };
+    if (typeof parsed.port !== 'number') throw new Error(`${name} server printed ${line} instead of {"port":N}`);
+    return { name, origin: `http://127.0.0.1:${parsed.port}`, pid: child.pid, cpuSeconds: () => child.cpuSeconds(), stop: () => child.stop() };
   } catch (error) {
-    await stop();
+    await child.stop();
     throw error;
   }
 }

@@ -3,10 +3,12 @@
  * threads, metadata headers, Server-Timing, traceparent, Prometheus metrics), built exactly as
  * `switchyard up` builds it, over a temporary repository holding only the named models.
  *
- *   node --import tsx bench/servers/full.ts [--scratch DIR] identity sensor-anomaly  -> prints {"port":N}
+ *   node --import tsx bench/servers/full.ts [--scratch DIR] [--repository REPO] identity sensor-anomaly  -> prints {"port":N}
  *
  * DIR (default: a new temporary folder) holds the repository copy and the data folder; the
- * benchmark passes one it owns, so it is removed even when this process is killed.
+ * benchmark passes one it owns, so it is removed even when this process is killed. With
+ * `--repository REPO` the server serves REPO as it is (the benchmark built it) instead of a
+ * copy of the demo models; the named models must be in it.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,11 +22,15 @@ import { announceAndServe, modelNames, MODELS_DIR } from './lifecycle.js';
 const argv = process.argv.slice(2);
 const scratchAt = argv.indexOf('--scratch');
 const given = scratchAt >= 0 ? argv.splice(scratchAt, 2)[1] : undefined;
+const repositoryAt = argv.indexOf('--repository');
+const prebuilt = repositoryAt >= 0 ? argv.splice(repositoryAt, 2)[1] : undefined;
 const models = modelNames(argv);
 const scratch = given ?? mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
 mkdirSync(scratch, { recursive: true });
-const repository = join(scratch, 'models');
-for (const name of models) cpSync(fileURLToPath(new URL(name, MODELS_DIR)), join(repository, name), { recursive: true });
+const repository = prebuilt ?? join(scratch, 'models');
+if (prebuilt === undefined) {
+  for (const name of models) cpSync(fileURLToPath(new URL(name, MODELS_DIR)), join(repository, name), { recursive: true });
+}
 
 const raw: RawConfig = new Map([
   ['model_repository', { value: repository, source: 'bench' }],

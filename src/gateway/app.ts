@@ -38,6 +38,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     return503OnClosing: false,
     // Why: request ids come from traceparent; fastify's counter would be a second id scheme.
     genReqId: () => '',
+    // No child logger per request: its bindings are serialised on every request for nothing.
+    childLoggerFactory: (logger) => logger,
   });
 
   // Only JSON bodies: fastify's default text/plain parser would let other types reach handlers.
