@@ -13,6 +13,8 @@ const op = fc.oneof(
     rows: fc.integer({ min: 1, max: 4 }),
     key: fc.constantFrom('a', 'b'),
     timeoutAction: fc.constantFrom('reject' as const, 'delay' as const),
+    hardware: fc.option(fc.subarray(['cpu-x86', 'gpu'], { minLength: 1 }), { nil: undefined }),
+    tiers: fc.option(fc.subarray(['edge' as const, 'onprem' as const, 'cloud' as const], { minLength: 1 }), { nil: undefined }),
   }),
   fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 30 }) }),
   fc.record({ kind: fc.constant('finish' as const), pick: fc.nat(), ok: fc.boolean() }),
@@ -41,7 +43,15 @@ for (const [router, policy, admission] of [['ours', 'adaptive', 'predictive'], [
         for (const o of ops) {
           if (o.kind === 'submit') {
             submitted++;
-            h.submit({ priority: o.priority, latencyClass: o.latencyClass, deadlineMs: h.now + o.deadline, rows: o.rows, batchKey: o.key, timeoutAction: o.timeoutAction });
+            h.submit({
+              priority: o.priority,
+              latencyClass: o.latencyClass,
+              deadlineMs: h.now + o.deadline,
+              rows: o.rows,
+              batchKey: o.key,
+              timeoutAction: o.timeoutAction,
+              hints: { ...(o.hardware ? { hardwareClasses: o.hardware } : {}), ...(o.tiers ? { tiers: o.tiers } : {}) },
+            });
           } else if (o.kind === 'tick') {
             h.advanceTo(h.now + o.ms);
           } else if (o.kind === 'finish') {
@@ -66,6 +76,11 @@ for (const [router, policy, admission] of [['ours', 'adaptive', 'predictive'], [
           assert.ok(batch.rows <= batch.replica.maxBatchSize, `batch of ${batch.rows} on ${batch.replica.id}`);
           assert.equal(new Set(batch.requests.map((r) => r.batchKey)).size, 1, 'one batch key per batch');
           assert.equal(batch.rows, batch.requests.reduce((n, r) => n + r.rows, 0));
+          for (const request of batch.requests) {
+            const { hardwareClasses, tiers } = request.hints;
+            assert.ok(!hardwareClasses || hardwareClasses.includes(batch.replica.hardwareClass), 'hardware constraint held');
+            assert.ok(!tiers || tiers.includes(batch.replica.tier), 'residency held');
+          }
         }
       }),
       { numRuns: 300 },
