@@ -45,6 +45,12 @@ export interface ServerConfig {
   readonly onnx: OnnxSettings;
 }
 
+/** The ONNX session settings a server sets for all models and a model.yaml may override. */
+export const ONNX_SESSION_PROPERTIES = {
+  execution_provider: { enum: ['cpu', 'cuda'] },
+  intra_op_threads: { type: 'integer', minimum: 1, maximum: 256 },
+} as const;
+
 /** Keys as written in a config file (snake_case, nested under `onnx`). */
 export const CONFIG_SCHEMA = {
   type: 'object',
@@ -62,8 +68,7 @@ export const CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        execution_provider: { enum: ['cpu', 'cuda'] },
-        intra_op_threads: { type: 'integer', minimum: 1, maximum: 256 },
+        ...ONNX_SESSION_PROPERTIES,
         instances: { type: 'integer', minimum: 1, maximum: 64 },
         // Why the cap: past a millisecond inline inference would visibly stall other requests.
         inline_below_ms: { type: 'number', minimum: 0, maximum: 1 },

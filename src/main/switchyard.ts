@@ -19,6 +19,13 @@ interface UpOptions {
   logLevel?: string;
 }
 
+/** A bad configuration or repository stops start-up with its message and exit code 2. */
+function refuseToStart(error: unknown): void {
+  if (!(error instanceof ConfigError || error instanceof RepositoryError)) throw error;
+  process.stderr.write(`switchyard: ${error.message}\n`);
+  process.exitCode = 2;
+}
+
 async function up(options: UpOptions): Promise<void> {
   let config;
   try {
@@ -35,24 +42,14 @@ async function up(options: UpOptions): Promise<void> {
       cwd: process.cwd(),
     });
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`switchyard: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw error;
+    return refuseToStart(error);
   }
   const log = createLogger(config.logLevel);
   let server;
   try {
     server = await createServer({ config, log });
   } catch (error) {
-    if (error instanceof RepositoryError) {
-      process.stderr.write(`switchyard: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw error;
+    return refuseToStart(error);
   }
   const address = await server.app.listen({ host: config.host, port: config.port });
   const ready = server.catalog.all().filter((v) => v.state === 'READY').length;

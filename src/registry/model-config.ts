@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Datatype } from '../core/datatypes.js';
 import type { LatencyClass, ModelContract, TensorSpec } from '../core/contract.js';
-import type { ExecutionProvider } from '../core/config.js';
+import { ONNX_SESSION_PROPERTIES, type ExecutionProvider } from '../core/config.js';
 
 export interface ModelVersionConfig {
   readonly description: string;
@@ -72,10 +72,7 @@ export const MODEL_CONFIG_SCHEMA = {
     onnx: {
       type: 'object',
       additionalProperties: false,
-      properties: {
-        execution_provider: { enum: ['cpu', 'cuda'] },
-        intra_op_threads: { type: 'integer', minimum: 1, maximum: 256 },
-      },
+      properties: ONNX_SESSION_PROPERTIES,
     },
     metadata: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
   },
