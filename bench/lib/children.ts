@@ -100,6 +100,20 @@ export function threadCpuSeconds(pid: number): Map<number, number> | undefined {
   return out;
 }
 
+/** Busy (not idle, not iowait) seconds of one CPU since boot, all processes together, from /proc/stat; undefined without it. */
+export function cpuBusySeconds(cpu: number): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${cpu} `));
+    if (!line) return undefined;
+    // user nice system idle iowait irq softirq steal ...; steal is time the hypervisor gave to someone else.
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const busy = ticks.reduce((sum, value, index) => (index === 3 || index === 4 ? sum : sum + value), 0);
+    return busy / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface ServerChild {
   readonly name: string;
   readonly origin: string;

@@ -17,18 +17,20 @@ export class ReplicaGroup<P> {
     readonly tier: string,
     readonly memoryBytes: number,
     readonly costPerHour: number,
+    readonly maxBatchSize: number,
   ) {}
 
-  static keyOf(spec: { hardwareClass: string; tier: string; memoryBytes: number; costPerHour: number }): string {
-    return `${spec.hardwareClass}|${spec.tier}|${spec.memoryBytes}|${spec.costPerHour}`;
+  static keyOf(spec: { hardwareClass: string; tier: string; memoryBytes: number; costPerHour: number; maxBatchSize: number }): string {
+    return `${spec.hardwareClass}|${spec.tier}|${spec.memoryBytes}|${spec.costPerHour}|${spec.maxBatchSize}`;
   }
 
   refresh(): void {
     this.ready = this.members.filter((r) => r.state === 'ready');
   }
 
-  /** Whether the hints allow this group at all (cost is checked per replica, it depends on load). */
-  fits(hints: RequestHints): boolean {
+  /** Whether the request can run here at all (cost is checked per replica, it depends on load). */
+  fits(hints: RequestHints, rows: number): boolean {
+    if (rows > this.maxBatchSize) return false;
     if (hints.hardwareClasses && !hints.hardwareClasses.includes(this.hardwareClass)) return false;
     if (hints.tiers && !hints.tiers.includes(this.tier as never)) return false;
     if (hints.memoryBytes !== undefined && hints.memoryBytes > this.memoryBytes) return false;

@@ -17,6 +17,8 @@ export interface RouteContext<P> {
   readonly nowMs: number;
   /** Groups that fit the request's hints and have ready replicas. */
   readonly groups: readonly ReplicaGroup<P>[];
+  /** Every ready replica of the deployment, when no group was filtered out. */
+  readonly allReady: readonly ReplicaRuntime<P>[] | undefined;
   readonly staleAfterMs: number;
   readonly random: () => number;
 }
@@ -48,9 +50,18 @@ function sampleTwo<P>(ready: readonly ReplicaRuntime<P>[], random: () => number,
   return better(b, a) ? b : a;
 }
 
-function flatReady<P>(groups: readonly ReplicaGroup<P>[]): readonly ReplicaRuntime<P>[] {
-  return groups.length === 1 ? groups[0]!.ready : groups.flatMap((g) => g.ready);
+function flatReady<P>(context: RouteContext<P>): readonly ReplicaRuntime<P>[] {
+  const { groups } = context;
+  return context.allReady ?? (groups.length === 1 ? groups[0]!.ready : groups.flatMap((g) => g.ready));
 }
+
+/**
+ * Throughput work may go to cheaper hardware only if it is predicted to finish within this share
+ * of its remaining slack. Why: the prediction ignores service-time jitter and higher-priority
+ * work that will jump the queue; in the simulator a looser bound (0.25, 1.0) sent work to the
+ * edge tier until it missed deadlines, at a tenth of the goodput.
+ */
+const CHEAP_SLACK_SHARE = 0.1;
 
 class OursRouter implements Router {
   pick<P>(context: RouteContext<P>): ReplicaRuntime<P> | undefined {
@@ -70,8 +81,8 @@ class OursRouter implements Router {
         fastest = candidate;
         fastestAt = at;
       }
-      // Throughput work goes to the cheapest hardware that still meets its deadline.
-      if (at <= request.deadlineMs && cost < cheapestCost) {
+      // Throughput work goes to the cheapest hardware that meets its deadline with room to spare.
+      if (at - context.nowMs <= CHEAP_SLACK_SHARE * (request.deadlineMs - context.nowMs) && cost < cheapestCost) {
         cheapest = candidate;
         cheapestCost = cost;
       }
@@ -83,7 +94,7 @@ class OursRouter implements Router {
 class RoundRobinRouter implements Router {
   private next = 0;
   pick<P>(context: RouteContext<P>): ReplicaRuntime<P> | undefined {
-    const ready = flatReady(context.groups);
+    const ready = flatReady(context);
     if (ready.length === 0) return undefined;
     this.next = (this.next + 1) % ready.length;
     return ready[this.next];
@@ -92,7 +103,7 @@ class RoundRobinRouter implements Router {
 
 class RandomRouter implements Router {
   pick<P>(context: RouteContext<P>): ReplicaRuntime<P> | undefined {
-    const ready = flatReady(context.groups);
+    const ready = flatReady(context);
     return ready[Math.floor(context.random() * ready.length)];
   }
 }
@@ -109,7 +120,7 @@ class LeastOutstandingRouter implements Router {
 
 class PowerOfTwoRouter implements Router {
   pick<P>(context: RouteContext<P>): ReplicaRuntime<P> | undefined {
-    return sampleTwo(flatReady(context.groups), context.random, (a, b) => a.outstanding < b.outstanding);
+    return sampleTwo(flatReady(context), context.random, (a, b) => a.outstanding < b.outstanding);
   }
 }
 

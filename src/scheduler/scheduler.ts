@@ -42,6 +42,8 @@ interface Deployment<P> {
   readonly name: string;
   readonly config: DeploymentConfig;
   readonly groups: ReplicaGroup<P>[];
+  /** Every ready replica, for routers that look at all of them. */
+  ready: ReplicaRuntime<P>[];
   queued: number;
 }
 
@@ -69,7 +71,7 @@ export class Scheduler<P = unknown> {
 
   addDeployment(name: string, config: DeploymentConfig): void {
     if (this.deployments.has(name)) throw new Error(`deployment ${name} already exists`);
-    this.deployments.set(name, { name, config, groups: [], queued: 0 });
+    this.deployments.set(name, { name, config, groups: [], ready: [], queued: 0 });
   }
 
   addReplica(spec: ReplicaSpec, nowMs: number, state: ReplicaState = 'ready'): void {
@@ -82,11 +84,11 @@ export class Scheduler<P = unknown> {
     const key = ReplicaGroup.keyOf(spec);
     let group = deployment.groups.find((g) => g.key === key);
     if (!group) {
-      group = new ReplicaGroup<P>(key, spec.hardwareClass, spec.tier, spec.memoryBytes, spec.costPerHour);
+      group = new ReplicaGroup<P>(key, spec.hardwareClass, spec.tier, spec.memoryBytes, spec.costPerHour, spec.maxBatchSize);
       deployment.groups.push(group);
     }
     group.members.push(replica);
-    group.refresh();
+    this.refresh(deployment);
   }
 
   /** A replica's node reported its load: its metrics are fresh again. */
@@ -101,12 +103,18 @@ export class Scheduler<P = unknown> {
     if (!replica || replica.state === state) return;
     replica.state = state;
     const deployment = this.deployments.get(replica.spec.deployment)!;
-    for (const group of deployment.groups) if (group.members.includes(replica)) group.refresh();
+    this.refresh(deployment);
     if (state === 'ready') {
       this.serve(replica, nowMs);
       return;
     }
     if (state === 'failed' || state === 'draining') this.rehome(replica, deployment, nowMs);
+  }
+
+  /** Rebuilds the ready lists after a replica joins or changes state (rare; read on every request). */
+  private refresh(deployment: Deployment<P>): void {
+    for (const group of deployment.groups) group.refresh();
+    deployment.ready = deployment.groups.flatMap((g) => g.ready);
   }
 
   private rehome(replica: ReplicaRuntime<P>, deployment: Deployment<P>, nowMs: number): void {
@@ -121,20 +129,27 @@ export class Scheduler<P = unknown> {
   }
 
   private eligibleGroups(request: SchedulerRequest<P>, deployment: Deployment<P>): ReplicaGroup<P>[] {
-    return deployment.groups.filter((g) => g.fits(request.hints));
+    return deployment.groups.filter((g) => g.fits(request.hints, request.rows));
   }
 
   private route(request: SchedulerRequest<P>, deployment: Deployment<P>, nowMs: number): ReplicaRuntime<P> | undefined {
-    const groups = this.eligibleGroups(request, deployment).filter((g) => g.ready.length > 0);
+    const eligible = this.eligibleGroups(request, deployment);
+    const groups = eligible.filter((g) => g.ready.length > 0);
     if (groups.length === 0) return undefined;
-    return this.router.pick({ request, nowMs, groups, staleAfterMs: this.staleAfterMs, random: this.random });
+    // With no group filtered out, routers that look at every replica use the prebuilt list.
+    const allReady = eligible.length === deployment.groups.length ? deployment.ready : undefined;
+    return this.router.pick({ request, nowMs, groups, allReady, staleAfterMs: this.staleAfterMs, random: this.random });
   }
 
-  /** Seconds until the deployment's queues are predicted to drain; what Retry-After says. */
+  /**
+   * Seconds until a replica is predicted to have drained its queue; what Retry-After says.
+   * One sampled replica per group keeps this O(groups) on the refusal path.
+   */
   private drainSeconds(deployment: Deployment<P>, nowMs: number): number {
     let soonest = Number.POSITIVE_INFINITY;
     for (const group of deployment.groups) {
-      for (const replica of group.ready) soonest = Math.min(soonest, replica.predictCompletion(0, nowMs) - nowMs);
+      const replica = group.ready[Math.floor(this.random() * group.ready.length)];
+      if (replica) soonest = Math.min(soonest, replica.predictCompletion(0, nowMs) - nowMs);
     }
     return Number.isFinite(soonest) ? Math.max(1, Math.ceil(soonest / 1000)) : 1;
   }
@@ -145,6 +160,8 @@ export class Scheduler<P = unknown> {
     if (!deployment) return refusal('MODEL_NOT_READY', `no replicas are deployed for ${request.deployment}`, 5);
     const eligible = this.eligibleGroups(request, deployment);
     if (eligible.length === 0) {
+      const largest = Math.max(0, ...deployment.groups.map((g) => g.maxBatchSize));
+      if (request.rows > largest) return refusal('BATCH_TOO_LARGE', `a batch of ${request.rows} rows is larger than any replica of ${deployment.name} takes (${largest})`);
       const classes = [...new Set(deployment.groups.map((g) => `${g.hardwareClass} (${g.tier}, ${g.memoryBytes} bytes)`))].join(', ');
       return refusal('HINTS_UNSATISFIABLE', `no replica of ${deployment.name} fits the request's hints; replicas run on: ${classes || 'nothing yet'}`);
     }
@@ -208,8 +225,9 @@ export class Scheduler<P = unknown> {
     this.expire(replica, deployment, nowMs);
     let wake = Number.POSITIVE_INFINITY;
     if (!replica.running && replica.state === 'ready' && replica.queue.size > 0) {
-      const decision = this.decide(replica, deployment, nowMs);
-      if (decision === 'now' || decision <= nowMs) this.dispatch(replica, deployment, nowMs);
+      const members = this.nextBatch(replica);
+      const decision = this.decide(replica, deployment, members, nowMs);
+      if (decision === 'now' || decision <= nowMs) this.dispatch(replica, deployment, members, nowMs);
       else wake = decision;
     }
     const next = replica.queue.earliestDeadline();
@@ -252,8 +270,7 @@ export class Scheduler<P = unknown> {
     return members;
   }
 
-  private decide(replica: ReplicaRuntime<P>, deployment: Deployment<P>, nowMs: number): 'now' | number {
-    const members = this.nextBatch(replica);
+  private decide(replica: ReplicaRuntime<P>, deployment: Deployment<P>, members: readonly Queued<P>[], nowMs: number): 'now' | number {
     let rows = 0;
     let oldest = Number.POSITIVE_INFINITY;
     let earliest = Number.POSITIVE_INFINITY;
@@ -277,8 +294,7 @@ export class Scheduler<P = unknown> {
     });
   }
 
-  private dispatch(replica: ReplicaRuntime<P>, deployment: Deployment<P>, nowMs: number): void {
-    const members = this.nextBatch(replica);
+  private dispatch(replica: ReplicaRuntime<P>, deployment: Deployment<P>, members: readonly Queued<P>[], nowMs: number): void {
     if (members.length === 0) return;
     replica.queue.remove(new Set(members));
     deployment.queued -= members.length;
@@ -297,6 +313,8 @@ export class Scheduler<P = unknown> {
     const batch = replica.running;
     this.running.delete(batchId);
     replica.running = undefined;
+    // A finished batch is proof of life: the replica's load is known as of now.
+    replica.lastReportMs = nowMs;
     if (result.ok) {
       replica.service.observe(batch.rows, result.computeMs);
       replica.completedBatches++;

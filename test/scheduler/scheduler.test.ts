@@ -98,9 +98,9 @@ test('realtime goes to the fastest hardware; throughput to the cheapest that mee
   const h = harness({ replicas: [fast, cheap], deployment: ADAPTIVE });
   h.submit({ latencyClass: 'realtime', deadlineMs: 100 });
   assert.equal(h.batches.at(-1)?.replica.id, 'fast');
-  h.submit({ latencyClass: 'throughput', deadlineMs: 100 });
-  assert.equal(h.batches.at(-1)?.replica.id, 'cheap');
-  h.submit({ latencyClass: 'throughput', deadlineMs: 10 }); // too tight for the CPU
+  h.submit({ latencyClass: 'throughput', deadlineMs: 1000 });
+  assert.equal(h.batches.at(-1)?.replica.id, 'cheap', '20 ms of 1000 ms slack: the CPU is cheap enough and safe');
+  h.submit({ latencyClass: 'throughput', deadlineMs: 100 }); // the CPU would use 20% of the slack: too close
   assert.equal(h.settled.has(3), false);
   assert.equal(h.scheduler.replicaStats().find((s) => s.spec.id === 'fast')?.queued, 1, 'queued behind the fast replica');
 });
@@ -162,4 +162,12 @@ test('a completed batch starts the next one from the queue (work-conserving)', (
   h.finish(second, 12);
   const outcome = h.settled.get(2);
   assert.ok(outcome?.ok && outcome.queueMs === 11 && outcome.computeMs === 12 && outcome.batchSize === 5);
+});
+
+test('a request larger than some replicas batch goes only where it fits, or is refused', () => {
+  const h = harness({ replicas: [replica('small', { maxBatchSize: 4 }), replica('big', { maxBatchSize: 8, hardwareClass: 'gpu' })], router: 'round-robin' });
+  for (let i = 0; i < 4; i++) h.submit({ rows: 8, deadlineMs: Number.POSITIVE_INFINITY });
+  assert.ok(h.batches.every((b) => b.replica.id === 'big'));
+  const tooBig = h.submit({ rows: 9 });
+  assert.ok(tooBig !== 'admitted' && !tooBig.ok && tooBig.code === 'BATCH_TOO_LARGE');
 });

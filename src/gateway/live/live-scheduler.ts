@@ -57,6 +57,8 @@ export class LiveScheduler {
       runtime: { execute: (batch) => this.execute(batch) },
       settle: (request, outcome) => this.settle(request, outcome),
       router: 'ours',
+      // Local replicas live in this process: their load is always current.
+      staleAfterMs: Number.POSITIVE_INFINITY,
     });
   }
 

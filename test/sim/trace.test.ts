@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadTrace, nativeRatePerS, parseTimestamp, parseTrace } from '../../src/sim/trace.js';
+import { arrivalProcess } from '../../src/sim/workload.js';
+import { REPO } from './helpers.js';
+
+const SHARED = join(REPO, '../shared/traces');
+const CODE = join(SHARED, 'azure-llm-2023-code.csv');
+const CONV = join(SHARED, 'azure-llm-2023-conv.csv');
+
+test('timestamps parse at 100 ns resolution', () => {
+  const a = parseTimestamp('2023-11-16 18:17:03.9799600');
+  const b = parseTimestamp('2023-11-16 18:17:04.0319600');
+  assert.ok(Math.abs(b - a - 52) < 1e-6);
+  assert.ok(Math.abs(parseTimestamp('2023-11-16 18:17:03.0000001') - parseTimestamp('2023-11-16 18:17:03') - 0.0001) < 1e-5);
+  assert.ok(Number.isNaN(parseTimestamp('yesterday')));
+});
+
+test('a trace parses into offsets and token counts, without a final newline too', () => {
+  const t = parseTrace('TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:03.5,100,10\n2023-11-16 18:17:04.0,2000,20\n2023-11-16 18:17:05.5,30,3', 'mini.csv');
+  assert.deepEqual([...t.offsetsMs], [0, 500, 2000]);
+  assert.deepEqual([...t.contextTokens], [100, 2000, 30]);
+  assert.deepEqual([...t.generatedTokens], [10, 20, 3]);
+  assert.equal(t.spanMs, 2000);
+  assert.equal(nativeRatePerS(t), 1);
+});
+
+test('trace errors say the file, line and column', () => {
+  assert.throws(() => parseTrace('TIME,ContextTokens,GeneratedTokens\n', 'x.csv'), /x\.csv: the header has no TIMESTAMP column/);
+  assert.throws(() => parseTrace('TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:03.5,100,10\n2023-11-16 18:17:04,abc,1\n', 'x.csv'), /x\.csv:3: ContextTokens 'abc' is not a count/);
+  assert.throws(() => parseTrace('TIMESTAMP,ContextTokens,GeneratedTokens\nnot a time,1,1\n2023-11-16 18:17:04,1,1\n', 'x.csv'), /x\.csv:2: TIMESTAMP 'not a time'/);
+  assert.throws(() => parseTrace('TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:04,1,1\n', 'x.csv'), /needs at least two requests/);
+});
+
+// ../shared/traces/README.md says 8,818 and 19,365 requests; the files hold one more data row each.
+test('the shared traces load with all their rows', { skip: !existsSync(CODE) && 'the shared traces are not here' }, () => {
+  const code = loadTrace(CODE);
+  const conv = loadTrace(CONV);
+  assert.equal(code.offsetsMs.length, 8819);
+  assert.equal(conv.offsetsMs.length, 19366);
+  assert.ok(code.spanMs > 55 * 60_000 && code.spanMs < 60 * 60_000);
+  for (let i = 1; i < code.offsetsMs.length; i++) assert.ok(code.offsetsMs[i]! >= code.offsetsMs[i - 1]!);
+});
+
+test('a replayed trace is scaled to the rate asked for and loops', { skip: !existsSync(CODE) && 'the shared traces are not here' }, () => {
+  const rate = 5000;
+  const replay = arrivalProcess({ kind: 'trace', ratePerS: rate, tracePaths: [CODE] }, 1, 20_000);
+  let last = 0;
+  const tokens: number[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const t = replay.nextMs();
+    assert.ok(t >= last);
+    last = t;
+    tokens.push(replay.tokens);
+  }
+  // 20,000 arrivals = 2.27 loops of 8,819 at 5,000/s: about 4 s.
+  assert.ok(Math.abs((20_000 / last) * 1000 / rate - 1) < 0.02, `rate ${(20_000 / last) * 1000}`);
+  assert.equal(tokens[0], tokens[8819]);
+  assert.equal(tokens[0], 4808);
+});
