@@ -13,6 +13,7 @@ import { loadOnnxBackend } from '../runtime/onnx/onnx-backend.js';
 import type { LoadBackend } from '../runtime/backend.js';
 import type { Logger } from '../telemetry/logger.js';
 import { ServingMetrics } from '../telemetry/serving-metrics.js';
+import { SchedulingMetrics } from '../telemetry/scheduling-metrics.js';
 import { SWITCHYARD_VERSION } from './version.js';
 
 export interface EmbeddedServer {
@@ -39,6 +40,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   let loaded = false;
   const metrics = new ServingMetrics({ processMetrics: options.processMetrics ?? true });
   const scheduler = new LiveScheduler(systemClock, log);
+  scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.queueDepths()));
   const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler });
   await catalog.loadRepository();
   for (const served of catalog.all()) if (served.state === 'READY') scheduler.addVersion(served, config);

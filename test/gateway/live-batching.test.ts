@@ -51,6 +51,14 @@ test('concurrent requests share batches and each gets exactly its own answer', a
   assert.ok(Math.max(...sizes) > 1, `some requests ran batched: ${sizes.join(',')}`);
   assert.match(String(responses[0]?.headers['x-switchyard-replica']), /^identity:1#0$/);
   assert.equal(responses[0]?.headers['x-switchyard-node'], 'local');
+  const metrics = (await server.app.inject({ method: 'GET', url: '/metrics' })).body;
+  const batches = /switchyard_batch_size_count\{model="identity",version="1",hardware_class="cpu-[a-z0-9]+"\} (\d+)/.exec(metrics);
+  const rows = /switchyard_batch_size_sum\{model="identity",version="1",hardware_class="cpu-[a-z0-9]+"\} (\d+)/.exec(metrics);
+  assert.ok(batches && rows, 'batch sizes are observed per batch');
+  assert.equal(Number(rows[1]), 40, 'every row counted once');
+  assert.ok(Number(batches[1]) < 40, 'in fewer batches than requests');
+  assert.match(metrics, /switchyard_inference_queue_seconds_count\{model="identity",version="1",hardware_class="cpu-[a-z0-9]+",latency_class="realtime"\} 40/);
+  assert.match(metrics, /switchyard_queue_depth\{model="identity",version="1"\} 0/);
 });
 
 test('requests with different non-batch dimensions never share a batch', async () => {

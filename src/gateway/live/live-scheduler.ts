@@ -11,6 +11,7 @@ import type { Backend } from '../../runtime/backend.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import type { Batch, Outcome, Refused, ReplicaSpec, SchedulerRequest } from '../../scheduler/types.js';
 import type { Logger } from '../../telemetry/logger.js';
+import type { SchedulingMetrics } from '../../telemetry/scheduling-metrics.js';
 import type { ServedVersion } from '../model-catalog.js';
 import type { SchedulingHints } from '../oip/scheduling-hints.js';
 import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
@@ -35,6 +36,8 @@ interface Payload {
 }
 
 interface Deployed {
+  readonly model: string;
+  readonly version: string;
   readonly backend: Backend;
   readonly contract: ModelContract;
   readonly batchable: boolean;
@@ -48,6 +51,7 @@ export class LiveScheduler {
   private timer: NodeJS.Timeout | undefined;
   private armedAt = Number.POSITIVE_INFINITY;
   private nextId = 1;
+  private metrics: SchedulingMetrics | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -62,6 +66,16 @@ export class LiveScheduler {
     });
   }
 
+  /** Metrics come after construction: they read queue depths back from this scheduler. */
+  useMetrics(metrics: SchedulingMetrics): void {
+    this.metrics = metrics;
+  }
+
+  /** Waiting requests per deployed version, for the queue-depth gauge. */
+  *queueDepths(): Generator<{ model: string; version: string; depth: number }> {
+    for (const [deployment, { model, version }] of this.deployed) yield { model, version, depth: this.scheduler.queuedFor(deployment) };
+  }
+
   static deploymentOf(served: { model: string; version: string }): string {
     return `${served.model}:${served.version}`;
   }
@@ -74,7 +88,7 @@ export class LiveScheduler {
     const contract = modelConfig.contract;
     // Requests batch together only if every output can be cut back apart along a batch axis.
     const batchable = contract.maxBatchSize > 0 && contract.outputs.every((o) => o.batchAxis !== undefined);
-    this.deployed.set(deployment, { backend, contract, batchable });
+    this.deployed.set(deployment, { model: served.model, version: served.version, backend, contract, batchable });
     this.scheduler.addDeployment(deployment, {
       maxQueue: config.maxQueuePerModel,
       admission: 'predictive',
@@ -150,6 +164,7 @@ export class LiveScheduler {
           request.payload.backendQueueMs = result.queueMs;
           start += request.rows;
         }
+        this.metrics?.observeBatch({ model: deployed.model, version: deployed.version, hardwareClass: batch.replica.hardwareClass, rows: batch.rows, computeSeconds: result.computeMs / 1000 });
         this.finish(batch, { ok: true, computeMs: result.computeMs });
       },
       (error: unknown) => {
@@ -170,6 +185,14 @@ export class LiveScheduler {
       payload.resolve(outcome);
       return;
     }
+    const deployed = this.deployed.get(request.deployment);
+    this.metrics?.observeQueue(
+      deployed?.model ?? request.deployment,
+      deployed?.version ?? '',
+      outcome.replica.hardwareClass,
+      request.latencyClass,
+      (outcome.queueMs + payload.backendQueueMs) / 1000,
+    );
     payload.resolve({
       ok: true,
       outputs: payload.outputs ?? (Object.create(null) as TensorMap),
@@ -195,10 +218,6 @@ export class LiveScheduler {
       this.rearm();
     }, Math.max(0, next - this.clock.now()));
     this.timer.unref();
-  }
-
-  queued(served: { model: string; version: string }): number {
-    return this.scheduler.queuedFor(LiveScheduler.deploymentOf(served));
   }
 
   close(): void {
