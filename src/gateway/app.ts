@@ -44,6 +44,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
 
   // Only JSON bodies: fastify's default text/plain parser would let other types reach handlers.
   app.removeContentTypeParser('text/plain');
+  // The binary tensor data extension: JSON header plus raw tensor bytes, split by the route.
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.setErrorHandler((error, request, reply) => sendError(reply, toSwitchyardError(error, deps.log, { url: request.url })));
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new SwitchyardError('ROUTE_NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0] ?? ''}; see docs/api.md`)),

@@ -57,7 +57,7 @@ const CASES: Case[] = [
   { name: 'FP32 overflow', payload: body(row([1, 2, 3, 4e39, 5, 6, 7, 8])), status: 400, code: 'INPUT_VALUE_OUT_OF_RANGE', message: /element 3/ },
   { name: 'unknown output', payload: JSON.stringify({ inputs: [row()], outputs: [{ name: 'q' }] }), status: 400, code: 'OUTPUT_UNKNOWN', message: /outputs are: y/ },
   { name: 'duplicate output', payload: JSON.stringify({ inputs: [row()], outputs: [{ name: 'y' }, { name: 'y' }] }), status: 400, code: 'OUTPUT_UNKNOWN', message: /twice/ },
-  { name: 'binary data extension', payload: body({ ...row(), parameters: { binary_data_size: 32 } }), status: 400, code: 'PARAMETER_INVALID', message: /binary tensor data/ },
+  { name: 'binary data extension', payload: body({ ...row(), parameters: { binary_data_size: 32 } }), status: 400, code: 'PARAMETER_INVALID', message: /binary_data_size needs a binary body/ },
   { name: 'unknown route', url: '/v2/models/small/predict', payload: body(row()), status: 404, code: 'ROUTE_NOT_FOUND', message: /no route for POST/ },
 ];
 

@@ -8,6 +8,7 @@ import type { ModelContract, TensorSpec } from '../../core/contract.js';
 import { SwitchyardError } from '../../core/errors.js';
 import { elementCount, type TensorMap } from '../../core/tensor.js';
 import { decodeTensorData } from './tensor-data.js';
+import { decodeBinaryTensor } from './binary-tensors.js';
 
 /** Why: 2^31-1 is the largest dimension ONNX Runtime's int64 shapes accept on every platform we ship. */
 const MAX_DIMENSION = 2147483647;
@@ -17,6 +18,8 @@ export interface DecodedRequest {
   readonly id: string | undefined;
   readonly inputs: TensorMap;
   readonly outputNames: readonly string[];
+  /** Outputs the caller wants as raw bytes (binary tensor data extension). */
+  readonly binaryOutputs: ReadonlySet<string>;
   /** Rows in the request's batch; 1 for a model that does not batch. */
   readonly batchSize: number;
   readonly parameters: Readonly<Record<string, unknown>>;
@@ -57,22 +60,32 @@ function checkAgainstContract(spec: TensorSpec, shape: readonly number[]): void 
   }
 }
 
-function decodeOutputs(raw: unknown, contract: ModelContract): string[] {
+function flag(value: unknown, where: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new SwitchyardError('PARAMETER_INVALID', `${where} must be true or false`);
+  return value;
+}
+
+function decodeOutputs(raw: unknown, contract: ModelContract, allBinary: boolean): { names: string[]; binary: Set<string> } {
   const all = contract.outputs.map((o) => o.name);
-  if (raw === undefined) return all;
+  if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) return { names: all, binary: new Set(allBinary ? all : []) };
   if (!Array.isArray(raw)) throw invalid("'outputs' must be an array of objects with a 'name'");
-  if (raw.length === 0) return all;
   const names: string[] = [];
+  const binary = new Set<string>();
   for (const [index, output] of (raw as unknown[]).entries()) {
     if (!isRecord(output) || typeof output.name !== 'string') throw invalid(`outputs[${index}] must be an object with a string 'name'`);
     if (!all.includes(output.name)) throw new SwitchyardError('OUTPUT_UNKNOWN', `output '${output.name}' is not in the contract; outputs are: ${all.join(', ')}`);
     if (names.includes(output.name)) throw new SwitchyardError('OUTPUT_UNKNOWN', `output '${output.name}' is requested twice`);
+    if (output.parameters !== undefined && !isRecord(output.parameters)) throw invalid(`output '${output.name}': 'parameters' must be an object`);
+    const wantsBinary = isRecord(output.parameters) ? flag(output.parameters.binary_data, `output '${output.name}' parameter binary_data`) : false;
+    if (allBinary || wantsBinary) binary.add(output.name);
     names.push(output.name);
   }
-  return names;
+  return { names, binary };
 }
 
-export function decodeInferRequest(body: unknown, contract: ModelContract, limits: DecodeLimits): DecodedRequest {
+/** `binary`: the bytes after the JSON part of a binary-extension body, when there is one. */
+export function decodeInferRequest(body: unknown, contract: ModelContract, limits: DecodeLimits, binary?: Buffer): DecodedRequest {
   if (!isRecord(body)) throw invalid("the body must be a JSON object with an 'inputs' array");
   const { id, parameters, inputs } = body;
   if (id !== undefined && typeof id !== 'string') throw invalid("'id' must be a string");
@@ -83,6 +96,7 @@ export function decodeInferRequest(body: unknown, contract: ModelContract, limit
   const decoded: TensorMap = Object.create(null) as TensorMap;
   let batchSize: number | undefined;
   let batchSource = '';
+  let binaryOffset = 0;
   for (const [index, input] of (inputs as unknown[]).entries()) {
     if (!isRecord(input)) throw invalid(`inputs[${index}] must be an object`);
     const { name, datatype, shape, data } = input;
@@ -91,9 +105,7 @@ export function decodeInferRequest(body: unknown, contract: ModelContract, limit
     if (!spec) throw new SwitchyardError('INPUT_UNEXPECTED', `input '${name}' is not in the contract; inputs are: ${[...specs.keys()].join(', ')}`);
     if (Object.hasOwn(decoded, name)) throw new SwitchyardError('INPUT_DUPLICATE', `input '${name}' appears more than once`);
     if (input.parameters !== undefined && !isRecord(input.parameters)) throw invalid(`input '${name}': 'parameters' must be an object`);
-    if (isRecord(input.parameters) && input.parameters.binary_data_size !== undefined) {
-      throw new SwitchyardError('PARAMETER_INVALID', `input '${name}': the binary tensor data extension is not supported; send 'data' as JSON`);
-    }
+    const binarySize = isRecord(input.parameters) ? input.parameters.binary_data_size : undefined;
     if (!isDatatype(datatype) || datatype !== spec.datatype) {
       throw new SwitchyardError('INPUT_DATATYPE_MISMATCH', `input '${name}': datatype ${JSON.stringify(datatype)} does not match the contract's ${spec.datatype}`);
     }
@@ -110,15 +122,32 @@ export function decodeInferRequest(body: unknown, contract: ModelContract, limit
       batchSize = rows;
       batchSource = name;
     }
+    if (binarySize !== undefined) {
+      if (!binary) throw new SwitchyardError('PARAMETER_INVALID', `input '${name}': binary_data_size needs a binary body (content-type application/octet-stream with an Inference-Header-Content-Length header)`);
+      if (data !== undefined) throw invalid(`input '${name}' has both 'data' and binary_data_size; send one`);
+      if (typeof binarySize !== 'number' || !Number.isSafeInteger(binarySize) || binarySize < 0) throw new SwitchyardError('PARAMETER_INVALID', `input '${name}': binary_data_size must be a whole number of bytes`);
+      if (binaryOffset + binarySize > binary.length) {
+        throw new SwitchyardError('INPUT_DATA_LENGTH_MISMATCH', `input '${name}': binary_data_size ${binarySize} runs past the end of the binary data (${binary.length - binaryOffset} bytes left)`);
+      }
+      const bytes = binary.subarray(binaryOffset, binaryOffset + binarySize);
+      binaryOffset += binarySize;
+      decoded[name] = { datatype, shape: dims, data: decodeBinaryTensor(name, datatype, elementCount(dims), bytes) };
+      continue;
+    }
     if (!Array.isArray(data)) throw invalid(`input '${name}': 'data' must be an array`);
     decoded[name] = { datatype, shape: dims, data: decodeTensorData(name, datatype, dims, elementCount(dims), data) };
   }
+  if (binary && binaryOffset !== binary.length) {
+    throw invalid(`the binary data has ${binary.length - binaryOffset} bytes more than the inputs' binary_data_size values account for`);
+  }
   const missing = contract.inputs.filter((spec) => !Object.hasOwn(decoded, spec.name)).map((spec) => spec.name);
   if (missing.length > 0) throw new SwitchyardError('INPUT_MISSING', `missing input${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  const outputs = decodeOutputs(body.outputs, contract, flag(parameters?.binary_data_output, 'parameter binary_data_output'));
   return {
     id,
     inputs: decoded,
-    outputNames: decodeOutputs(body.outputs, contract),
+    outputNames: outputs.names,
+    binaryOutputs: outputs.binary,
     batchSize: batchSize ?? 1,
     parameters: parameters ?? {},
   };

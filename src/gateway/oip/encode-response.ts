@@ -5,6 +5,7 @@
 import type { TensorData } from '../../core/datatypes.js';
 import { fromHalfBits } from '../../core/float16.js';
 import type { Tensor } from '../../core/tensor.js';
+import { encodeBinaryTensor } from './binary-tensors.js';
 
 function finiteJoin(values: Float32Array | Float64Array): string {
   for (let i = 0; i < values.length; i++) {
@@ -43,11 +44,28 @@ export interface ResponseHead {
   readonly parametersJson: string;
 }
 
-export function encodeInferResponse(head: ResponseHead, outputs: readonly (readonly [string, Tensor])[]): string {
+/**
+ * The response as JSON text, plus the raw bytes of the outputs asked for in binary (in output
+ * order, to follow the JSON); `blobs` is empty when every output is JSON.
+ */
+export function encodeInferResponse(
+  head: ResponseHead,
+  outputs: readonly (readonly [string, Tensor])[],
+  binary: ReadonlySet<string> = new Set(),
+): { json: string; blobs: Buffer[] } {
   const parts: string[] = [];
+  const blobs: Buffer[] = [];
   for (const [name, tensor] of outputs) {
-    parts.push(`{"name":${JSON.stringify(name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}],"data":${encodeTensorData(tensor)}}`);
+    const start = `{"name":${JSON.stringify(name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}],`;
+    if (binary.has(name)) {
+      const blob = encodeBinaryTensor(tensor.datatype, tensor.data);
+      blobs.push(blob);
+      parts.push(`${start}"parameters":{"binary_data_size":${blob.length}}}`);
+    } else {
+      parts.push(`${start}"data":${encodeTensorData(tensor)}}`);
+    }
   }
   const id = head.id === undefined ? '' : `"id":${JSON.stringify(head.id)},`;
-  return `{"model_name":${JSON.stringify(head.modelName)},"model_version":${JSON.stringify(head.modelVersion)},${id}"parameters":${head.parametersJson},"outputs":[${parts.join(',')}]}`;
+  const json = `{"model_name":${JSON.stringify(head.modelName)},"model_version":${JSON.stringify(head.modelVersion)},${id}"parameters":${head.parametersJson},"outputs":[${parts.join(',')}]}`;
+  return { json, blobs };
 }

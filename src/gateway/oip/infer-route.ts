@@ -17,6 +17,7 @@ import { decodeInferRequest, type DecodeLimits } from './decode-request.js';
 import { encodeInferResponse } from './encode-response.js';
 import { callMetadata } from './call-metadata.js';
 import { readSchedulingHints } from './scheduling-hints.js';
+import { splitBinaryBody } from './binary-tensors.js';
 
 interface InferParams { model: string; version?: string }
 
@@ -33,6 +34,16 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 
+/** A binary-extension body: the JSON part is parsed here (the content-type parser kept the raw bytes). */
+function decodeBinaryBody(body: Buffer, headerLength: string | string[] | undefined): { header: unknown; binary: Buffer } {
+  const { json, binary } = splitBinaryBody(body, headerLength);
+  try {
+    return { header: JSON.parse(json) as unknown, binary };
+  } catch {
+    throw new SwitchyardError('BAD_JSON', 'the JSON part of the binary body (its first Inference-Header-Content-Length bytes) is not valid JSON');
+  }
+}
+
 export function registerInferRoute(app: FastifyInstance, options: InferRouteOptions): void {
   const { catalog, metrics, log, limits, scheduler } = options;
 
@@ -48,7 +59,13 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       versionLabel = served.version;
       const { backend, config } = served;
       if (served.state !== 'READY' || !backend || !config) throw notReady(served);
-      const decoded = decodeInferRequest(request.body, config.contract, limits);
+      let decoded;
+      if (Buffer.isBuffer(request.body)) {
+        const { header, binary } = decodeBinaryBody(request.body, request.headers['inference-header-content-length']);
+        decoded = decodeInferRequest(header, config.contract, limits, binary);
+      } else {
+        decoded = decodeInferRequest(request.body, config.contract, limits);
+      }
       const hints = readSchedulingHints(request.headers, decoded.parameters, config.latencyClass);
       const result = await scheduler.submit(served, decoded.inputs, decoded.outputNames, decoded.batchSize, hints);
       if (!result.ok) {
@@ -73,8 +90,14 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         totalMs: reply.elapsedTime,
         traceId: trace.traceId,
       });
-      const body = encodeInferResponse({ modelName: served.model, modelVersion: served.version, id: decoded.id, parametersJson: metadata.parametersJson }, outputs);
+      const { json, blobs } = encodeInferResponse({ modelName: served.model, modelVersion: served.version, id: decoded.id, parametersJson: metadata.parametersJson }, outputs, decoded.binaryOutputs);
       void reply.headers(metadata.versionHeaders).headers(metadata.callHeaders);
+      let body: string | Buffer = json;
+      if (blobs.length > 0) {
+        const head = Buffer.from(json, 'utf8');
+        body = Buffer.concat([head, ...blobs]);
+        void reply.header('content-type', 'application/octet-stream').header('inference-header-content-length', String(head.length));
+      }
       metrics.observe({ model: modelLabel, version: versionLabel, outcome: 'ok', seconds: reply.elapsedTime / 1000 });
       return reply.send(body);
     } catch (error) {
