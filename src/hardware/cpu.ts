@@ -1,6 +1,8 @@
 /**
- * The CPU of this machine as a hardware class. Discovery of accelerators (nvidia-smi and
- * friends) and the full hardware catalog come later; this is the class every CPU replica reports.
+ * The CPU of this machine as a hardware class, synchronously and without any tool: the class
+ * every CPU replica reports. Full discovery (lscpu, nvidia-smi, rocm-smi, hl-smi) is
+ * discover.ts; test/hardware/catalog.test.ts keeps this mapping in step with the catalog's
+ * `cpu-x86` / `cpu-arm` match rules.
  */
 import { arch, availableParallelism, cpus, totalmem } from 'node:os';
 

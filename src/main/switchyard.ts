@@ -6,6 +6,7 @@ import { ConfigError } from '../core/config.js';
 import { RepositoryError } from '../registry/model-repository.js';
 import { createLogger } from '../telemetry/logger.js';
 import { loadConfig } from './config-sources.js';
+import { registerHardwareCommand } from './hardware-command.js';
 import { registerSimCommand } from './sim-command.js';
 import { createServer } from './server.js';
 import { SWITCHYARD_VERSION } from './version.js';
@@ -89,5 +90,6 @@ program
 
 registerClientCommands(program);
 registerSimCommand(program);
+registerHardwareCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,59 @@
+/**
+ * `switchyard hardware`: discovers this machine's devices (src/hardware), maps each to a
+ * class of the hardware catalog and prints them with the CPU, memory and pressure; `--json`
+ * for machines, `--classes` for the catalog itself, `--catalog FILE` to merge an operator's
+ * classes and prices over the built-in ones.
+ */
+import type { Command } from 'commander';
+import { CatalogError, loadCatalog } from '../hardware/catalog.js';
+import { DEVICE_TIERS, type DeviceTier } from '../hardware/device.js';
+import { discoverDevices } from '../hardware/discover.js';
+import { systemHost } from '../hardware/host.js';
+import { classesTable, classJson, discoveryJson, discoveryText } from '../hardware/report.js';
+
+interface HardwareFlags {
+  json?: boolean;
+  catalog?: string;
+  classes?: boolean;
+  tier?: string;
+  timeout: string;
+}
+
+class UsageError extends Error {}
+
+async function run(flags: HardwareFlags): Promise<void> {
+  const tier = flags.tier;
+  if (tier !== undefined && !DEVICE_TIERS.includes(tier as DeviceTier)) throw new UsageError(`--tier must be one of ${DEVICE_TIERS.join(', ')}, got '${tier}'`);
+  const timeoutMs = Number(flags.timeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout must be a positive whole number of milliseconds, got '${flags.timeout}'`);
+  const catalog = loadCatalog(flags.catalog === undefined ? {} : { overrideFile: flags.catalog });
+  if (flags.classes) {
+    process.stdout.write(flags.json ? `${JSON.stringify({ files: catalog.files, classes: catalog.classes.map(classJson) }, null, 2)}\n` : `${classesTable(catalog)}\n`);
+    return;
+  }
+  const discovery = await discoverDevices({ catalog, host: systemHost({ timeoutMs }), ...(tier === undefined ? {} : { tier: tier as DeviceTier }) });
+  process.stdout.write(flags.json ? `${JSON.stringify(discoveryJson(discovery, catalog), null, 2)}\n` : `${discoveryText(discovery)}\n`);
+}
+
+export function registerHardwareCommand(program: Command): void {
+  program
+    .command('hardware')
+    .description("discover this machine's devices (CPU, nvidia-smi, rocm-smi, hl-smi) and their hardware classes")
+    .option('--json', 'print JSON instead of the table')
+    .option('--catalog <file>', 'YAML file of added hardware classes and overridden figures, merged over hardware/catalog.yaml')
+    .option('--classes', 'print the hardware catalog instead of discovering')
+    .option('--tier <tier>', `tier of the devices found: ${DEVICE_TIERS.join(', ')} (default: the class's, else onprem)`)
+    .option('--timeout <ms>', 'how long each tool may take', '5000')
+    .action(async (flags: HardwareFlags) => {
+      try {
+        await run(flags);
+      } catch (error) {
+        if (error instanceof UsageError || error instanceof CatalogError) {
+          process.stderr.write(`switchyard hardware: ${error.message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        throw error;
+      }
+    });
+}
