@@ -6,6 +6,7 @@
  *   npm run bench -- batching [--quick] [--step S] [--warmup S] [--slo-ms MS] [--max-batch N]
  *                             [--threads N] [--widths 1024,4096,4096,1024] [--policy adaptive|fixed]
  *                             [--max-delay-ms MS] [--connections N] [--seed N] [--no-pin] [--profile DIR]
+ *                             [--binary | --json]
  *
  * 1. Builds a seeded MLP (bench/batching/model.ts) into a temporary model repository, twice:
  *    `mlp` (max_batch_size N, latency_class throughput) and `mlp-unbatched` (max_batch_size 1).
@@ -13,7 +14,8 @@
  *    sizes 1, 2, 4, ..., N with the server's session options (bench/batching/limit.ts).
  * 3. The full server (bench/servers/full.ts over that repository) and an open-loop load
  *    generator (bench/batching/loadgen.ts) as child processes; for each model, a search for
- *    the highest Poisson arrival rate whose p99 meets the SLO with no failed request.
+ *    the highest Poisson arrival rate whose p99 meets the SLO with no failed request. Requests
+ *    and answers use the binary tensor data extension (--binary, the default) or JSON (--json).
  * The last stdout line is one JSON object (see bench/README.md).
  */
 import { join, resolve } from 'node:path';
@@ -21,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { allowedCpus, cpuBusySeconds, pinSelf, scratchDir, startChild, startServer, threadCpuSeconds, type LineChild, type ServerChild } from './lib/children.js';
 import { round } from './lib/stats.js';
 import type { LimitPoint, LimitRequest, LimitResult } from './batching/limit.js';
+import type { Encoding } from './batching/encoding.js';
 import type { LoadgenInit, ReferenceResult, StepCommand, StepResult } from './batching/loadgen.js';
 import { buildMlp, INPUT_NAME, macsPerItem, writeModelVersion, type MlpSpec, type VersionSettings } from './batching/model.js';
 import { searchRate, type Tried } from './batching/search.js';
@@ -48,6 +51,7 @@ interface Settings {
   seed: number;
   pin: boolean;
   profileDir: string | undefined;
+  encoding: Encoding;
 }
 
 function parseSettings(args: readonly string[]): Settings {
@@ -67,6 +71,8 @@ function parseSettings(args: readonly string[]): Settings {
       seed: { type: 'string' },
       'no-pin': { type: 'boolean', default: false },
       profile: { type: 'string' },
+      binary: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -82,6 +88,7 @@ function parseSettings(args: readonly string[]): Settings {
   const policy = values.policy ?? 'adaptive';
   if (policy !== 'adaptive' && policy !== 'fixed') throw new Error(`--policy must be adaptive or fixed, got '${policy}'`);
   const maxBatch = number('max-batch', values['max-batch'], 128, true, 2);
+  if (values.binary === true && values.json === true) throw new Error('--binary and --json exclude each other');
   return {
     quick,
     widths,
@@ -101,6 +108,7 @@ function parseSettings(args: readonly string[]): Settings {
     seed: number('seed', values.seed, 1, true, 0),
     pin: values['no-pin'] !== true,
     profileDir: values.profile === undefined ? undefined : resolve(values.profile),
+    encoding: values.json === true ? 'json' : 'binary',
   };
 }
 
@@ -263,6 +271,15 @@ function gapAnalysis(row: StepRow, best: LimitPoint, points: readonly LimitPoint
   return { lines, serverCpu: c.totalS / c.wallS, loopMsPerRequest: loopMs, onnxMsPerItem: onnxMs, workerShare, efficiency, boundRatio: (bound * bestMs) / 1000, othersCpu: others };
 }
 
+const ENCODING_TITLE: Record<Encoding, string> = { binary: 'binary tensor data', json: 'JSON tensor data' };
+
+function encodingLine(encoding: Encoding, reference: ReferenceResult, inDim: number): string {
+  const sizes = `${fmt(reference.requestBytes, 0)} bytes per request, ${fmt(reference.responseBytes, 0)} bytes per answer (${reference.responseType || '?'})`;
+  return encoding === 'binary'
+    ? `encoding: binary (--binary, the default): the binary tensor data extension; JSON header + ${inDim * 4} bytes of little-endian FP32 in, binary_data_output: true; ${sizes}`
+    : `encoding: json (--json): inputs and outputs as JSON numbers; ${sizes}`;
+}
+
 const STEP_HEADER = ['rate/s', 'arrived/s', 'done/s', 'p50 ms', 'p99 ms', 'errors', 'batch mean/req/max', 'queue p50', 'compute p50', 'srv cpu', 'loop ms/req', 'onnx ms/item', 'others', 'gen cpu', 'verdict'];
 
 export async function main(args: readonly string[]): Promise<number> {
@@ -343,7 +360,7 @@ export async function main(args: readonly string[]): Promise<number> {
       nodeFlags: settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', settings.profileDir],
     });
     children.push(server);
-    const init: LoadgenInit = { origin: server.origin, connections: settings.connections, inputName: INPUT_NAME, inDim, bodies: 64, seed: settings.seed };
+    const init: LoadgenInit = { origin: server.origin, connections: settings.connections, inputName: INPUT_NAME, inDim, bodies: 64, seed: settings.seed, encoding: settings.encoding };
     const loadgen = startChild('load generator', 'bench/batching/loadgen.ts', [JSON.stringify(init)], { cpu: loaderCpu });
     children.push(loadgen);
     await loadgen.nextLine(60_000);
@@ -352,6 +369,7 @@ export async function main(args: readonly string[]): Promise<number> {
     loadgen.send(JSON.stringify({ kind: 'reference', path: `/v2/models/${UNBATCHED}/infer` }));
     const reference = await expectLine<ReferenceResult>(loadgen, 'reference', 120_000);
     log(`batching: ${reference.bodies} reference answers from ${UNBATCHED} (unloaded p50 ${fmt(reference.p50Ms, 1)} ms)`);
+    log(`batching: ${encodingLine(settings.encoding, reference, inDim)}`);
 
     let stepSeed = settings.seed * 1000;
     const runStep = async (model: string, rate: number): Promise<StepRow> => {
@@ -418,7 +436,7 @@ export async function main(args: readonly string[]): Promise<number> {
     const ratio = servedRate / limitBest.itemsPerS;
     const out: string[] = [];
     out.push('');
-    out.push('Batching: served throughput (whole server, open-loop single-row requests, p99 SLO) vs the raw ONNX Runtime limit');
+    out.push(`Batching: served throughput (whole server, open-loop single-row requests, ${ENCODING_TITLE[settings.encoding]}, p99 SLO) vs the raw ONNX Runtime limit`);
     out.push(`model: MLP ${spec.widths.join('-')} (Gemm+Relu, FP32, dynamic batch), seeded weights (seed ${spec.seed}), ${fmt(macs / 1e6, 1)} M multiply-adds/item, ${fmt(bytes.byteLength / 2 ** 20, 1)} MiB`);
     out.push(`session: CPU execution provider, intra-op threads ${settings.threads} (limit loop and server alike), inter-op 1, all graph optimisations; server: 1 ONNX instance per model`);
     out.push(placement);
@@ -438,14 +456,15 @@ export async function main(args: readonly string[]): Promise<number> {
         `the limit is the higher: ${fmt(limitBest.itemsPerS, 0)} items/s (batch 1: ${fmt(limitSingle.itemsPerS, 0)})`,
     );
     out.push('');
-    out.push(`SLO: p99 <= ${sloMs} ms${sloWhy}, no failed request, every 25th answer equal to the unbatched answer`);
+    out.push(`SLO: p99 <= ${sloMs} ms${sloWhy}, no failed request, every 25th answer equal to the unbatched answer (as FP32 values, to 1e-3 relative)`);
     out.push(
       `load: open loop, Poisson arrivals, [1,${inDim}] FP32 requests (64 distinct rows), ${settings.connections} keep-alive connections (undici); per step ${settings.warmupS} s warm-up + ${settings.stepS} s measured (longer for low rates, to get ${settings.minSamples} samples)`,
     );
+    out.push(encodingLine(settings.encoding, reference, inDim));
     out.push(`latency: from each request's scheduled arrival to the end of its answer; search: x1.25 steps, then bisection to ${fmt(settings.precision * 100, 0)}%`);
     for (const [title, result] of [
-      [`${BATCHED}: batching on (max_batch_size ${settings.maxBatch}, latency_class throughput, policy ${settings.policy}, max_queue_delay_ms.throughput ${settings.maxDelayMs})`, batched],
-      [`${UNBATCHED}: batching off (max_batch_size 1)`, unbatched],
+      [`${BATCHED}: batching on (max_batch_size ${settings.maxBatch}, latency_class throughput, policy ${settings.policy}, max_queue_delay_ms.throughput ${settings.maxDelayMs}); encoding ${settings.encoding}`, batched],
+      [`${UNBATCHED}: batching off (max_batch_size 1); encoding ${settings.encoding}`, unbatched],
     ] as const) {
       out.push('');
       out.push(title);
@@ -476,6 +495,7 @@ export async function main(args: readonly string[]): Promise<number> {
 
     const summary = {
       bench: 'batching',
+      encoding: settings.encoding,
       ratio: round(ratio, 3),
       limit_items_per_s: round(limitBest.itemsPerS, 1),
       best_batch: best.batch,

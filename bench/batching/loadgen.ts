@@ -3,7 +3,9 @@
  * leave at seeded Poisson arrival times whatever the server does, over a pool of keep-alive
  * connections (undici), many in flight. Latency is measured from each request's scheduled
  * arrival, so a late send (a busy loader, all connections taken) counts against the server
- * rather than hiding queueing (no coordinated omission).
+ * rather than hiding queueing (no coordinated omission). Bodies are built once per distinct row,
+ * in the encoding asked for (bench/batching/encoding.ts: binary tensor data or JSON), so sending
+ * costs the generator next to nothing.
  *
  *   node --import tsx bench/batching/loadgen.ts '<LoadgenInit as JSON>'
  *     -> prints {"ready":true}, then reads one command per stdin line and answers each with one
@@ -14,6 +16,7 @@
 import { createInterface } from 'node:readline';
 import { Pool, request } from 'undici';
 import { percentile } from '../lib/stats.js';
+import { encodeRow, firstOutput, sameOutput, type EncodedRequest, type Encoding } from './encoding.js';
 import { seededRandom } from './model.js';
 
 export interface LoadgenInit {
@@ -24,6 +27,8 @@ export interface LoadgenInit {
   /** Distinct request bodies, sent round-robin. */
   readonly bodies: number;
   readonly seed: number;
+  /** Inputs and outputs as binary tensor data, or as JSON numbers. */
+  readonly encoding: Encoding;
 }
 
 /** Sends every body once, one at a time, and keeps the outputs as the reference for `step` checks. */
@@ -37,6 +42,12 @@ export interface ReferenceResult {
   readonly bodies: number;
   readonly outDim: number;
   readonly p50Ms: number;
+  /** Mean request body size (bytes). */
+  readonly requestBytes: number;
+  /** Mean answer body size (bytes). */
+  readonly responseBytes: number;
+  /** The answers' content-type. */
+  readonly responseType: string;
 }
 
 export interface StepCommand {
@@ -95,7 +106,6 @@ export interface StepResult {
 
 type Command = ReferenceCommand | StepCommand;
 
-const HEADERS = { 'content-type': 'application/json' };
 const SERVER_TIMING = /(queue|compute);dur=([\d.]+)/g;
 
 function summarize(values: readonly number[]): Summary {
@@ -109,33 +119,23 @@ function summarize(values: readonly number[]): Summary {
   return { mean: sum / values.length, p50: percentile(values, 50), p99: percentile(values, 99), max };
 }
 
-function makeBodies(init: LoadgenInit): string[] {
+/** The same rows whatever the encoding: seeded, four decimals (realistic features; ~7 bytes per value in JSON). */
+function makeBodies(init: LoadgenInit): EncodedRequest[] {
   const random = seededRandom(init.seed);
   return Array.from({ length: init.bodies }, () => {
-    // Four decimals: realistic features, and a body of ~7 bytes per value.
-    const data = Array.from({ length: init.inDim }, () => Math.round((random() * 2 - 1) * 1e4) / 1e4);
-    return JSON.stringify({ inputs: [{ name: init.inputName, datatype: 'FP32', shape: [1, init.inDim], data }] });
+    const row = Array.from({ length: init.inDim }, () => Math.round((random() * 2 - 1) * 1e4) / 1e4);
+    return encodeRow(init.encoding, init.inputName, row);
   });
 }
 
-function firstOutput(text: string): number[] {
-  const parsed = JSON.parse(text) as { outputs?: { data?: number[] }[] };
-  const data = parsed.outputs?.[0]?.data;
-  if (!Array.isArray(data)) throw new Error(`answer has no output data: ${text.slice(0, 200)}`);
-  return data;
-}
-
-function sameOutput(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  // Batched GEMMs may sum in another order than batch 1: allow float rounding, nothing more.
-  for (let i = 0; i < a.length; i++) if (Math.abs(a[i]! - b[i]!) > 1e-3 * Math.max(1, Math.abs(b[i]!))) return false;
-  return true;
+async function readBody(body: { arrayBuffer(): Promise<ArrayBuffer> }): Promise<Buffer> {
+  return Buffer.from(await body.arrayBuffer());
 }
 
 class Loadgen {
   private readonly pool: Pool;
-  private readonly bodies: string[];
-  private reference: number[][] | undefined;
+  private readonly bodies: EncodedRequest[];
+  private reference: Float32Array[] | undefined;
 
   constructor(private readonly init: LoadgenInit) {
     this.pool = new Pool(init.origin, { connections: init.connections, pipelining: 1 });
@@ -143,18 +143,25 @@ class Loadgen {
   }
 
   async referenceRun(command: ReferenceCommand): Promise<ReferenceResult> {
-    const outputs: number[][] = [];
+    const outputs: Float32Array[] = [];
     const times: number[] = [];
-    for (const body of this.bodies) {
+    let requestBytes = 0;
+    let responseBytes = 0;
+    let responseType = '';
+    for (const { body, headers } of this.bodies) {
       const started = performance.now();
-      const response = await request(`${this.init.origin}${command.path}`, { dispatcher: this.pool, method: 'POST', headers: HEADERS, body });
-      const text = await response.body.text();
+      const response = await request(`${this.init.origin}${command.path}`, { dispatcher: this.pool, method: 'POST', headers, body });
+      const answer = await readBody(response.body);
       times.push(performance.now() - started);
-      if (response.statusCode !== 200) throw new Error(`reference request to ${command.path}: HTTP ${response.statusCode}: ${text.slice(0, 300)}`);
-      outputs.push(firstOutput(text));
+      if (response.statusCode !== 200) throw new Error(`reference request to ${command.path}: HTTP ${response.statusCode}: ${answer.toString('utf8', 0, 300)}`);
+      outputs.push(firstOutput(this.init.encoding, answer, response.headers));
+      requestBytes += body.length;
+      responseBytes += answer.length;
+      responseType = String(response.headers['content-type'] ?? '');
     }
     this.reference = outputs;
-    return { kind: 'reference', bodies: outputs.length, outDim: outputs[0]?.length ?? 0, p50Ms: percentile(times, 50) };
+    const n = outputs.length;
+    return { kind: 'reference', bodies: n, outDim: outputs[0]?.length ?? 0, p50Ms: percentile(times, 50), requestBytes: requestBytes / n, responseBytes: responseBytes / n, responseType };
   }
 
   async step(command: StepCommand): Promise<StepResult> {
@@ -191,13 +198,14 @@ class Loadgen {
       outstanding++;
       void (async () => {
         try {
-          const response = await request(url, { dispatcher: this.pool, method: 'POST', headers: HEADERS, body: this.bodies[bodyIndex]! });
-          let text: string | undefined;
-          if (check || response.statusCode !== 200) text = await response.body.text();
+          const { body, headers } = this.bodies[bodyIndex]!;
+          const response = await request(url, { dispatcher: this.pool, method: 'POST', headers, body });
+          let answer: Buffer | undefined;
+          if (check || response.statusCode !== 200) answer = await readBody(response.body);
           else await response.body.dump({ limit: 1 << 24 });
           const end = performance.now();
           if (response.statusCode !== 200) {
-            fail(`HTTP ${response.statusCode}: ${(text ?? '').slice(0, 200)}`);
+            fail(`HTTP ${response.statusCode}: ${answer?.toString('utf8', 0, 200) ?? ''}`);
             return;
           }
           latency[index] = end - at;
@@ -208,9 +216,16 @@ class Loadgen {
             if (match[1] === 'queue') queue[index] = Number(match[2]);
             else compute[index] = Number(match[2]);
           }
-          if (check && text !== undefined) {
+          if (check && answer !== undefined) {
             checked++;
-            if (!sameOutput(firstOutput(text), this.reference![bodyIndex]!)) mismatches++;
+            let output: Float32Array | undefined;
+            try {
+              output = firstOutput(this.init.encoding, answer, response.headers);
+            } catch (error) {
+              // An answer that does not decode is a wrong output, and its reason worth a sample.
+              if (errorSamples.length < 5) errorSamples.push(`undecodable answer: ${error instanceof Error ? error.message : String(error)}`);
+            }
+            if (output === undefined || !sameOutput(output, this.reference![bodyIndex]!)) mismatches++;
           }
         } catch (error) {
           fail(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
