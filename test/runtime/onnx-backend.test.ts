@@ -93,3 +93,23 @@ test('tiny batches run inline once the workers have shown the model is faster th
     await slow.backend.unload();
   }
 });
+
+test('a worker that dies fails its runs with an error and is replaced', async () => {
+  const { backend } = await loadOnnxBackend({ name: 'small', bytes: matmulChain(8, 1), executionProvider: 'cpu', intraOpThreads: 1, instances: 1, inlineBelowMs: 0 });
+  const tiny = () => ({ x: { datatype: 'FP32' as const, shape: [1, 8], data: new Float32Array(8).fill(1) } });
+  try {
+    // Reach the worker as a crash would: end its thread under the backend's feet.
+    const internals = backend as unknown as { instances: { stop(): Promise<void>; alive: boolean }[] };
+    await internals.instances[0]!.stop();
+    await assert.rejects(backend.run(tiny(), ['y']), /BackendError|every onnx worker|stopped/, 'the run on a dead worker fails loudly');
+    let recovered = false;
+    for (let attempt = 0; attempt < 50 && !recovered; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      recovered = await backend.run(tiny(), ['y']).then(() => true, () => false);
+    }
+    assert.ok(recovered, 'a replacement worker serves again');
+    assert.equal(internals.instances[0]!.alive, true);
+  } finally {
+    await backend.unload();
+  }
+});
