@@ -33,7 +33,6 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-
 /** A binary-extension body: the JSON part is parsed here (the content-type parser kept the raw bytes). */
 function decodeBinaryBody(body: Buffer, headerLength: string | string[] | undefined): { header: unknown; binary: Buffer } {
   const { json, binary } = splitBinaryBody(body, headerLength);
