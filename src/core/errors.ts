@@ -13,7 +13,7 @@ export interface ErrorDefinition {
 export const ERROR_CATALOGUE = {
   BAD_JSON: { status: 400, retryable: false, summary: 'The request body is not valid JSON.' },
   INVALID_REQUEST: { status: 400, retryable: false, summary: 'The body is JSON but not a valid request object (a field is missing or has the wrong type).' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, summary: 'The request has a body with a content type other than application/json.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, summary: 'The request has a body whose content type is neither application/json nor application/octet-stream (the binary tensor extension).' },
   BODY_TOO_LARGE: { status: 413, retryable: false, summary: 'The request body is larger than the configured limit (body_limit_bytes).' },
   ROUTE_NOT_FOUND: { status: 404, retryable: false, summary: 'No route matches this method and path.' },
   MODEL_NOT_FOUND: { status: 404, retryable: false, summary: 'No model with this name is in the repository.' },

@@ -18,7 +18,7 @@ function fromFramework(error: FrameworkError): SwitchyardError | undefined {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new SwitchyardError('BODY_TOO_LARGE', 'the request body is over the server limit (body_limit_bytes); send a smaller batch');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new SwitchyardError('UNSUPPORTED_MEDIA_TYPE', "send the body as JSON with 'content-type: application/json'");
+      return new SwitchyardError('UNSUPPORTED_MEDIA_TYPE', "send the body as JSON ('content-type: application/json') or as binary tensors ('content-type: application/octet-stream' with Inference-Header-Content-Length)");
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new SwitchyardError('BAD_JSON', 'the request body is empty; send a JSON object');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
