@@ -80,8 +80,7 @@ async function probeNvidia(host: Host): Promise<ProbeResult> {
   if (csv.status === 'failed' && /no devices were found/i.test(csv.reason)) return { devices: [], warnings: [], state: 'found' };
   if (csv.status === 'ok') {
     const parsed = parseNvidiaSmiCsv(csv.stdout);
-    const warnings = parsed.warnings.map((m) => warn('nvidia-smi', m));
-    return { devices: parsed.items.map(nvidiaDevice), warnings, state: parsed.items.length === 0 && warnings.length > 0 ? 'failed' : 'found' };
+    return fromParsed('nvidia-smi', parsed.items.map(nvidiaDevice), parsed.warnings);
   }
   // Drivers before R510 refuse the whole query for not knowing compute_cap: try the XML report.
   const xml = await host.run('nvidia-smi', NVIDIA_SMI_XML_ARGS);
@@ -98,12 +97,23 @@ async function probeNvidia(host: Host): Promise<ProbeResult> {
   return { devices: [], warnings: [warn('nvidia-smi', `failed: ${csv.reason}`)], state: 'failed' };
 }
 
-async function probeAmd(host: Host): Promise<ProbeResult> {
-  const out = await host.run('rocm-smi', ROCM_SMI_ARGS);
+/** Devices and warnings from one parsed tool output; nothing found but warnings means the tool failed. */
+function fromParsed(tool: DiscoverySource, devices: Found[], messages: readonly string[]): ProbeResult {
+  const warnings = messages.map((m) => warn(tool, m));
+  return { devices, warnings, state: devices.length === 0 && warnings.length > 0 ? 'failed' : 'found' };
+}
+
+/** Runs a vendor tool: missing = no devices of that vendor; failing = a warning, never a crash. */
+async function probeTool<T>(host: Host, tool: DiscoverySource, args: readonly string[], parse: (stdout: string) => { items: T[]; warnings: string[] }, toFound: (item: T) => Found): Promise<ProbeResult> {
+  const out = await host.run(tool, args);
   if (out.status === 'missing') return NOTHING;
-  if (out.status === 'failed') return { devices: [], warnings: [warn('rocm-smi', `failed: ${out.reason}`)], state: 'failed' };
-  const parsed = parseRocmSmiJson(out.stdout);
-  const devices = parsed.items.map((gpu) => ({
+  if (out.status === 'failed') return { devices: [], warnings: [warn(tool, `failed: ${out.reason}`)], state: 'failed' };
+  const parsed = parse(out.stdout);
+  return fromParsed(tool, parsed.items.map(toFound), parsed.warnings);
+}
+
+function probeAmd(host: Host): Promise<ProbeResult> {
+  return probeTool(host, 'rocm-smi', ROCM_SMI_ARGS, parseRocmSmiJson, (gpu) => ({
     identifiers: gpu.identifiers,
     device: withoutUndefined<Found['device']>({
       id: `amd:${gpu.index}`,
@@ -120,16 +130,10 @@ async function probeAmd(host: Host): Promise<ProbeResult> {
       source: 'rocm-smi',
     }),
   }));
-  const warnings = parsed.warnings.map((m) => warn('rocm-smi', m));
-  return { devices, warnings, state: devices.length === 0 && warnings.length > 0 ? 'failed' : 'found' };
 }
 
-async function probeGaudi(host: Host): Promise<ProbeResult> {
-  const out = await host.run('hl-smi', HL_SMI_ARGS);
-  if (out.status === 'missing') return NOTHING;
-  if (out.status === 'failed') return { devices: [], warnings: [warn('hl-smi', `failed: ${out.reason}`)], state: 'failed' };
-  const parsed = parseHlSmiCsv(out.stdout);
-  const devices = parsed.items.map((aip) => ({
+function probeGaudi(host: Host): Promise<ProbeResult> {
+  return probeTool(host, 'hl-smi', HL_SMI_ARGS, parseHlSmiCsv, (aip) => ({
     device: withoutUndefined<Found['device']>({
       id: `gaudi:${aip.index}`,
       kind: 'accelerator',
@@ -146,8 +150,6 @@ async function probeGaudi(host: Host): Promise<ProbeResult> {
       source: 'hl-smi',
     }),
   }));
-  const warnings = parsed.warnings.map((m) => warn('hl-smi', m));
-  return { devices, warnings, state: devices.length === 0 && warnings.length > 0 ? 'failed' : 'found' };
 }
 
 interface CpuResult {
