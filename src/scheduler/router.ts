@@ -37,17 +37,24 @@ function predicted<P>(replica: ReplicaRuntime<P>, context: RouteContext<P>): num
   return isFresh(replica, context) ? completion : completion + 1e9;
 }
 
-function sampleTwo<P>(ready: readonly ReplicaRuntime<P>[], random: () => number, better: (a: ReplicaRuntime<P>, b: ReplicaRuntime<P>) => boolean): ReplicaRuntime<P> | undefined {
+/** The lower-scoring of two sampled replicas (both when there are only two), scoring each once. */
+function sampleTwo<P>(ready: readonly ReplicaRuntime<P>[], random: () => number, score: (r: ReplicaRuntime<P>) => number): { replica: ReplicaRuntime<P>; score: number } | undefined {
+  let a: ReplicaRuntime<P> | undefined;
+  let b: ReplicaRuntime<P> | undefined;
   if (ready.length <= 2) {
-    const [a, b] = ready;
-    return a && b ? (better(b, a) ? b : a) : a;
+    [a, b] = ready;
+  } else {
+    const i = Math.floor(random() * ready.length);
+    let j = Math.floor(random() * (ready.length - 1));
+    if (j >= i) j++;
+    a = ready[i];
+    b = ready[j];
   }
-  const i = Math.floor(random() * ready.length);
-  let j = Math.floor(random() * (ready.length - 1));
-  if (j >= i) j++;
-  const a = ready[i]!;
-  const b = ready[j]!;
-  return better(b, a) ? b : a;
+  if (!a) return undefined;
+  const scoreA = score(a);
+  if (!b) return { replica: a, score: scoreA };
+  const scoreB = score(b);
+  return scoreB < scoreA ? { replica: b, score: scoreB } : { replica: a, score: scoreA };
 }
 
 function flatReady<P>(context: RouteContext<P>): readonly ReplicaRuntime<P>[] {
@@ -72,9 +79,9 @@ class OursRouter implements Router {
     let cheapestCost = Number.POSITIVE_INFINITY;
     const budgetPerRow = request.hints.maxCostPer1k === undefined ? Number.POSITIVE_INFINITY : request.hints.maxCostPer1k / 1000;
     for (const group of context.groups) {
-      const candidate = sampleTwo(group.ready, context.random, (a, b) => predicted(a, context) < predicted(b, context));
-      if (!candidate) continue;
-      const at = predicted(candidate, context);
+      const sampled = sampleTwo(group.ready, context.random, (r) => predicted(r, context));
+      if (!sampled) continue;
+      const { replica: candidate, score: at } = sampled;
       const cost = candidate.costPerRow(request.rows);
       if (cost > budgetPerRow) continue;
       if (at < fastestAt) {
@@ -120,7 +127,7 @@ class LeastOutstandingRouter implements Router {
 
 class PowerOfTwoRouter implements Router {
   pick<P>(context: RouteContext<P>): ReplicaRuntime<P> | undefined {
-    return sampleTwo(flatReady(context), context.random, (a, b) => a.outstanding < b.outstanding);
+    return sampleTwo(flatReady(context), context.random, (r) => r.outstanding)?.replica;
   }
 }
 

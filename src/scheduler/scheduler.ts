@@ -132,8 +132,7 @@ export class Scheduler<P = unknown> {
     return deployment.groups.filter((g) => g.fits(request.hints, request.rows));
   }
 
-  private route(request: SchedulerRequest<P>, deployment: Deployment<P>, nowMs: number): ReplicaRuntime<P> | undefined {
-    const eligible = this.eligibleGroups(request, deployment);
+  private route(request: SchedulerRequest<P>, deployment: Deployment<P>, nowMs: number, eligible = this.eligibleGroups(request, deployment)): ReplicaRuntime<P> | undefined {
     const groups = eligible.filter((g) => g.ready.length > 0);
     if (groups.length === 0) return undefined;
     // With no group filtered out, routers that look at every replica use the prebuilt list.
@@ -172,7 +171,7 @@ export class Scheduler<P = unknown> {
     if (deployment.queued >= limit && !(request.priority === 'critical' && this.shedFor(deployment, nowMs))) {
       return refusal('OVERLOADED', `${deployment.name} is saturated: ${deployment.queued} requests are waiting (the ${request.priority} share of max_queue is ${limit})`, this.drainSeconds(deployment, nowMs));
     }
-    const target = this.route(request, deployment, nowMs);
+    const target = this.route(request, deployment, nowMs, eligible);
     if (!target) return refusal('NO_HEALTHY_REPLICA', `no replica of ${deployment.name} that fits the request is ready`, 1);
     if (request.hints.maxCostPer1k !== undefined && target.costPerRow(request.rows) * 1000 > request.hints.maxCostPer1k) {
       return refusal('HINTS_UNSATISFIABLE', `no ready replica of ${deployment.name} serves under ${request.hints.maxCostPer1k} per 1,000 inferences right now`);
