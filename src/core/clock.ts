@@ -10,17 +10,3 @@ export const systemClock: Clock = Object.freeze({
   now: () => performance.now(),
   wallNow: () => Date.now(),
 });
-
-/** A clock that only moves when told to. */
-export class ManualClock implements Clock {
-  constructor(private current = 0, private readonly epoch = Date.UTC(2026, 0, 1)) {}
-  now(): number {
-    return this.current;
-  }
-  wallNow(): number {
-    return this.epoch + this.current;
-  }
-  advance(ms: number): void {
-    this.current += ms;
-  }
-}
