@@ -3,13 +3,17 @@
  * compute dominates, when single-row requests arrive open-loop and the dynamic batcher has to
  * form the batches, and what batching is worth against the same server with batching off.
  *
- *   npm run bench -- batching [--quick] [--step S] [--warmup S] [--slo-ms MS] [--max-batch N]
- *                             [--threads N] [--widths 1024,4096,4096,1024] [--policy adaptive|fixed]
+ *   npm run bench -- batching [--quick] [--model cnn|mlp] [--step S] [--warmup S] [--slo-ms MS] [--max-batch N]
+ *                             [--threads N] [--widths 1024,4096,4096,1024 (mlp)] [--policy adaptive|fixed]
  *                             [--max-delay-ms MS] [--connections N] [--seed N] [--no-pin] [--profile DIR]
  *                             [--binary | --json]
  *
- * 1. Builds a seeded MLP (bench/batching/model.ts) into a temporary model repository, twice:
- *    `mlp` (max_batch_size N, latency_class throughput) and `mlp-unbatched` (max_batch_size 1).
+ * 1. Builds a seeded model into a temporary model repository, twice: `mlp` (max_batch_size N,
+ *    latency_class throughput) and `mlp-unbatched` (max_batch_size 1). The model is a small
+ *    convolutional image classifier (--model cnn, the default: bench/batching/cnn.ts; a few ms of
+ *    compute per image, like the vision models the issue names) or a wide dense MLP (--model mlp:
+ *    bench/batching/model.ts; memory-bound at batch 1, so batching gains most, but under a
+ *    millisecond per item at its best batch, where HTTP costs weigh most).
  * 2. The limit: a child process runs the model with onnxruntime-node in a tight loop at batch
  *    sizes 1, 2, 4, ..., N with the server's session options (bench/batching/limit.ts).
  * 3. The full server (bench/servers/full.ts over that repository) and an open-loop load
@@ -25,14 +29,18 @@ import { round } from './lib/stats.js';
 import type { LimitPoint, LimitRequest, LimitResult } from './batching/limit.js';
 import type { Encoding } from './batching/encoding.js';
 import type { LoadgenInit, ReferenceResult, StepCommand, StepResult } from './batching/loadgen.js';
-import { buildMlp, INPUT_NAME, macsPerItem, writeModelVersion, type MlpSpec, type VersionSettings } from './batching/model.js';
+import { buildMlp, INPUT_NAME, macsPerItem, mlpRowModel, writeModelVersion, type RowModel, type VersionSettings } from './batching/model.js';
+import { buildCnn, cnnInDim, cnnMacsPerItem, DEFAULT_CNN } from './batching/cnn.js';
 import { searchRate, type Tried } from './batching/search.js';
 
 const BATCHED = 'mlp';
 const UNBATCHED = 'mlp-unbatched';
 
+type ModelKind = 'cnn' | 'mlp';
+
 interface Settings {
   quick: boolean;
+  model: ModelKind;
   widths: number[];
   maxBatch: number;
   threads: number;
@@ -64,6 +72,7 @@ function parseSettings(args: readonly string[]): Settings {
       'slo-ms': { type: 'string' },
       'max-batch': { type: 'string' },
       threads: { type: 'string' },
+      model: { type: 'string' },
       widths: { type: 'string' },
       policy: { type: 'string' },
       'max-delay-ms': { type: 'string' },
@@ -85,12 +94,17 @@ function parseSettings(args: readonly string[]): Settings {
   const quick = values.quick === true;
   const widths = (values.widths ?? '1024,4096,4096,1024').split(',').map((w) => Number(w));
   if (widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--widths must be at least two positive integers, got '${values.widths ?? ''}'`);
+  const model = values.model ?? 'cnn';
+  if (model !== 'cnn' && model !== 'mlp') throw new Error(`--model must be cnn or mlp, got '${model}'`);
+  if (values.widths !== undefined && model !== 'mlp') throw new Error('--widths applies to --model mlp only');
   const policy = values.policy ?? 'adaptive';
   if (policy !== 'adaptive' && policy !== 'fixed') throw new Error(`--policy must be adaptive or fixed, got '${policy}'`);
-  const maxBatch = number('max-batch', values['max-batch'], 128, true, 2);
+  // A convolution is compute-bound from batch 1 (batches past ~16 only add latency); the MLP is memory-bound until ~128.
+  const maxBatch = number('max-batch', values['max-batch'], model === 'cnn' ? 16 : 128, true, 2);
   if (values.binary === true && values.json === true) throw new Error('--binary and --json exclude each other');
   return {
     quick,
+    model,
     widths,
     maxBatch,
     threads: number('threads', values.threads, 1, true, 1),
@@ -271,6 +285,33 @@ function gapAnalysis(row: StepRow, best: LimitPoint, points: readonly LimitPoint
   return { lines, serverCpu: c.totalS / c.wallS, loopMsPerRequest: loopMs, onnxMsPerItem: onnxMs, workerShare, efficiency, boundRatio: (bound * bestMs) / 1000, othersCpu: others };
 }
 
+interface BuiltModel {
+  /** Short name for logs and the JSON summary, e.g. `cnn-64x64-48-384` or `mlp-1024-4096-4096-1024`. */
+  readonly name: string;
+  readonly title: string;
+  readonly bytes: Uint8Array;
+  readonly row: RowModel;
+  readonly macs: number;
+}
+
+function buildModel(settings: Settings): BuiltModel {
+  if (settings.model === 'mlp') {
+    const spec = { widths: settings.widths, seed: settings.seed };
+    return { name: `mlp-${spec.widths.join('-')}`, title: `MLP ${spec.widths.join('-')} (Gemm+Relu, FP32, dynamic batch)`, bytes: buildMlp(spec), row: mlpRowModel(spec), macs: macsPerItem(spec) };
+  }
+  const spec = { ...DEFAULT_CNN, seed: settings.seed };
+  const channels = spec.stages.map((s) => s.channels).join('-');
+  const shape = `${spec.inputChannels}x${spec.size}x${spec.size}`;
+  const title = `CNN image classifier ${shape} -> ${spec.classes} (3x3 Conv+Relu stages ${channels}, global average pool, Gemm head; FP32, dynamic batch)`;
+  return {
+    name: `cnn-${shape}-${channels}`,
+    title,
+    bytes: buildCnn(spec),
+    row: { description: `Benchmark ${title}, seed ${spec.seed}.`, inDim: cnnInDim(spec), outDim: spec.classes },
+    macs: cnnMacsPerItem(spec),
+  };
+}
+
 const ENCODING_TITLE: Record<Encoding, string> = { binary: 'binary tensor data', json: 'JSON tensor data' };
 
 function encodingLine(encoding: Encoding, reference: ReferenceResult, inDim: number): string {
@@ -302,10 +343,10 @@ export async function main(args: readonly string[]): Promise<number> {
   }
 
   // 1. The model and its repository.
-  const spec: MlpSpec = { widths: settings.widths, seed: settings.seed };
-  const inDim = spec.widths[0]!;
   let t = performance.now();
-  const bytes = buildMlp(spec);
+  const built = buildModel(settings);
+  const { bytes, row, macs, title } = built;
+  const inDim = row.inDim;
   const scratch = scratchDir('switchyard-batching-');
   const repository = join(scratch, 'models');
   const version = (maxBatchSize: number): VersionSettings => ({
@@ -315,10 +356,9 @@ export async function main(args: readonly string[]): Promise<number> {
     maxQueueDelayMs: { realtime: 0, throughput: settings.maxDelayMs },
     intraOpThreads: settings.threads,
   });
-  const artifact = writeModelVersion(repository, BATCHED, spec, bytes, version(settings.maxBatch));
-  writeModelVersion(repository, UNBATCHED, spec, bytes, version(1), artifact);
-  const macs = macsPerItem(spec);
-  log(`batching: built MLP ${spec.widths.join('-')} (${fmt(macs / 1e6, 1)} M multiply-adds per item, ${fmt(bytes.byteLength / 2 ** 20, 1)} MiB) in ${fmt(performance.now() - t, 0)} ms`);
+  const artifact = writeModelVersion(repository, BATCHED, row, bytes, version(settings.maxBatch));
+  writeModelVersion(repository, UNBATCHED, row, bytes, version(1), artifact);
+  log(`batching: built ${built.name} (${fmt(macs / 1e6, 1)} M multiply-adds per item, ${fmt(bytes.byteLength / 2 ** 20, 1)} MiB) in ${fmt(performance.now() - t, 0)} ms`);
 
   const children: { stop(): Promise<void> }[] = [];
   try {
@@ -437,7 +477,7 @@ export async function main(args: readonly string[]): Promise<number> {
     const out: string[] = [];
     out.push('');
     out.push(`Batching: served throughput (whole server, open-loop single-row requests, ${ENCODING_TITLE[settings.encoding]}, p99 SLO) vs the raw ONNX Runtime limit`);
-    out.push(`model: MLP ${spec.widths.join('-')} (Gemm+Relu, FP32, dynamic batch), seeded weights (seed ${spec.seed}), ${fmt(macs / 1e6, 1)} M multiply-adds/item, ${fmt(bytes.byteLength / 2 ** 20, 1)} MiB`);
+    out.push(`model: ${title}, seeded weights (seed ${settings.seed}), ${fmt(macs / 1e6, 1)} M multiply-adds/item, ${fmt(bytes.byteLength / 2 ** 20, 1)} MiB`);
     out.push(`session: CPU execution provider, intra-op threads ${settings.threads} (limit loop and server alike), inter-op 1, all graph optimisations; server: 1 ONNX instance per model`);
     out.push(placement);
     out.push('');
@@ -523,7 +563,7 @@ export async function main(args: readonly string[]): Promise<number> {
       intra_op_threads: settings.threads,
       policy: settings.policy,
       max_queue_delay_ms: settings.maxDelayMs,
-      model: spec.widths.join('-'),
+      model: built.name,
       outputs_checked: checked,
       outputs_wrong: wrong,
       pinned: serverCpu !== undefined,

@@ -96,14 +96,24 @@ export interface VersionSettings {
   readonly intraOpThreads: number;
 }
 
-/** model.yaml for the MLP (see docs/models.md), pinning the artifact's digest. */
-export function modelYaml(spec: MlpSpec, bytes: Uint8Array, settings: VersionSettings): string {
+/** What model.yaml needs to know of a benchmark model: one flat FP32 row in, one out. */
+export interface RowModel {
+  readonly description: string;
+  readonly inDim: number;
+  readonly outDim: number;
+}
+
+export function mlpRowModel(spec: MlpSpec): RowModel {
+  return { description: `Benchmark MLP ${spec.widths.join('-')} (Gemm + Relu, seeded weights, seed ${spec.seed}).`, inDim: spec.widths[0]!, outDim: spec.widths.at(-1)! };
+}
+
+/** model.yaml for a benchmark model (see docs/models.md), pinning the artifact's digest. */
+export function modelYaml(model: RowModel, bytes: Uint8Array, settings: VersionSettings): string {
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  const inDim = spec.widths[0]!;
-  const outDim = spec.widths.at(-1)!;
+  const { inDim, outDim } = model;
   return [
     '# Written by bench/batching.ts for one run; not committed.',
-    `description: Benchmark MLP ${spec.widths.join('-')} (Gemm + Relu, seeded weights, seed ${spec.seed}).`,
+    `description: ${model.description}`,
     'backend: onnx',
     'artifact: model.onnx',
     `digest: ${digest}`,
@@ -130,7 +140,7 @@ export function modelYaml(spec: MlpSpec, bytes: Uint8Array, settings: VersionSet
  * `sameAs` (an artifact written before with the same bytes) the file is a hard link to it, so
  * two versions of a large model cost its size once on disk.
  */
-export function writeModelVersion(root: string, name: string, spec: MlpSpec, bytes: Uint8Array, settings: VersionSettings, sameAs?: string): string {
+export function writeModelVersion(root: string, name: string, model: RowModel, bytes: Uint8Array, settings: VersionSettings, sameAs?: string): string {
   const dir = join(root, name, '1');
   mkdirSync(dir, { recursive: true });
   const artifact = join(dir, 'model.onnx');
@@ -144,6 +154,6 @@ export function writeModelVersion(root: string, name: string, spec: MlpSpec, byt
     }
   }
   if (!linked) writeFileSync(artifact, bytes);
-  writeFileSync(join(dir, 'model.yaml'), modelYaml(spec, bytes, settings));
+  writeFileSync(join(dir, 'model.yaml'), modelYaml(model, bytes, settings));
   return artifact;
 }
