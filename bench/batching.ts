@@ -5,7 +5,7 @@
  *
  *   npm run bench -- batching [--quick] [--model cnn|mlp] [--step S] [--warmup S] [--slo-ms MS] [--max-batch N]
  *                             [--threads N] [--widths 1024,4096,4096,1024 (mlp)] [--policy adaptive|fixed]
- *                             [--max-delay-ms MS] [--connections N] [--seed N] [--no-pin] [--profile DIR]
+ *                             [--max-delay-ms MS] [--connections N] [--seed N] [--placement one-core|two-cores|none] [--no-pin] [--profile DIR]
  *                             [--binary | --json]
  *
  * 1. Builds a seeded model into a temporary model repository, twice: `mlp` (max_batch_size N,
@@ -37,6 +37,13 @@ const BATCHED = 'mlp';
 const UNBATCHED = 'mlp-unbatched';
 
 type ModelKind = 'cnn' | 'mlp';
+/**
+ * one-core: the limit loop, then the whole server, on one CPU; the load generator on another.
+ * two-cores: the limit loop on one CPU; the server on that CPU and the load generator's, so its
+ * event loop need not take turns with the model's single ONNX thread (a server is rarely given
+ * exactly one core). none: nothing pinned.
+ */
+type Placement = 'one-core' | 'two-cores' | 'none';
 
 interface Settings {
   quick: boolean;
@@ -57,7 +64,7 @@ interface Settings {
   maxDelayMs: number;
   connections: number;
   seed: number;
-  pin: boolean;
+  placement: Placement;
   profileDir: string | undefined;
   encoding: Encoding;
 }
@@ -79,6 +86,7 @@ function parseSettings(args: readonly string[]): Settings {
       connections: { type: 'string' },
       seed: { type: 'string' },
       'no-pin': { type: 'boolean', default: false },
+      placement: { type: 'string' },
       profile: { type: 'string' },
       binary: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -94,6 +102,8 @@ function parseSettings(args: readonly string[]): Settings {
   const quick = values.quick === true;
   const widths = (values.widths ?? '1024,4096,4096,1024').split(',').map((w) => Number(w));
   if (widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--widths must be at least two positive integers, got '${values.widths ?? ''}'`);
+  const placement = values['no-pin'] === true ? 'none' : (values.placement ?? 'one-core');
+  if (placement !== 'one-core' && placement !== 'two-cores' && placement !== 'none') throw new Error(`--placement must be one-core, two-cores or none, got '${placement}'`);
   const model = values.model ?? 'cnn';
   if (model !== 'cnn' && model !== 'mlp') throw new Error(`--model must be cnn or mlp, got '${model}'`);
   if (values.widths !== undefined && model !== 'mlp') throw new Error('--widths applies to --model mlp only');
@@ -120,7 +130,7 @@ function parseSettings(args: readonly string[]): Settings {
     maxDelayMs: number('max-delay-ms', values['max-delay-ms'], 5, false, 0),
     connections: number('connections', values.connections, 512, true, 1),
     seed: number('seed', values.seed, 1, true, 0),
-    pin: values['no-pin'] !== true,
+    placement,
     profileDir: values.profile === undefined ? undefined : resolve(values.profile),
     encoding: values.json === true ? 'json' : 'binary',
   };
@@ -329,8 +339,9 @@ export async function main(args: readonly string[]): Promise<number> {
 
   let serverCpu: number | undefined;
   let loaderCpu: number | undefined;
-  let placement = 'placement: not pinned (--no-pin); the server, the limit loop and the load generator share all CPUs';
-  if (settings.pin) {
+  let serverCpus: number | readonly number[] | undefined;
+  let placement = 'placement: not pinned (--placement none); the server, the limit loop and the load generator share all CPUs';
+  if (settings.placement !== 'none') {
     const cpus = allowedCpus();
     if (cpus === undefined) placement = 'placement: not pinned (taskset unavailable); expect more noise';
     else if (cpus.length < 2) placement = `placement: not pinned (only CPU ${cpus.join(',')} allowed); expect more noise`;
@@ -338,7 +349,13 @@ export async function main(args: readonly string[]): Promise<number> {
       loaderCpu = cpus[0]!;
       serverCpu = cpus[1]!;
       pinSelf(loaderCpu);
-      placement = `placement: the limit loop, then the server (all its threads: event loop and ONNX worker) on CPU ${serverCpu}; load generator on CPU ${loaderCpu} (taskset)`;
+      if (settings.placement === 'one-core') {
+        serverCpus = serverCpu;
+        placement = `placement: one-core: the limit loop, then the server (all its threads: event loop and ONNX worker) on CPU ${serverCpu}; load generator on CPU ${loaderCpu} (taskset)`;
+      } else {
+        serverCpus = [loaderCpu, serverCpu];
+        placement = `placement: two-cores: the limit loop on CPU ${serverCpu}; the server (event loop and ONNX worker) on CPUs ${loaderCpu},${serverCpu}, the load generator on CPU ${loaderCpu} (taskset)`;
+      }
     }
   }
 
@@ -395,7 +412,7 @@ export async function main(args: readonly string[]): Promise<number> {
     // 3. Server and load generator.
     log(`batching: starting the server (${BATCHED}, ${UNBATCHED}) and the load generator`);
     const server: ServerChild = await startServer('full', 'bench/servers/full.ts', ['--scratch', scratch, '--repository', repository, BATCHED, UNBATCHED], {
-      cpu: serverCpu,
+      cpu: serverCpus,
       startTimeoutMs: 300_000,
       nodeFlags: settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', settings.profileDir],
     });
@@ -424,10 +441,12 @@ export async function main(args: readonly string[]): Promise<number> {
         checkEvery: 25,
         seed: stepSeed++,
       };
-      const before = snapshot(server.pid, serverCpu);
+      // Busy time of other processes is only meaningful when the server has its CPU to itself.
+      const accountedCpu = settings.placement === 'one-core' ? serverCpu : undefined;
+      const before = snapshot(server.pid, accountedCpu);
       loadgen.send(JSON.stringify(command));
       const step = await expectLine<StepResult>(loadgen, 'step', (settings.warmupS + durationS + 60) * 1000);
-      const cpu = cpuDelta(server.pid, before, snapshot(server.pid, serverCpu));
+      const cpu = cpuDelta(server.pid, before, snapshot(server.pid, accountedCpu));
       const { passed, why } = verdict(step, sloMs);
       const row: StepRow = { model, step, cpu, passed, why };
       log(
@@ -567,6 +586,7 @@ export async function main(args: readonly string[]): Promise<number> {
       outputs_checked: checked,
       outputs_wrong: wrong,
       pinned: serverCpu !== undefined,
+      placement: settings.placement,
       quick: settings.quick,
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -125,8 +125,8 @@ export interface ServerChild {
 }
 
 export interface StartOptions {
-  /** Pin the child (and every thread it starts) to this CPU. */
-  readonly cpu?: number;
+  /** Pin the child (and every thread it starts) to this CPU, or to these CPUs. */
+  readonly cpu?: number | readonly number[];
   /** Extra node flags, e.g. --cpu-prof. */
   readonly nodeFlags?: readonly string[];
   readonly startTimeoutMs?: number;
@@ -153,7 +153,7 @@ export interface LineChild {
 export function startChild(name: string, script: string, args: readonly string[], options: StartOptions = {}): LineChild {
   const nodeArgs = ['--import', 'tsx', ...(options.nodeFlags ?? []), script, ...args];
   const [command, commandArgs] =
-    options.cpu === undefined ? [process.execPath, nodeArgs] : ['taskset', ['-c', String(options.cpu), process.execPath, ...nodeArgs]];
+    options.cpu === undefined ? [process.execPath, nodeArgs] : ['taskset', ['-c', typeof options.cpu === 'number' ? String(options.cpu) : options.cpu.join(','), process.execPath, ...nodeArgs]];
   const child = spawn(command, commandArgs, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   live.add(child);
   let exitedWith: string | undefined;
