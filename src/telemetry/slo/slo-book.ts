@@ -8,8 +8,9 @@ import type { LatencyClass } from '../../core/contract.js';
 import { deploymentOfSlo, type SloObjective } from './objective.js';
 import { SLO_CALM, type SloSignals, type SloState } from './slo-signals.js';
 import { SloTracker } from './slo-tracker.js';
+import type { SloRecorder } from './slo-recorder.js';
 
-export class SloBook implements SloSignals {
+export class SloBook implements SloSignals, SloRecorder {
   private readonly byId = new Map<string, SloTracker>();
   private readonly byDeployment = new Map<string, Map<LatencyClass, SloTracker>>();
   private readonly states = new Map<string, Map<LatencyClass, SloState>>();
