@@ -63,7 +63,7 @@ test('PUT and POST set SLOs; bad ones are 400 and unknown ones 404', async () =>
 
 test('a burning budget sheds sheddable traffic with 503, Retry-After and a reason; others still run', async () => {
   assert.equal((await infer({ 'x-switchyard-priority': 'sheddable' })).statusCode, 200, 'no burn yet');
-  // 200 more requests, 50 slower than 25 ms: with the one before, 50 of 201 bad, a burn of 24.9x everywhere.
+  // 200 more requests, 50 slower than 25 ms: with the one before, 50 or 51 of 201 bad, a burn near 25x everywhere.
   for (let i = 0; i < 200; i++) server.slo.book.record('identity:1', 'realtime', i < 50 ? 0.5 : 0.001, false);
   await server.slo.loop.evaluate();
   assert.equal(server.slo.book.sloState('identity:1').fallback, true, 'SloSignals says: use the fallback chain');
@@ -74,7 +74,7 @@ test('a burning budget sheds sheddable traffic with 503, Retry-After and a reaso
   assert.equal(shed.headers['retry-after'], '30');
   const body = shed.json<{ code: string; error: string; retryable: boolean }>();
   assert.equal(body.code, 'SLO_SHEDDING');
-  assert.match(body.error, /latency SLO of identity:1:realtime burns 24\.9x over 1h and 24\.9x over 5m \(above 14\.4x\)/);
+  assert.match(body.error, /latency SLO of identity:1:realtime burns 2\d\.\dx over 1h and 2\d\.\dx over 5m \(above 14\.4x\)/);
   assert.equal((await infer({ 'x-switchyard-priority': 'standard' })).statusCode, 200);
   assert.equal((await infer({ 'x-switchyard-priority': 'sheddable', 'x-switchyard-latency-class': 'throughput' })).statusCode, 200);
 
