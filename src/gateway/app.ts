@@ -12,6 +12,10 @@ import type { ModelCatalog } from './model-catalog.js';
 import type { LiveScheduler } from './live/live-scheduler.js';
 import { registerInferRoute } from './oip/infer-route.js';
 import { registerMetadataRoutes } from './oip/metadata-routes.js';
+import { registerSloRoutes } from './slo/slo-routes.js';
+import type { Clock } from '../core/clock.js';
+import type { SloBook } from '../telemetry/slo/slo-book.js';
+import type { Tracing } from '../telemetry/tracing/tracing.js';
 
 export interface GatewayDeps {
   readonly config: ServerConfig;
@@ -22,6 +26,10 @@ export interface GatewayDeps {
   /** Whether the server has finished loading its repository. */
   readonly isReady: () => boolean;
   readonly scheduler: LiveScheduler;
+  /** SLOs: counted per request, listed and set at /v1/slos. */
+  readonly slo?: { readonly book: SloBook; readonly clock: Clock };
+  /** @default off */
+  readonly tracing?: Tracing;
 }
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
@@ -67,7 +75,10 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     log: deps.log,
     limits: { maxTensorElements: deps.config.maxTensorElements },
     scheduler: deps.scheduler,
+    ...(deps.slo ? { slo: deps.slo.book } : {}),
+    ...(deps.tracing ? { tracing: deps.tracing } : {}),
   });
+  if (deps.slo) registerSloRoutes(app, { book: deps.slo.book, catalog: deps.catalog, clock: deps.slo.clock, log: deps.log });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
   return app;
 }

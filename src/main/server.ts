@@ -8,18 +8,27 @@ import type { ServerConfig } from '../core/config.js';
 import { buildGateway } from '../gateway/app.js';
 import { ModelCatalog } from '../gateway/model-catalog.js';
 import { LiveScheduler } from '../gateway/live/live-scheduler.js';
-import { systemClock } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { loadOnnxBackend } from '../runtime/onnx/onnx-backend.js';
 import type { LoadBackend } from '../runtime/backend.js';
 import type { Logger } from '../telemetry/logger.js';
 import { ServingMetrics } from '../telemetry/serving-metrics.js';
 import { SchedulingMetrics } from '../telemetry/scheduling-metrics.js';
 import { SWITCHYARD_VERSION } from './version.js';
+import { DeviceMetrics } from '../telemetry/device-metrics.js';
+import { SloBook } from '../telemetry/slo/slo-book.js';
+import { SloMetrics } from '../telemetry/slo/slo-metrics.js';
+import { compileSlo } from '../telemetry/slo/objective.js';
+import { NO_TRACING, type Tracing } from '../telemetry/tracing/tracing.js';
+import { SloControlLoop } from '../control/slo/slo-loop.js';
+import { startDeviceMetrics, type DeviceRefresh } from './device-metrics-refresh.js';
 
 export interface EmbeddedServer {
   readonly app: FastifyInstance;
   readonly catalog: ModelCatalog;
   readonly config: ServerConfig;
+  readonly slo: { readonly book: SloBook; readonly loop: SloControlLoop };
+  readonly tracing: Tracing;
   /** Stops listening, lets in-flight requests finish, frees every model. */
   close(): Promise<void>;
 }
@@ -30,6 +39,18 @@ export interface ServerOptions {
   readonly loadBackend?: LoadBackend;
   /** Process metrics (CPU, heap) are off in tests, where many servers share a process. */
   readonly processMetrics?: boolean;
+  /** Device gauges from hardware discovery. @default processMetrics */
+  readonly deviceMetrics?: boolean;
+  /** @default systemClock */
+  readonly clock?: Clock;
+}
+
+/** Loaded only when tracing is on, so a server without it never loads the OpenTelemetry SDK. */
+async function createTracing(config: ServerConfig): Promise<Tracing> {
+  if (!config.tracing.enabled) return NO_TRACING;
+  const { OtelTracing } = await import('../telemetry/tracing/otel-tracing.js');
+  const { endpoint, headers, samplingRatio, serviceName } = config.tracing;
+  return new OtelTracing({ endpoint, headers, samplingRatio, serviceName, serviceVersion: SWITCHYARD_VERSION });
 }
 
 /** Builds the server and loads the model repository; does not listen. */
@@ -38,21 +59,50 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   await mkdir(config.dataDir, { recursive: true });
   const catalog = new ModelCatalog(config, options.loadBackend ?? loadOnnxBackend, log);
   let loaded = false;
-  const metrics = new ServingMetrics({ processMetrics: options.processMetrics ?? true });
-  const scheduler = new LiveScheduler(systemClock, log);
-  scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.queueDepths()));
-  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler });
+  const clock = options.clock ?? systemClock;
+  const processMetrics = options.processMetrics ?? true;
+  const metrics = new ServingMetrics({ processMetrics });
+  const scheduler = new LiveScheduler(clock, log);
+  scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.load()));
+  const book = new SloBook(clock);
+  scheduler.useSloSignals(book);
+  const tracing = await createTracing(config);
+  scheduler.useTracing(tracing);
+  const loop: SloControlLoop = new SloControlLoop({
+    book,
+    clock,
+    log,
+    metrics: new SloMetrics(metrics.registry, () => loop.evaluations()),
+    ...(config.slo.webhookUrl === undefined ? {} : { defaultWebhookUrl: config.slo.webhookUrl }),
+    webhook: { retries: config.slo.webhookRetries, backoffMs: config.slo.webhookBackoffMs, timeoutMs: config.slo.webhookTimeoutMs },
+  });
+  let devices: DeviceRefresh | undefined;
+  if ((options.deviceMetrics ?? processMetrics) && config.deviceMetricsIntervalMs > 0) {
+    devices = startDeviceMetrics(new DeviceMetrics(metrics.registry), config.deviceMetricsIntervalMs, log);
+  }
+  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, slo: { book, clock }, tracing });
   await catalog.loadRepository();
-  for (const served of catalog.all()) if (served.state === 'READY') scheduler.addVersion(served, config);
+  for (const served of catalog.all()) {
+    if (served.state !== 'READY' || !served.config) continue;
+    scheduler.addVersion(served, config);
+    for (const raw of served.config.slos) book.set(compileSlo(served.model, served.version, served.config.latencyClass, raw));
+  }
+  loop.start(config.slo.evaluateIntervalMs);
+  await devices?.first;
   loaded = true;
   await app.ready();
   return {
     app,
     catalog,
     config,
+    slo: { book, loop },
+    tracing,
     async close() {
       await app.close();
+      loop.stop();
+      devices?.stop();
       scheduler.close();
+      await tracing.shutdown();
       await catalog.unloadAll();
     },
   };

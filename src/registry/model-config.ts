@@ -7,6 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Datatype } from '../core/datatypes.js';
 import type { LatencyClass, ModelContract, TensorSpec } from '../core/contract.js';
 import { ONNX_SESSION_PROPERTIES, type ExecutionProvider } from '../core/config.js';
+import { RAW_SLO_SCHEMA, type RawSlo } from '../telemetry/slo/objective.js';
 
 export interface ModelVersionConfig {
   readonly description: string;
@@ -24,6 +25,8 @@ export interface ModelVersionConfig {
   };
   readonly onnx: { readonly executionProvider: ExecutionProvider | undefined; readonly intraOpThreads: number | undefined };
   readonly metadata: Readonly<Record<string, string | number | boolean>>;
+  /** The `slo` block: one SLO per latency class, compiled by the server once it knows the model and version. */
+  readonly slos: readonly RawSlo[];
 }
 
 const TENSOR_SCHEMA = {
@@ -75,6 +78,8 @@ export const MODEL_CONFIG_SCHEMA = {
       properties: ONNX_SESSION_PROPERTIES,
     },
     metadata: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    // One SLO, or a list of them (one per latency class).
+    slo: { anyOf: [RAW_SLO_SCHEMA, { type: 'array', maxItems: 2, items: RAW_SLO_SCHEMA }] },
   },
 } as const;
 
@@ -108,6 +113,7 @@ interface RawModelConfig {
   batching?: { policy?: 'adaptive' | 'fixed'; preferred_batch_sizes?: number[]; max_queue_delay_ms?: { realtime?: number; throughput?: number } };
   onnx?: { execution_provider?: ExecutionProvider; intra_op_threads?: number };
   metadata?: Record<string, string | number | boolean>;
+  slo?: RawSlo | RawSlo[];
 }
 
 function compileTensors(kind: 'inputs' | 'outputs', raw: RawTensor[], maxBatchSize: number, problems: string[]): TensorSpec[] {
@@ -156,6 +162,9 @@ export function parseModelConfig(text: string): ModelVersionConfig {
   const maxBatchSize = raw.max_batch_size ?? 0;
   const inputs = compileTensors('inputs', raw.inputs, maxBatchSize, problems);
   const outputs = compileTensors('outputs', raw.outputs, maxBatchSize, problems);
+  const slos = raw.slo === undefined ? [] : Array.isArray(raw.slo) ? raw.slo : [raw.slo];
+  const classes = slos.map((slo) => slo.latency_class ?? raw.latency_class ?? 'realtime');
+  if (new Set(classes).size !== classes.length) problems.push(`slo: two SLOs for latency class ${classes.join(', ')}; give each its own latency_class`);
   if (problems.length > 0) throw new ModelConfigError(problems);
   return Object.freeze({
     description: raw.description ?? '',
@@ -172,5 +181,6 @@ export function parseModelConfig(text: string): ModelVersionConfig {
     }),
     onnx: Object.freeze({ executionProvider: raw.onnx?.execution_provider, intraOpThreads: raw.onnx?.intra_op_threads }),
     metadata: Object.freeze({ ...(raw.metadata ?? {}) }),
+    slos: Object.freeze(slos.map((slo) => Object.freeze({ ...slo }))),
   });
 }

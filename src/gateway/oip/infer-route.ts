@@ -8,11 +8,14 @@ import { SwitchyardError } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
 import { childTraceContext, formatTraceparent, parseTraceparent } from '../../core/trace-context.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { UNKNOWN_MODEL_LABEL, type ServingMetrics } from '../../telemetry/serving-metrics.js';
+import { NO_HARDWARE_LABEL, SHED_OUTCOME, UNKNOWN_MODEL_LABEL, type ServingMetrics } from '../../telemetry/serving-metrics.js';
+import { NO_SLO_RECORDER, type SloRecorder } from '../../telemetry/slo/slo-recorder.js';
+import type { LatencyClass } from '../../core/contract.js';
+import { NO_TRACING, type RequestSpan, type Tracing } from '../../telemetry/tracing/tracing.js';
 import { sendError, toSwitchyardError } from '../error-reply.js';
 import type { ModelCatalog } from '../model-catalog.js';
 import { notReady, resolveVersion } from '../resolve-version.js';
-import type { LiveScheduler } from '../live/live-scheduler.js';
+import { LiveScheduler } from '../live/live-scheduler.js';
 import { decodeInferRequest, type DecodeLimits } from './decode-request.js';
 import { encodeInferResponse } from './encode-response.js';
 import { callMetadata } from './call-metadata.js';
@@ -27,6 +30,10 @@ export interface InferRouteOptions {
   readonly log: Logger;
   readonly limits: DecodeLimits;
   readonly scheduler: LiveScheduler;
+  /** Counts each answer against its deployment's SLO. @default none */
+  readonly slo?: SloRecorder;
+  /** @default NO_TRACING (off: no span objects) */
+  readonly tracing?: Tracing;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -45,18 +52,24 @@ function decodeBinaryBody(body: Buffer, headerLength: string | string[] | undefi
 
 export function registerInferRoute(app: FastifyInstance, options: InferRouteOptions): void {
   const { catalog, metrics, log, limits, scheduler } = options;
+  const slo = options.slo ?? NO_SLO_RECORDER;
+  const tracing = options.tracing ?? NO_TRACING;
 
   async function infer(request: FastifyRequest<{ Params: InferParams; Body: unknown }>, reply: FastifyReply): Promise<FastifyReply> {
-    const trace = childTraceContext(parseTraceparent(headerValue(request.headers.traceparent)));
-    void reply.header('traceparent', formatTraceparent(trace));
+    const parent = parseTraceparent(headerValue(request.headers.traceparent));
+    let trace = childTraceContext(parent);
+    let span: RequestSpan | undefined;
     // Labels stay bounded: only names the catalogue knows become label values.
     let modelLabel = catalog.hasModel(request.params.model) ? request.params.model : UNKNOWN_MODEL_LABEL;
     let versionLabel = UNKNOWN_MODEL_LABEL;
+    let latencyClass: LatencyClass | undefined;
+    let hardwareClass = NO_HARDWARE_LABEL;
     try {
       const served = resolveVersion(catalog, request.params.model, request.params.version);
       modelLabel = served.model;
       versionLabel = served.version;
       const { backend, config } = served;
+      latencyClass = config?.latencyClass;
       if (served.state !== 'READY' || !backend || !config) throw notReady(served);
       let decoded;
       if (Buffer.isBuffer(request.body)) {
@@ -66,14 +79,20 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         decoded = decodeInferRequest(request.body, config.contract, limits);
       }
       const hints = readSchedulingHints(request.headers, decoded.parameters, config.latencyClass);
-      const result = await scheduler.submit(served, decoded.inputs, decoded.outputNames, decoded.batchSize, hints);
+      latencyClass = hints.latencyClass;
+      span = tracing.startRequest(parent, trace, { model: served.model, version: served.version, latencyClass: hints.latencyClass, priority: hints.priority });
+      // The sampler may decide differently from the caller-less default; the answer names the real span.
+      if (span) trace = span.context;
+      const result = await scheduler.submit(served, decoded.inputs, decoded.outputNames, decoded.batchSize, hints, span);
       if (!result.ok) {
+        if (result.code !== 'INFERENCE_FAILED') metrics.reject(served.model, served.version, hints.latencyClass, result.code);
         if (result.code === 'INFERENCE_FAILED') {
           log.error({ model: served.model, version: served.version, trace_id: trace.traceId }, 'inference failed');
           throw new SwitchyardError('INFERENCE_FAILED', `inference failed on model '${served.model}' version ${served.version}; trace ${trace.traceId} in the server log has the details`);
         }
         throw new SwitchyardError(result.code, result.message, result.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: result.retryAfterSeconds });
       }
+      hardwareClass = result.replica.hardwareClass;
       const outputs: (readonly [string, Tensor])[] = [];
       for (const name of decoded.outputNames) {
         const tensor = result.outputs[name];
@@ -97,11 +116,21 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         body = Buffer.concat([head, ...blobs]);
         void reply.header('content-type', 'application/octet-stream').header('inference-header-content-length', String(head.length));
       }
-      metrics.observe({ model: modelLabel, version: versionLabel, outcome: 'ok', seconds: reply.elapsedTime / 1000 });
+      const seconds = reply.elapsedTime / 1000;
+      void reply.header('traceparent', formatTraceparent(trace));
+      span?.end({ outcome: 'ok', status: 200, hardwareClass, batchSize: result.batchSize });
+      metrics.observe({ model: modelLabel, version: versionLabel, hardwareClass, latencyClass: hints.latencyClass, outcome: 'ok', status: 200, seconds });
+      metrics.inferred(modelLabel, versionLabel, hardwareClass, hints.latencyClass, decoded.batchSize);
+      slo.record(LiveScheduler.deploymentOf(served), hints.latencyClass, seconds, false);
       return reply.send(body);
     } catch (error) {
       const failure = toSwitchyardError(error, log, { trace_id: trace.traceId });
-      metrics.observe({ model: modelLabel, version: versionLabel, outcome: failure.code, seconds: reply.elapsedTime / 1000 });
+      const seconds = reply.elapsedTime / 1000;
+      void reply.header('traceparent', formatTraceparent(trace));
+      span?.end({ outcome: failure.code, status: failure.status, hardwareClass });
+      metrics.observe({ model: modelLabel, version: versionLabel, hardwareClass, latencyClass: latencyClass ?? 'none', outcome: failure.code, status: failure.status, seconds });
+      // Client errors and deliberate shedding say nothing about the service's health.
+      if (latencyClass !== undefined && failure.status >= 500 && failure.code !== SHED_OUTCOME) slo.record(`${modelLabel}:${versionLabel}`, latencyClass, seconds, true);
       return sendError(reply, failure);
     }
   }
