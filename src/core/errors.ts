@@ -41,6 +41,9 @@ export const ERROR_CATALOGUE = {
   SHUTTING_DOWN: { status: 503, retryable: true, summary: 'The server is shutting down and takes no new requests; retry on another instance or after Retry-After.' },
   INFERENCE_FAILED: { status: 500, retryable: true, summary: 'The backend failed while running a valid request. Details are in the server log, never in the response.' },
   INTERNAL: { status: 500, retryable: true, summary: 'An unexpected server error. Details are in the server log, never in the response.' },
+  UNAUTHENTICATED: { status: 401, retryable: false, summary: 'The route needs an API key and none was sent, or the key sent is unknown, malformed or revoked.' },
+  FORBIDDEN: { status: 403, retryable: false, summary: "The API key is valid but lacks a role the route admits, or its tenant may not use this model." },
+  KEY_NOT_FOUND: { status: 404, retryable: false, summary: 'No API key has this id.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
