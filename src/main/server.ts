@@ -27,6 +27,8 @@ export interface EmbeddedServer {
   readonly storage: Storage;
   /** The admin key created because the store had no key yet: to be shown once, then forgotten. */
   readonly initialAdminKey: string | undefined;
+  /** Writes the buffered inference summaries to the audit log now. */
+  flushAudit(): Promise<void>;
   /** Stops listening, lets in-flight requests finish, frees every model. */
   close(): Promise<void>;
 }
@@ -68,6 +70,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
     config,
     storage,
     initialAdminKey,
+    flushAudit: () => auditBuffer.flush(),
     async close() {
       await app.close();
       scheduler.close();

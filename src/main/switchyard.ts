@@ -8,6 +8,8 @@ import { createLogger } from '../telemetry/logger.js';
 import { loadConfig } from './config-sources.js';
 import { registerHardwareCommand } from './hardware-command.js';
 import { registerSimCommand } from './sim-command.js';
+import { registerAuditCommand } from './audit-command.js';
+import { registerKeysCommand } from './keys-command.js';
 import { createServer } from './server.js';
 import { SWITCHYARD_VERSION } from './version.js';
 
@@ -94,5 +96,7 @@ program
 registerClientCommands(program);
 registerSimCommand(program);
 registerHardwareCommand(program);
+registerKeysCommand(program);
+registerAuditCommand(program);
 
 await program.parseAsync(process.argv);
