@@ -48,7 +48,16 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const { config, log } = options;
   await mkdir(config.dataDir, { recursive: true });
   const storage = options.storage ?? (await openStorage({ driver: config.storage.driver, dataDir: config.dataDir, postgresUrl: config.storage.postgresUrl }));
-  const initialAdminKey = await ensureAdminKey(storage);
+  const closeStorage = async (): Promise<void> => {
+    if (!options.storage) await storage.close();
+  };
+  let initialAdminKey: string | undefined;
+  try {
+    initialAdminKey = await ensureAdminKey(storage);
+  } catch (error) {
+    await closeStorage();
+    throw error;
+  }
   const auditBuffer = new AuditBuffer(storage, {
     flushIntervalMs: config.audit.flushIntervalMs,
     flushMaxRows: config.audit.flushMaxRows,
@@ -60,7 +69,14 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const scheduler = new LiveScheduler(systemClock, log);
   scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.queueDepths()));
   const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, storage, auditBuffer });
-  await catalog.loadRepository();
+  try {
+    await catalog.loadRepository();
+  } catch (error) {
+    // A refused repository stops start-up; the store's connections must not keep the process alive.
+    await auditBuffer.close();
+    await closeStorage();
+    throw error;
+  }
   for (const served of catalog.all()) if (served.state === 'READY') scheduler.addVersion(served, config);
   loaded = true;
   await app.ready();
@@ -76,7 +92,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
       scheduler.close();
       await catalog.unloadAll();
       await auditBuffer.close();
-      if (!options.storage) await storage.close();
+      await closeStorage();
     },
   };
 }
