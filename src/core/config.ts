@@ -73,6 +73,31 @@ export interface ServerConfig {
   readonly tracing: TracingSettings;
   /** How often device metrics are refreshed from hardware discovery; 0 = never. @default 15000 */
   readonly deviceMetricsIntervalMs: number;
+  readonly storage: StorageSettings;
+  readonly auth: AuthSettings;
+  readonly audit: AuditSettings;
+}
+
+export interface StorageSettings {
+  /** @default 'sqlite' (a file in dataDir) */
+  readonly driver: 'sqlite' | 'postgres';
+  /** Required when driver is postgres. @default '' */
+  readonly postgresUrl: string;
+}
+
+/** When /v2 inference may run without an API key. */
+export type AnonymousInference = 'loopback' | 'allow' | 'deny';
+
+export interface AuthSettings {
+  /** @default 'loopback' (only while the server binds a loopback address) */
+  readonly anonymousInference: AnonymousInference;
+}
+
+export interface AuditSettings {
+  /** Inference summaries are buffered and written together at most this often. @default 200 */
+  readonly flushIntervalMs: number;
+  /** ... or as soon as this many are buffered. @default 500 */
+  readonly flushMaxRows: number;
 }
 
 /** The ONNX session settings a server sets for all models and a model.yaml may override. */
@@ -129,6 +154,27 @@ export const CONFIG_SCHEMA = {
     },
     // Why the floor: discovery runs vendor tools (nvidia-smi...), not something to run every second.
     device_metrics_interval_ms: { anyOf: [{ const: 0 }, { type: 'integer', minimum: 1000, maximum: 3600000 }] },
+    storage: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        driver: { enum: ['sqlite', 'postgres'] },
+        postgres_url: { type: 'string', pattern: '^(|postgres(ql)?://.+)$' },
+      },
+    },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { anonymous_inference: { enum: ['loopback', 'allow', 'deny'] } },
+    },
+    audit: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        flush_interval_ms: { type: 'integer', minimum: 1, maximum: 60000 },
+        flush_max_rows: { type: 'integer', minimum: 1, maximum: 100000 },
+      },
+    },
   },
 } as const;
 
@@ -154,6 +200,11 @@ export const CONFIG_DEFAULTS = {
   'tracing.sampling_ratio': 1,
   'tracing.service_name': 'switchyard',
   device_metrics_interval_ms: 15000,
+  'storage.driver': 'sqlite',
+  'storage.postgres_url': '',
+  'auth.anonymous_inference': 'loopback',
+  'audit.flush_interval_ms': 200,
+  'audit.flush_max_rows': 500,
 } as const satisfies Record<string, string | number>;
 
 /** A dotted key (`port`, `onnx.instances`) with its raw value and where it came from. */
@@ -171,8 +222,8 @@ export class ConfigError extends Error {
 }
 
 /** The nested sections of the config file: their keys are dotted (`onnx.instances`). */
-type Section = 'onnx' | 'slo' | 'tracing';
-const SECTIONS: ReadonlySet<string> = new Set<Section>(['onnx', 'slo', 'tracing']);
+type Section = 'onnx' | 'slo' | 'tracing' | 'storage' | 'auth' | 'audit';
+const SECTIONS: ReadonlySet<string> = new Set<Section>(['onnx', 'slo', 'tracing', 'storage', 'auth', 'audit']);
 
 const NUMERIC_KEYS = new Set(
   Object.entries(CONFIG_DEFAULTS).filter(([, v]) => typeof v === 'number').map(([k]) => k),
@@ -235,6 +286,12 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
   const onnx = (file.onnx ?? {}) as Record<string, unknown>;
   const slo = (file.slo ?? {}) as Record<string, unknown>;
   const tracing = (file.tracing ?? {}) as Record<string, unknown>;
+  const storage = (file.storage ?? {}) as Record<string, unknown>;
+  const auth = (file.auth ?? {}) as Record<string, unknown>;
+  const audit = (file.audit ?? {}) as Record<string, unknown>;
+  if (storage.driver === 'postgres' && !storage.postgres_url) {
+    throw new ConfigError([`storage.postgres_url (from ${merged.get('storage.postgres_url')?.source ?? 'default'}): required when storage.driver is postgres`]);
+  }
   const absolute = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
   return Object.freeze({
     host: file.host as string,
@@ -266,6 +323,9 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
       serviceName: tracing.service_name as string,
     }),
     deviceMetricsIntervalMs: file.device_metrics_interval_ms as number,
+    storage: Object.freeze({ driver: storage.driver as StorageSettings['driver'], postgresUrl: storage.postgres_url as string }),
+    auth: Object.freeze({ anonymousInference: auth.anonymous_inference as AnonymousInference }),
+    audit: Object.freeze({ flushIntervalMs: audit.flush_interval_ms as number, flushMaxRows: audit.flush_max_rows as number }),
   });
 }
 

@@ -43,6 +43,9 @@ export const ERROR_CATALOGUE = {
   INTERNAL: { status: 500, retryable: true, summary: 'An unexpected server error. Details are in the server log, never in the response.' },
   SLO_SHEDDING: { status: 503, retryable: true, summary: "Sheddable traffic is refused while the deployment's error budget burns fast (an SLO with the shed action fired); retry after Retry-After or send it as standard." },
   SLO_NOT_FOUND: { status: 404, retryable: false, summary: 'No SLO with this id (model:version:latency_class); GET /v1/slos lists them.' },
+  UNAUTHENTICATED: { status: 401, retryable: false, summary: 'The route needs an API key and none was sent, or the key sent is unknown, malformed or revoked.' },
+  FORBIDDEN: { status: 403, retryable: false, summary: "The API key is valid but lacks a role the route admits, or its tenant may not use this model." },
+  KEY_NOT_FOUND: { status: 404, retryable: false, summary: 'No API key has this id.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -16,6 +16,15 @@ import { registerSloRoutes } from './slo/slo-routes.js';
 import type { Clock } from '../core/clock.js';
 import type { SloBook } from '../telemetry/slo/slo-book.js';
 import type { Tracing } from '../telemetry/tracing/tracing.js';
+import { systemClock } from '../core/clock.js';
+import type { Storage } from '../registry/storage/storage.js';
+import type { AuditBuffer } from '../registry/audit/audit-buffer.js';
+import { AccessCache } from './auth/access-cache.js';
+import { registerAuth } from './auth/auth-hook.js';
+import { registerKeyRoutes } from './auth/keys-routes.js';
+import { registerTenantRoutes } from './auth/tenants-routes.js';
+import { registerAuditRoutes } from './audit/audit-routes.js';
+import { auditInference } from './audit/inference-summary.js';
 
 export interface GatewayDeps {
   readonly config: ServerConfig;
@@ -30,6 +39,10 @@ export interface GatewayDeps {
   readonly slo?: { readonly book: SloBook; readonly clock: Clock };
   /** @default off */
   readonly tracing?: Tracing;
+  /** Governance records: keys, tenants, audit log (and the registry's tables). */
+  readonly storage: Storage;
+  /** Where inference summaries wait to be appended to the audit log. */
+  readonly auditBuffer: AuditBuffer;
 }
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
@@ -68,6 +81,10 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     return undefined;
   });
 
+  // First, so its onRoute check sees every route registered after it.
+  const access = new AccessCache(deps.storage, systemClock);
+  registerAuth(app, { cache: access, host: deps.config.host, anonymousInference: deps.config.auth.anonymousInference });
+
   registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady);
   registerInferRoute(app, {
     catalog: deps.catalog,
@@ -77,8 +94,12 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     scheduler: deps.scheduler,
     ...(deps.slo ? { slo: deps.slo.book } : {}),
     ...(deps.tracing ? { tracing: deps.tracing } : {}),
+    onComplete: auditInference(deps.auditBuffer, systemClock, deps.log),
   });
   if (deps.slo) registerSloRoutes(app, { book: deps.slo.book, catalog: deps.catalog, clock: deps.slo.clock, log: deps.log });
+  registerKeyRoutes(app, { storage: deps.storage, cache: access });
+  registerTenantRoutes(app, { storage: deps.storage, cache: access });
+  registerAuditRoutes(app, { storage: deps.storage });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
   return app;
 }

@@ -27,6 +27,11 @@ export const ENVIRONMENT_KEYS: Readonly<Record<string, string>> = {
   SWITCHYARD_TRACING_ENDPOINT: 'tracing.endpoint',
   SWITCHYARD_TRACING_SAMPLING_RATIO: 'tracing.sampling_ratio',
   SWITCHYARD_DEVICE_METRICS_INTERVAL_MS: 'device_metrics_interval_ms',
+  SWITCHYARD_STORAGE_DRIVER: 'storage.driver',
+  SWITCHYARD_POSTGRES_URL: 'storage.postgres_url',
+  SWITCHYARD_ANONYMOUS_INFERENCE: 'auth.anonymous_inference',
+  SWITCHYARD_AUDIT_FLUSH_INTERVAL_MS: 'audit.flush_interval_ms',
+  SWITCHYARD_AUDIT_FLUSH_MAX_ROWS: 'audit.flush_max_rows',
 };
 
 export interface ConfigInputs {

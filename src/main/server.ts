@@ -22,6 +22,10 @@ import { compileSlo } from '../telemetry/slo/objective.js';
 import { NO_TRACING, type Tracing } from '../telemetry/tracing/tracing.js';
 import { SloControlLoop } from '../control/slo/slo-loop.js';
 import { startDeviceMetrics, type DeviceRefresh } from './device-metrics-refresh.js';
+import type { Storage } from '../registry/storage/storage.js';
+import { openStorage } from '../registry/storage/open-storage.js';
+import { AuditBuffer } from '../registry/audit/audit-buffer.js';
+import { ensureAdminKey } from './bootstrap-admin.js';
 
 export interface EmbeddedServer {
   readonly app: FastifyInstance;
@@ -29,6 +33,11 @@ export interface EmbeddedServer {
   readonly config: ServerConfig;
   readonly slo: { readonly book: SloBook; readonly loop: SloControlLoop };
   readonly tracing: Tracing;
+  readonly storage: Storage;
+  /** The admin key created because the store had no key yet: to be shown once, then forgotten. */
+  readonly initialAdminKey: string | undefined;
+  /** Writes the buffered inference summaries to the audit log now. */
+  flushAudit(): Promise<void>;
   /** Stops listening, lets in-flight requests finish, frees every model. */
   close(): Promise<void>;
 }
@@ -43,6 +52,8 @@ export interface ServerOptions {
   readonly deviceMetrics?: boolean;
   /** @default systemClock */
   readonly clock?: Clock;
+  /** A store opened by the caller (tests), who also closes it; by default the configured one is opened here. */
+  readonly storage?: Storage;
 }
 
 /** Loaded only when tracing is on, so a server without it never loads the OpenTelemetry SDK. */
@@ -57,6 +68,22 @@ async function createTracing(config: ServerConfig): Promise<Tracing> {
 export async function createServer(options: ServerOptions): Promise<EmbeddedServer> {
   const { config, log } = options;
   await mkdir(config.dataDir, { recursive: true });
+  const storage = options.storage ?? (await openStorage({ driver: config.storage.driver, dataDir: config.dataDir, postgresUrl: config.storage.postgresUrl }));
+  const closeStorage = async (): Promise<void> => {
+    if (!options.storage) await storage.close();
+  };
+  let initialAdminKey: string | undefined;
+  try {
+    initialAdminKey = await ensureAdminKey(storage);
+  } catch (error) {
+    await closeStorage();
+    throw error;
+  }
+  const auditBuffer = new AuditBuffer(storage, {
+    flushIntervalMs: config.audit.flushIntervalMs,
+    flushMaxRows: config.audit.flushMaxRows,
+    onError: (error, pending) => log.error({ err: error, pending }, 'audit log: inference summaries could not be written; retrying'),
+  });
   const catalog = new ModelCatalog(config, options.loadBackend ?? loadOnnxBackend, log);
   let loaded = false;
   const clock = options.clock ?? systemClock;
@@ -80,8 +107,17 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   if ((options.deviceMetrics ?? processMetrics) && config.deviceMetricsIntervalMs > 0) {
     devices = startDeviceMetrics(new DeviceMetrics(metrics.registry), config.deviceMetricsIntervalMs, log);
   }
-  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, slo: { book, clock }, tracing });
-  await catalog.loadRepository();
+  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, slo: { book, clock }, tracing, storage, auditBuffer });
+  try {
+    await catalog.loadRepository();
+  } catch (error) {
+    // A refused repository stops start-up; the store's connections must not keep the process alive.
+    devices?.stop();
+    await tracing.shutdown();
+    await auditBuffer.close();
+    await closeStorage();
+    throw error;
+  }
   for (const served of catalog.all()) {
     if (served.state !== 'READY' || !served.config) continue;
     scheduler.addVersion(served, config);
@@ -97,6 +133,9 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
     config,
     slo: { book, loop },
     tracing,
+    storage,
+    initialAdminKey,
+    flushAudit: () => auditBuffer.flush(),
     async close() {
       await app.close();
       loop.stop();
@@ -104,6 +143,8 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
       scheduler.close();
       await tracing.shutdown();
       await catalog.unloadAll();
+      await auditBuffer.close();
+      await closeStorage();
     },
   };
 }

@@ -8,6 +8,8 @@ import { createLogger } from '../telemetry/logger.js';
 import { loadConfig } from './config-sources.js';
 import { registerHardwareCommand } from './hardware-command.js';
 import { registerSimCommand } from './sim-command.js';
+import { registerAuditCommand } from './audit-command.js';
+import { registerKeysCommand } from './keys-command.js';
 import { createServer } from './server.js';
 import { SWITCHYARD_VERSION } from './version.js';
 
@@ -55,6 +57,10 @@ async function up(options: UpOptions): Promise<void> {
   const address = await server.app.listen({ host: config.host, port: config.port });
   const ready = server.catalog.all().filter((v) => v.state === 'READY').length;
   log.info({ address, models: ready, repository: config.modelRepository }, `switchyard ${SWITCHYARD_VERSION} serving ${ready} model versions at ${address}`);
+  // Plain text, not a log line: the key must not end up in log storage.
+  if (server.initialAdminKey) {
+    process.stdout.write(`switchyard: created the first admin API key. It is shown only now and stored hashed; keep it:\n  ${server.initialAdminKey}\n`);
+  }
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;
@@ -91,5 +97,7 @@ program
 registerClientCommands(program);
 registerSimCommand(program);
 registerHardwareCommand(program);
+registerKeysCommand(program);
+registerAuditCommand(program);
 
 await program.parseAsync(process.argv);

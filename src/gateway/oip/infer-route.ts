@@ -21,6 +21,7 @@ import { encodeInferResponse } from './encode-response.js';
 import { callMetadata } from './call-metadata.js';
 import { readSchedulingHints } from './scheduling-hints.js';
 import { splitBinaryBody } from './binary-tensors.js';
+import { inputDigest, type InferenceOutcome } from '../audit/inference-summary.js';
 
 interface InferParams { model: string; version?: string }
 
@@ -34,6 +35,8 @@ export interface InferRouteOptions {
   readonly slo?: SloRecorder;
   /** @default NO_TRACING (off: no span objects) */
   readonly tracing?: Tracing;
+  /** Called once per request when its answer is decided (the audit log's inference summary); must not block. */
+  readonly onComplete?: (request: FastifyRequest, result: InferenceOutcome) => void;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -51,7 +54,7 @@ function decodeBinaryBody(body: Buffer, headerLength: string | string[] | undefi
 }
 
 export function registerInferRoute(app: FastifyInstance, options: InferRouteOptions): void {
-  const { catalog, metrics, log, limits, scheduler } = options;
+  const { catalog, metrics, log, limits, scheduler, onComplete } = options;
   const slo = options.slo ?? NO_SLO_RECORDER;
   const tracing = options.tracing ?? NO_TRACING;
 
@@ -64,20 +67,25 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
     let versionLabel = UNKNOWN_MODEL_LABEL;
     let latencyClass: LatencyClass | undefined;
     let hardwareClass = NO_HARDWARE_LABEL;
+    let digest: string | undefined;
+    let decoded;
+    let inputSha256: string | undefined;
     try {
       const served = resolveVersion(catalog, request.params.model, request.params.version);
       modelLabel = served.model;
       versionLabel = served.version;
+      digest = served.digest;
       const { backend, config } = served;
       latencyClass = config?.latencyClass;
       if (served.state !== 'READY' || !backend || !config) throw notReady(served);
-      let decoded;
       if (Buffer.isBuffer(request.body)) {
         const { header, binary } = decodeBinaryBody(request.body, request.headers['inference-header-content-length']);
         decoded = decodeInferRequest(header, config.contract, limits, binary);
       } else {
         decoded = decodeInferRequest(request.body, config.contract, limits);
       }
+      // Before submit: the input buffers move to a worker thread and are detached here afterwards.
+      if (onComplete) inputSha256 = inputDigest(decoded.inputs, undefined);
       const hints = readSchedulingHints(request.headers, decoded.parameters, config.latencyClass);
       latencyClass = hints.latencyClass;
       span = tracing.startRequest(parent, trace, { model: served.model, version: served.version, latencyClass: hints.latencyClass, priority: hints.priority });
@@ -122,6 +130,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       metrics.observe({ model: modelLabel, version: versionLabel, hardwareClass, latencyClass: hints.latencyClass, outcome: 'ok', status: 200, seconds });
       metrics.inferred(modelLabel, versionLabel, hardwareClass, hints.latencyClass, decoded.batchSize);
       slo.record(LiveScheduler.deploymentOf(served), hints.latencyClass, seconds, false);
+      onComplete?.(request, { model: modelLabel, version: versionLabel, digest, outcome: 'ok', latencyMs: reply.elapsedTime, inputSha256 });
       return reply.send(body);
     } catch (error) {
       const failure = toSwitchyardError(error, log, { trace_id: trace.traceId });
@@ -131,6 +140,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       metrics.observe({ model: modelLabel, version: versionLabel, hardwareClass, latencyClass: latencyClass ?? 'none', outcome: failure.code, status: failure.status, seconds });
       // Client errors and deliberate shedding say nothing about the service's health.
       if (latencyClass !== undefined && failure.status >= 500 && failure.code !== SHED_OUTCOME) slo.record(`${modelLabel}:${versionLabel}`, latencyClass, seconds, true);
+      onComplete?.(request, { model: modelLabel, version: versionLabel, digest, outcome: failure.code, latencyMs: reply.elapsedTime, inputSha256 });
       return sendError(reply, failure);
     }
   }

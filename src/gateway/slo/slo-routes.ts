@@ -43,8 +43,8 @@ function problems(errors: typeof validateRaw.errors): string {
     .join('; ');
 }
 
-const READ = { roles: ['admin', 'operator', 'viewer'] };
-const WRITE = { roles: ['admin', 'operator'] };
+const READ = { roles: ['admin', 'operator', 'viewer'] as const };
+const WRITE = { roles: ['admin', 'operator'] as const };
 
 export function registerSloRoutes(app: FastifyInstance, deps: SloRouteDeps): void {
   const { book, catalog, clock, log } = deps;
