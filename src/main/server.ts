@@ -18,7 +18,8 @@ import { SWITCHYARD_VERSION } from './version.js';
 import { DeviceMetrics } from '../telemetry/device-metrics.js';
 import { SloBook } from '../telemetry/slo/slo-book.js';
 import { SloMetrics } from '../telemetry/slo/slo-metrics.js';
-import { compileSlo } from '../telemetry/slo/objective.js';
+import { compileSlo, thresholdIsBucketBound } from '../telemetry/slo/objective.js';
+import { LATENCY_BUCKETS } from '../telemetry/buckets.js';
 import { NO_TRACING, type Tracing } from '../telemetry/tracing/tracing.js';
 import { SloControlLoop } from '../control/slo/slo-loop.js';
 import { startDeviceMetrics, type DeviceRefresh } from './device-metrics-refresh.js';
@@ -121,7 +122,11 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   for (const served of catalog.all()) {
     if (served.state !== 'READY' || !served.config) continue;
     scheduler.addVersion(served, config);
-    for (const raw of served.config.slos) book.set(compileSlo(served.model, served.version, served.config.latencyClass, raw));
+    for (const raw of served.config.slos) {
+      const slo = compileSlo(served.model, served.version, served.config.latencyClass, raw);
+      book.set(slo);
+      if (!thresholdIsBucketBound(slo, LATENCY_BUCKETS)) log.warn({ slo: slo.id }, `latency_threshold_ms ${slo.latencyThresholdSeconds * 1000} is not a bucket bound of switchyard_inference_request_duration_seconds; Prometheus rules can only approximate it`);
+    }
   }
   loop.start(config.slo.evaluateIntervalMs);
   await devices?.first;

@@ -91,7 +91,7 @@ test('the loop alerts when a pair starts and stops firing, sets the signals and 
     assert.match(String(first?.reason), /availability SLO of sensor:3:realtime burns 300\.0x over 1h and 300\.0x over 5m/);
     const actions = lines.filter((l) => l.action === 'fallback' || l.action === 'shed');
     assert.deepEqual(actions.map((l) => l.action).sort(), ['fallback', 'shed']);
-    assert.ok(actions.every((l) => typeof l.reason === 'string' && (l.reason as string).includes('burns')));
+    assert.ok(actions.every((l) => typeof l.reason === 'string' && (l.reason).includes('burns')));
     assert.match(await registry.metrics(), /switchyard_slo_alerts_total\{slo="sensor:3:realtime",outcome="delivered"\} 6/);
 
     // Nothing new is alerted while the same pairs keep firing.

@@ -117,3 +117,27 @@ test('tracing off: no traceparent change and no OpenTelemetry span objects on th
     await server.close();
   }
 });
+
+test('sampling is parent based: ratio 0 drops new traces but follows a caller that samples', async () => {
+  const receiver = await otlpReceiver();
+  const server = await startTestServer(DEMO_REPOSITORY, {
+    'tracing.enabled': 'true',
+    'tracing.endpoint': receiver.url,
+    'tracing.sampling_ratio': 0,
+    'tracing.service_name': 'switchyard-test',
+  });
+  try {
+    const payload = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 1], data: [1] }] };
+    const alone = await server.app.inject({ method: 'POST', url: '/v2/models/identity/infer', payload });
+    assert.match(String(alone.headers.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/, 'not sampled, and says so');
+    const caller = '0af7651916cd43dd8448eb211c80319c';
+    const followed = await server.app.inject({ method: 'POST', url: '/v2/models/identity/infer', headers: { traceparent: `00-${caller}-b7ad6b7169203331-01` }, payload });
+    assert.match(String(followed.headers.traceparent), new RegExp(`^00-${caller}-[0-9a-f]{16}-01$`));
+    await server.tracing.forceFlush();
+    assert.ok(receiver.spans.length > 0);
+    assert.deepEqual([...new Set(receiver.spans.map((s) => s.traceId))], [caller], 'only the caller\'s sampled trace was exported');
+  } finally {
+    await server.close();
+    await receiver.close();
+  }
+});

@@ -103,3 +103,11 @@ test('a changed objective keeps the counts; a changed window starts over', () =>
   tracker.update(compileSlo('m', '1', 'realtime', { latency_threshold_ms: 25, window_days: 7 }));
   assert.equal(tracker.evaluate(T0).totalInWindow, 0);
 });
+
+test('an SLO threshold that is a histogram bound is what Prometheus can count exactly', async () => {
+  const { thresholdIsBucketBound } = await import('../../src/telemetry/slo/objective.js');
+  const { LATENCY_BUCKETS } = await import('../../src/telemetry/buckets.js');
+  assert.equal(thresholdIsBucketBound(compileSlo('m', '1', 'realtime', { latency_threshold_ms: 50 }), LATENCY_BUCKETS), true);
+  assert.equal(thresholdIsBucketBound(compileSlo('m', '1', 'realtime', { latency_threshold_ms: 75 }), LATENCY_BUCKETS), true);
+  assert.equal(thresholdIsBucketBound(compileSlo('m', '1', 'realtime', { latency_threshold_ms: 60 }), LATENCY_BUCKETS), false);
+});

@@ -10,7 +10,8 @@ import type { Clock } from '../../core/clock.js';
 import { LATENCY_CLASSES, type LatencyClass } from '../../core/contract.js';
 import { SwitchyardError } from '../../core/errors.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { compileSlo, deploymentOfSlo, RAW_SLO_SCHEMA, type RawSlo } from '../../telemetry/slo/objective.js';
+import { compileSlo, deploymentOfSlo, RAW_SLO_SCHEMA, thresholdIsBucketBound, type RawSlo } from '../../telemetry/slo/objective.js';
+import { LATENCY_BUCKETS } from '../../telemetry/buckets.js';
 import type { SloBook } from '../../telemetry/slo/slo-book.js';
 import type { SloTracker } from '../../telemetry/slo/slo-tracker.js';
 import type { ModelCatalog } from '../model-catalog.js';
@@ -59,6 +60,7 @@ export function registerSloRoutes(app: FastifyInstance, deps: SloRouteDeps): voi
     const slo = compileSlo(served.model, served.version, served.config?.latencyClass ?? 'realtime', raw);
     book.set(slo);
     log.info({ slo: slo.id, objective: raw, by: who }, 'SLO set through the admin API');
+    if (!thresholdIsBucketBound(slo, LATENCY_BUCKETS)) log.warn({ slo: slo.id }, `latency_threshold_ms ${slo.latencyThresholdSeconds * 1000} is not a bucket bound of switchyard_inference_request_duration_seconds; Prometheus rules can only approximate it`);
     const tracker = book.get(slo.id);
     if (!tracker) throw new SwitchyardError('INTERNAL', 'the SLO was not stored');
     return tracker;

@@ -94,3 +94,12 @@ export function rawOfSlo(slo: SloObjective): Required<Omit<RawSlo, 'webhook_url'
     ...(slo.webhookUrl === undefined ? {} : { webhook_url: slo.webhookUrl }),
   };
 }
+
+/**
+ * Whether Prometheus can count this SLO's good requests exactly: its threshold must be an `le`
+ * bound of the request-duration histogram. Otherwise the in-process maths still hold, but a
+ * rule over the histogram would have to use a neighbouring bound.
+ */
+export function thresholdIsBucketBound(slo: SloObjective, buckets: readonly number[]): boolean {
+  return buckets.some((bound) => Math.abs(bound - slo.latencyThresholdSeconds) < 1e-12);
+}
