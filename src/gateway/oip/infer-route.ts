@@ -4,7 +4,7 @@
  * `parameters`, as `x-switchyard-*` headers, `Server-Timing` and `traceparent`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SwitchyardError } from '../../core/errors.js';
+import { ERROR_CATALOGUE, SwitchyardError } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
 import { childTraceContext, formatTraceparent, parseTraceparent } from '../../core/trace-context.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -72,14 +72,16 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
           log.error({ model: served.model, version: served.version, trace_id: trace.traceId }, 'inference failed');
           throw new SwitchyardError('INFERENCE_FAILED', `inference failed on model '${served.model}' version ${served.version}; trace ${trace.traceId} in the server log has the details`);
         }
-        throw new SwitchyardError(result.code, result.message, result.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: result.retryAfterSeconds });
+        // Every 503 carries Retry-After; an upstream outage says 1 s when the scheduler did not say more.
+        const retryAfterSeconds = result.retryAfterSeconds ?? (ERROR_CATALOGUE[result.code].status === 503 ? 1 : undefined);
+        throw new SwitchyardError(result.code, result.message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
       }
       const outputs: (readonly [string, Tensor])[] = [];
       for (const name of decoded.outputNames) {
         const tensor = result.outputs[name];
         if (tensor) outputs.push([name, tensor]);
       }
-      const metadata = callMetadata(served, backend.describe(), {
+      const metadata = callMetadata(served, result.description, {
         replica: result.replica,
         batchSize: result.batchSize,
         latencyClass: hints.latencyClass,
