@@ -12,6 +12,7 @@ import type { ModelCatalog } from './model-catalog.js';
 import type { LiveScheduler } from './live/live-scheduler.js';
 import { registerInferRoute } from './oip/infer-route.js';
 import { registerMetadataRoutes } from './oip/metadata-routes.js';
+import { Residency } from './oip/residency.js';
 
 export interface GatewayDeps {
   readonly config: ServerConfig;
@@ -60,13 +61,14 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     return undefined;
   });
 
-  registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady);
+  registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady, () => deps.scheduler.replicaInfo());
   registerInferRoute(app, {
     catalog: deps.catalog,
     metrics: deps.metrics,
     log: deps.log,
     limits: { maxTensorElements: deps.config.maxTensorElements },
     scheduler: deps.scheduler,
+    residency: new Residency(deps.config.residency),
   });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
   return app;

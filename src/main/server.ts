@@ -15,6 +15,10 @@ import type { Logger } from '../telemetry/logger.js';
 import { ServingMetrics } from '../telemetry/serving-metrics.js';
 import { SchedulingMetrics } from '../telemetry/scheduling-metrics.js';
 import { SWITCHYARD_VERSION } from './version.js';
+import { loadCatalog } from '../hardware/catalog.js';
+import { realTimers, type SimTimers } from '../runtime/sim/sim-backend.js';
+import { declaredReplicas, loadSimProfiles } from './declared-replicas.js';
+import { ReplicaMetrics } from '../telemetry/replica-metrics.js';
 
 export interface EmbeddedServer {
   readonly app: FastifyInstance;
@@ -30,6 +34,8 @@ export interface ServerOptions {
   readonly loadBackend?: LoadBackend;
   /** Process metrics (CPU, heap) are off in tests, where many servers share a process. */
   readonly processMetrics?: boolean;
+  /** Time for simulated devices (declared_devices); tests pass their own. @default real timers */
+  readonly simTimers?: SimTimers;
 }
 
 /** Builds the server and loads the model repository; does not listen. */
@@ -41,9 +47,17 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const metrics = new ServingMetrics({ processMetrics: options.processMetrics ?? true });
   const scheduler = new LiveScheduler(systemClock, log);
   scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.queueDepths()));
+  scheduler.useReplicaMetrics(new ReplicaMetrics(metrics.registry, () => scheduler.replicaInfo()));
+  // Declared devices need the catalog (prices, memory, tiers) and the models' sim profiles.
+  const hardware = config.declaredDevices.length > 0 ? loadCatalog() : undefined;
+  const profiles = hardware ? loadSimProfiles(config.simProfiles, log) : new Map();
   const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler });
   await catalog.loadRepository();
-  for (const served of catalog.all()) if (served.state === 'READY') scheduler.addVersion(served, config);
+  for (const served of catalog.all()) {
+    if (served.state !== 'READY') continue;
+    const extra = hardware ? declaredReplicas(served, config, hardware, profiles, options.simTimers ?? realTimers, log) : [];
+    scheduler.addVersion(served, config, extra);
+  }
   loaded = true;
   await app.ready();
   return {

@@ -14,6 +14,7 @@ import { Scheduler } from '../../scheduler/scheduler.js';
 import type { Batch, Outcome, Refused, ReplicaSpec, SchedulerRequest } from '../../scheduler/types.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { SchedulingMetrics } from '../../telemetry/scheduling-metrics.js';
+import type { ReplicaInfo, ReplicaMetrics } from '../../telemetry/replica-metrics.js';
 import type { ServedVersion } from '../model-catalog.js';
 import type { SchedulingHints } from '../oip/scheduling-hints.js';
 import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
@@ -46,6 +47,8 @@ interface Deployed {
   readonly backends: Map<string, Backend>;
   readonly contract: ModelContract;
   readonly batchable: boolean;
+  /** The tier traffic stays in unless it bursts to the cloud; undefined when every replica is in the cloud. */
+  readonly homeTier: Tier | undefined;
 }
 
 export const LOCAL_NODE = 'local';
@@ -75,6 +78,7 @@ export class LiveScheduler {
   private armedAt = Number.POSITIVE_INFINITY;
   private nextId = 1;
   private metrics: SchedulingMetrics | undefined;
+  private replicaMetrics: ReplicaMetrics | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -84,6 +88,7 @@ export class LiveScheduler {
       runtime: { execute: (batch) => this.execute(batch) },
       settle: (request, outcome) => this.settle(request, outcome),
       router: 'ours',
+      cloudIsBurst: true,
       // Local replicas live in this process: their load is always current.
       staleAfterMs: Number.POSITIVE_INFINITY,
     });
@@ -92,6 +97,21 @@ export class LiveScheduler {
   /** Metrics come after construction: they read queue depths back from this scheduler. */
   useMetrics(metrics: SchedulingMetrics): void {
     this.metrics = metrics;
+  }
+
+  useReplicaMetrics(metrics: ReplicaMetrics): void {
+    this.replicaMetrics = metrics;
+  }
+
+  /** Every replica with what it runs on, for the info metric and the metadata routes. */
+  *replicaInfo(): Generator<ReplicaInfo> {
+    for (const stats of this.scheduler.replicaStats()) {
+      const { spec } = stats;
+      const deployed = this.deployed.get(spec.deployment);
+      if (!deployed) continue;
+      const backend = deployed.backends.get(spec.id);
+      yield { model: deployed.model, version: deployed.version, replica: spec.id, node: spec.node, hardwareClass: spec.hardwareClass, tier: spec.tier, backend: backend?.describe().kind ?? 'onnx', simulated: spec.simulated, state: stats.state };
+    }
   }
 
   /** Waiting requests per deployed version, for the queue-depth gauge. */
@@ -117,7 +137,8 @@ export class LiveScheduler {
     // and every backend takes merged batches (an upstream usually batches on its own).
     const batchable = contract.maxBatchSize > 0 && contract.outputs.every((o) => o.batchAxis !== undefined) && plans.every((p) => p.backend.describe().mergesBatches !== false);
     const backends = new Map<string, Backend>();
-    this.deployed.set(deployment, { model: served.model, version: served.version, backends, contract, batchable });
+    const homeTier = plans.find((p) => p.tier === 'onprem')?.tier ?? plans.find((p) => p.tier !== 'cloud')?.tier;
+    this.deployed.set(deployment, { model: served.model, version: served.version, backends, contract, batchable, homeTier });
     this.scheduler.addDeployment(deployment, {
       maxQueue: config.maxQueuePerModel,
       admission: 'predictive',
@@ -240,6 +261,7 @@ export class LiveScheduler {
       (outcome.queueMs + payload.backendQueueMs) / 1000,
     );
     const backend = deployed?.backends.get(outcome.replica.id);
+    if (deployed?.homeTier !== undefined && outcome.replica.tier === 'cloud') this.replicaMetrics?.observeBurst(deployed.model, deployed.version, deployed.homeTier, 'cloud');
     payload.resolve({
       ok: true,
       outputs: payload.outputs ?? (Object.create(null) as TensorMap),

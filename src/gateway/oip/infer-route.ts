@@ -18,6 +18,7 @@ import { encodeInferResponse } from './encode-response.js';
 import { callMetadata } from './call-metadata.js';
 import { readSchedulingHints } from './scheduling-hints.js';
 import { splitBinaryBody } from './binary-tensors.js';
+import type { Residency } from './residency.js';
 
 interface InferParams { model: string; version?: string }
 
@@ -27,6 +28,7 @@ export interface InferRouteOptions {
   readonly log: Logger;
   readonly limits: DecodeLimits;
   readonly scheduler: LiveScheduler;
+  readonly residency?: Residency;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -44,7 +46,7 @@ function decodeBinaryBody(body: Buffer, headerLength: string | string[] | undefi
 }
 
 export function registerInferRoute(app: FastifyInstance, options: InferRouteOptions): void {
-  const { catalog, metrics, log, limits, scheduler } = options;
+  const { catalog, metrics, log, limits, scheduler, residency } = options;
 
   async function infer(request: FastifyRequest<{ Params: InferParams; Body: unknown }>, reply: FastifyReply): Promise<FastifyReply> {
     const trace = childTraceContext(parseTraceparent(headerValue(request.headers.traceparent)));
@@ -65,7 +67,9 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       } else {
         decoded = decodeInferRequest(request.body, config.contract, limits);
       }
-      const hints = readSchedulingHints(request.headers, decoded.parameters, config.latencyClass);
+      let hints = readSchedulingHints(request.headers, decoded.parameters, config.latencyClass);
+      const tiers = residency?.tiersFor(served.model, hints.tenant);
+      if (tiers) hints = { ...hints, hints: { ...hints.hints, tiers } };
       const result = await scheduler.submit(served, decoded.inputs, decoded.outputNames, decoded.batchSize, hints);
       if (!result.ok) {
         if (result.code === 'INFERENCE_FAILED') {
