@@ -231,7 +231,7 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
   if (!validate(file)) throw new ConfigError((validate.errors ?? []).map((e) => describeProblem(e, merged)));
   const onnx = (file.onnx ?? {}) as Record<string, unknown>;
   const absolute = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
-  const residency = compileResidency((file.residency ?? {}) as RawResidency);
+  const residency = compileResidency((file.residency ?? {}));
   return Object.freeze({
     host: file.host as string,
     port: file.port as number,

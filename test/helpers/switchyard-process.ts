@@ -18,7 +18,7 @@ export async function startSwitchyardProcess(args: readonly string[] = []): Prom
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-upstream-'));
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'info', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let url: string | undefined;
-  for await (const line of createInterface({ input: child.stdout! })) {
+  for await (const line of createInterface({ input: child.stdout })) {
     const entry = JSON.parse(line) as { address?: string };
     if (entry.address) {
       url = entry.address;
@@ -27,7 +27,7 @@ export async function startSwitchyardProcess(args: readonly string[] = []): Prom
   }
   if (!url) throw new Error('switchyard up exited before listening');
   // Keep draining its log so it never blocks on a full pipe.
-  child.stdout!.resume();
+  child.stdout.resume();
   return {
     url,
     child,

@@ -65,7 +65,7 @@ export interface ReplicaPlan {
 
 /** The replicas a READY version gets from its own backend: ONNX instances, or one per upstream endpoint. */
 export function ownReplicas(backend: Backend, config: ServerConfig, upstream: { tier: Tier; costPerHour: number } | undefined): ReplicaPlan[] {
-  const base = { node: LOCAL_NODE, memoryBytes: totalmem(), tier: upstream?.tier ?? ('onprem' as Tier), costPerHour: upstream?.costPerHour ?? 0 };
+  const base = { node: LOCAL_NODE, memoryBytes: totalmem(), tier: upstream?.tier ?? ('onprem'), costPerHour: upstream?.costPerHour ?? 0 };
   if (backend.parts) return backend.parts.map((part) => ({ ...base, backend: part, serviceTimePrior: { baseMs: 2, perRowMs: 0.05 } }));
   // Costs of local hardware come from the catalog in the cluster step; a local CPU counts as free.
   return Array.from({ length: config.onnx.instances }, () => ({ ...base, backend, serviceTimePrior: { baseMs: 1, perRowMs: 0.05 } }));

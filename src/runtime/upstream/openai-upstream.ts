@@ -97,7 +97,7 @@ export class OpenAiEndpointBackend implements Backend {
     rows.forEach((row, r) => {
       const vector = row.embedding;
       if (!Array.isArray(vector) || vector.length !== dim || !vector.every((v) => typeof v === 'number')) throw invalid(what, `embedding ${r} is not ${dim} numbers`);
-      data.set(vector as number[], r * dim);
+      data.set(vector, r * dim);
     });
     return { data, dim };
   }
