@@ -167,16 +167,6 @@ export class LiveScheduler {
     });
   }
 
-  /** Replicas of every deployed version, for the replica info metric. */
-  replicaStats(): ReturnType<Scheduler<Payload>['replicaStats']> {
-    return this.scheduler.replicaStats();
-  }
-
-  /** The deployed model and version of a deployment key. */
-  deploymentInfo(deployment: string): { model: string; version: string } | undefined {
-    return this.deployed.get(deployment);
-  }
-
   submit(served: ServedVersion, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints): Promise<LiveOutcome> {
     const deployment = LiveScheduler.deploymentOf(served);
     const deployed = this.deployed.get(deployment);
