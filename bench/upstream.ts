@@ -123,6 +123,13 @@ export async function main(args: readonly string[]): Promise<number> {
     await Promise.all(servers.splice(0).map((s) => s.stop()));
 
     const ratios = runs.ours.map((x, i) => x.rps / runs.floor[i]!.rps);
+    // CPU per answer of the proxy under test: robust to a busy machine, where req/s is not.
+    const cpuMs = (list: LoadedResult[]): number | undefined => {
+      const per = list.flatMap((x) => (x.serverCpu === undefined || x.rps === 0 ? [] : [(x.serverCpu / x.rps) * 1000]));
+      return per.length === 0 ? undefined : round(median(per), 4);
+    };
+    const floorCpu = cpuMs(runs.floor);
+    const oursCpu = cpuMs(runs.ours);
     const ratio = round(median(ratios), 3);
     const summary = {
       bench: 'upstream',
@@ -134,6 +141,9 @@ export async function main(args: readonly string[]): Promise<number> {
       floor_p99_ms: round(median(runs.floor.map((x) => x.p99Ms)), 3),
       ours_p99_ms: round(median(runs.ours.map((x) => x.p99Ms)), 3),
       round_ratios: ratios.map((x) => round(x, 3)),
+      floor_cpu_ms_per_req: floorCpu ?? null,
+      ours_cpu_ms_per_req: oursCpu ?? null,
+      cpu_ratio: floorCpu === undefined || oursCpu === undefined ? null : round(floorCpu / oursCpu, 3),
       connections: CONNECTIONS,
       duration_s: settings.durationS,
       rounds: settings.rounds,
@@ -149,6 +159,7 @@ export async function main(args: readonly string[]): Promise<number> {
       `ours   ${fmt(summary.ours_rps, 0).padStart(10)}  ${fmt(summary.ours_p50_ms, 3).padStart(8)}  ${fmt(summary.ours_p99_ms, 3).padStart(8)}  ${runs.ours.map((x) => fmt(x.rps, 0)).join(' ')}`,
       '',
       `ratio (median of per-round ours req/s / floor req/s): ${fmt(ratio, 3)}   target >= 0.7: ${ratio >= 0.7 ? 'met' : 'NOT met'}`,
+      `proxy CPU per answer: floor ${floorCpu ?? '?'} ms, ours ${oursCpu ?? '?'} ms (cpu_ratio floor/ours ${summary.cpu_ratio ?? '?'}: what the req/s ratio would be with the proxy CPU-bound)`,
     ];
     process.stdout.write(`${out.join('\n')}\n${JSON.stringify(summary)}\n`);
     return 0;

@@ -71,10 +71,13 @@ export class UpstreamHttp {
   private readonly base: URL;
   private readonly prefix: string;
   private closed = false;
+  /** Built once: every POST sends the same headers. */
+  private readonly postHeaders: Readonly<Record<string, string>>;
 
   constructor(private readonly options: UpstreamHttpOptions) {
     this.base = new URL(options.url);
     this.prefix = this.base.pathname.replace(/\/+$/, '');
+    this.postHeaders = { ...options.headers, 'content-type': 'application/json' };
     this.pool = new Pool(this.base.origin, {
       connections: options.connections,
       pipelining: 1,
@@ -90,37 +93,53 @@ export class UpstreamHttp {
     return this.base.origin;
   }
 
-  async send(method: 'GET' | 'POST', path: string, body?: string | Buffer): Promise<UpstreamAnswer> {
+  /**
+   * One request on the pool. Why `dispatch` with a handler rather than `request`: the answer is
+   * gathered straight from the socket's chunks, without a Readable stream and its async
+   * iterator per call, which on small answers cost more than the rest of the client together.
+   */
+  send(method: 'GET' | 'POST', path: string, body?: string | Buffer): Promise<UpstreamAnswer> {
     const what = `upstream ${this.base.origin}${this.prefix}${path}`;
-    if (this.closed) throw new BackendError(`${what}: the backend is unloading`, { code: 'UPSTREAM_UNAVAILABLE', publicMessage: 'the upstream backend is unloading', retryAfterSeconds: 1 });
-    try {
-      const response = await this.pool.request({
-        method,
-        path: `${this.prefix}${path}`,
-        headers: body === undefined ? this.options.headers : { ...this.options.headers, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body }),
-      });
-      const declared = Number(response.headers['content-length'] ?? Number.NaN);
-      if (declared > this.options.maxResponseBytes) {
-        response.body.destroy();
-        throw new BackendError(`${what}: answer of ${declared} bytes is over max_response_bytes ${this.options.maxResponseBytes}`, { code: 'UPSTREAM_RESPONSE_INVALID', publicMessage: 'the upstream answer is larger than this model allows (max_response_bytes)' });
-      }
-      const chunks: Buffer[] = [];
+    if (this.closed) return Promise.reject(new BackendError(`${what}: the backend is unloading`, { code: 'UPSTREAM_UNAVAILABLE', publicMessage: 'the upstream backend is unloading', retryAfterSeconds: 1 }));
+    const limit = this.options.maxResponseBytes;
+    return new Promise<UpstreamAnswer>((resolve, reject) => {
+      let status = 0;
       let size = 0;
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > this.options.maxResponseBytes) {
-          response.body.destroy();
-          throw new BackendError(`${what}: answer is over max_response_bytes ${this.options.maxResponseBytes}`, { code: 'UPSTREAM_RESPONSE_INVALID', publicMessage: 'the upstream answer is larger than this model allows (max_response_bytes)' });
-        }
-        chunks.push(chunk as Buffer);
-      }
-      const answer = { status: response.statusCode, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) };
-      if (answer.status < 200 || answer.status >= 300) throw statusError(what, answer);
-      return answer;
-    } catch (error) {
-      throw transportError(what, error);
-    }
+      const chunks: Buffer[] = [];
+      let cancel: (error?: Error) => void = () => undefined;
+      const tooLarge = (detail: string): BackendError =>
+        new BackendError(`${what}: answer ${detail} is over max_response_bytes ${limit}`, { code: 'UPSTREAM_RESPONSE_INVALID', publicMessage: 'the upstream answer is larger than this model allows (max_response_bytes)' });
+      this.pool.dispatch(
+        { method, path: `${this.prefix}${path}`, headers: body === undefined ? this.options.headers : this.postHeaders, ...(body === undefined ? {} : { body }) },
+        {
+          // undici's Pool takes the classic handler form: abort comes with onConnect.
+          onConnect: (abort) => {
+            cancel = abort;
+          },
+          onHeaders: (statusCode, rawHeaders) => {
+            status = statusCode;
+            for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+              if (String(rawHeaders[i]).toLowerCase() !== 'content-length') continue;
+              const declared = Number(String(rawHeaders[i + 1]));
+              if (declared > limit) cancel(tooLarge(`of ${declared} bytes`));
+            }
+            return true;
+          },
+          onData: (chunk) => {
+            size += chunk.length;
+            if (size > limit) cancel(tooLarge('of more bytes'));
+            else chunks.push(chunk);
+            return true;
+          },
+          onComplete: () => {
+            const answer = { status, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) };
+            if (status < 200 || status >= 300) reject(statusError(what, answer));
+            else resolve(answer);
+          },
+          onError: (error) => reject(transportError(what, error)),
+        },
+      );
+    });
   }
 
   async close(): Promise<void> {
