@@ -68,6 +68,7 @@ before(async () => {
   upstream = await startSwitchyardProcess();
   const repository = writeRepository({
     'remote-identity': `${upstreamYaml(upstream.url, '  model: identity\n  hardware_class: h200\n  tier: onprem\n')}${IDENTITY_CONTRACT}`,
+    'remote-batched': `${upstreamYaml(upstream.url, '  model: identity\n  pass_batches: true\n')}latency_class: throughput\nbatching: { max_queue_delay_ms: { throughput: 20 } }\n${IDENTITY_CONTRACT}`,
     'remote-sensor': `${upstreamYaml(upstream.url, '  model: sensor-anomaly\n  version: "1"\n')}${SENSOR_CONTRACT(8)}`,
     // Looser than the upstream (any width): the upstream's own 400 must come back as UPSTREAM_REJECTED.
     'remote-sensor-loose': `${upstreamYaml(upstream.url, '  model: sensor-anomaly\n')}${SENSOR_CONTRACT(-1)}`,
@@ -93,7 +94,7 @@ async function infer(model: string, inputs: object[], headers: Record<string, st
 test('versions load against the upstream metadata; a contract that contradicts it is refused with the reason', async () => {
   const index = (await server.app.inject({ method: 'POST', url: '/v2/repository/index' })).json<{ name: string; state: string; reason: string }[]>();
   const state = Object.fromEntries(index.map((e) => [e.name, e.state]));
-  assert.deepEqual(state, { echo: 'READY', 'remote-identity': 'READY', 'remote-missing': 'UNAVAILABLE', 'remote-sensor': 'READY', 'remote-sensor-loose': 'READY', 'remote-wrong': 'UNAVAILABLE' });
+  assert.deepEqual(state, { echo: 'READY', 'remote-batched': 'READY', 'remote-identity': 'READY', 'remote-missing': 'UNAVAILABLE', 'remote-sensor': 'READY', 'remote-sensor-loose': 'READY', 'remote-wrong': 'UNAVAILABLE' });
   assert.match(index.find((e) => e.name === 'remote-wrong')!.reason, /contract does not match upstream http:\/\/127\.0\.0\.1:\d+: input 'features' axis 1: contract says 9 but the artifact says 8/);
   assert.match(index.find((e) => e.name === 'remote-missing')!.reason, /could not load from the upstream: .*HTTP 404/);
   const metadata = (await server.app.inject({ method: 'GET', url: '/v2/models/remote-identity' })).json<{ parameters: Record<string, unknown> }>();
@@ -137,6 +138,23 @@ test("the upstream's refusal of the caller's input comes back as a 400 with its 
   assert.equal(body.code, 'UPSTREAM_REJECTED');
   assert.equal(body.retryable, false);
   assert.match(body.error, /HTTP 400/);
+});
+
+test('with pass_batches, requests merged by the scheduler go upstream as one batch and each gets its own rows back', async () => {
+  const responses = await Promise.all(
+    Array.from({ length: 24 }, (_, i) => infer('remote-batched', [{ name: 'input', datatype: 'FP32', shape: [1 + (i % 3), 2], data: Array.from({ length: 2 * (1 + (i % 3)) }, (_, k) => i * 10 + k) }])),
+  );
+  let merged = 0;
+  responses.forEach((response, i) => {
+    assert.equal(response.statusCode, 200, response.body);
+    const rows = 1 + (i % 3);
+    const output = response.json<{ outputs: { shape: number[]; data: number[] }[] }>().outputs[0]!;
+    assert.deepEqual(output.shape, [rows, 2]);
+    assert.deepEqual(output.data, Array.from({ length: 2 * rows }, (_, k) => i * 10 + k));
+    if (Number(response.headers['x-switchyard-batch-size']) > rows) merged++;
+  });
+  // 24 arrivals at once against a 20 ms throughput batching window: merging must have happened.
+  assert.ok(merged > 0, 'some requests ran merged with others');
 });
 
 test('upstream failures map to retryable codes and never leak what the upstream said', async () => {
