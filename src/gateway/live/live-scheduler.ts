@@ -64,9 +64,15 @@ export interface ReplicaPlan {
 }
 
 /** The replicas a READY version gets from its own backend: ONNX instances, or one per upstream endpoint. */
-export function ownReplicas(backend: Backend, config: ServerConfig, upstream: { tier: Tier; costPerHour: number } | undefined): ReplicaPlan[] {
-  const base = { node: LOCAL_NODE, memoryBytes: totalmem(), tier: upstream?.tier ?? ('onprem'), costPerHour: upstream?.costPerHour ?? 0 };
-  if (backend.parts) return backend.parts.map((part) => ({ ...base, backend: part, serviceTimePrior: { baseMs: 2, perRowMs: 0.05 } }));
+export function ownReplicas(backend: Backend, config: ServerConfig, upstream: { tier: Tier; costPerHour: number; connections: number } | undefined): ReplicaPlan[] {
+  const tier: Tier = upstream?.tier ?? 'onprem';
+  const base = { node: LOCAL_NODE, memoryBytes: totalmem(), tier, costPerHour: upstream?.costPerHour ?? 0 };
+  // An upstream serves many requests at once: each URL gets one scheduler slot per pooled
+  // connection (a slot runs one batch at a time), so the pool is never queued behind.
+  if (backend.parts) {
+    const slots = upstream?.connections ?? 1;
+    return backend.parts.flatMap((part) => Array.from({ length: slots }, () => ({ ...base, backend: part, serviceTimePrior: { baseMs: 2, perRowMs: 0.05 } })));
+  }
   // Costs of local hardware come from the catalog in the cluster step; a local CPU counts as free.
   return Array.from({ length: config.onnx.instances }, () => ({ ...base, backend, serviceTimePrior: { baseMs: 1, perRowMs: 0.05 } }));
 }

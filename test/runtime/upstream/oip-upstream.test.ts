@@ -68,7 +68,7 @@ before(async () => {
   upstream = await startSwitchyardProcess();
   const repository = writeRepository({
     'remote-identity': `${upstreamYaml(upstream.url, '  model: identity\n  hardware_class: h200\n  tier: onprem\n')}${IDENTITY_CONTRACT}`,
-    'remote-batched': `${upstreamYaml(upstream.url, '  model: identity\n  pass_batches: true\n')}latency_class: throughput\nbatching: { max_queue_delay_ms: { throughput: 20 } }\n${IDENTITY_CONTRACT}`,
+    'remote-batched': `${upstreamYaml(upstream.url, '  model: identity\n  pass_batches: true\n  connections: 1\n')}latency_class: throughput\nbatching: { max_queue_delay_ms: { throughput: 20 } }\n${IDENTITY_CONTRACT}`,
     'remote-sensor': `${upstreamYaml(upstream.url, '  model: sensor-anomaly\n  version: "1"\n')}${SENSOR_CONTRACT(8)}`,
     // Looser than the upstream (any width): the upstream's own 400 must come back as UPSTREAM_REJECTED.
     'remote-sensor-loose': `${upstreamYaml(upstream.url, '  model: sensor-anomaly\n')}${SENSOR_CONTRACT(-1)}`,
