@@ -5,6 +5,7 @@
  */
 import type { LatencyClass } from '../core/contract.js';
 import type { ErrorCode } from '../core/errors.js';
+import type { Tier } from '../core/tiers.js';
 
 export type { LatencyClass };
 
@@ -15,7 +16,6 @@ export const PRIORITY_RANK: Readonly<Record<Priority, number>> = { critical: 0, 
 
 export type { Tier } from '../core/tiers.js';
 export { TIERS } from '../core/tiers.js';
-import type { Tier } from '../core/tiers.js';
 
 /** What Triton calls the timeout action: refuse a request whose deadline passed in the queue, or demote it. */
 export type TimeoutAction = 'reject' | 'delay';

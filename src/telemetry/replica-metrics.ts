@@ -38,7 +38,7 @@ export class ReplicaMetrics {
     });
     this.burst = new Counter({
       name: 'switchyard_burst_requests_total',
-      help: 'Requests served on the cloud tier because no replica of their home tier (edge or onprem) could meet their deadline.',
+      help: 'Requests served on the cloud tier of a model version that also has edge or on-prem replicas: the router sends work there only when home cannot meet its deadline, or when its hints allow nothing else.',
       labelNames: ['model', 'version', 'from_tier', 'to_tier'],
       registers: [registry],
     });
