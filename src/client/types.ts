@@ -29,7 +29,17 @@ export interface ModelMetadata {
     hardware_class?: string;
     device?: string;
     simulated?: boolean;
+    /** Every replica of the version, grouped; `simulated` for declared devices (the sim backend). */
+    hardware?: HardwareGroup[];
   };
+}
+
+export interface HardwareGroup {
+  hardware_class: string;
+  tier: string;
+  backend: string;
+  simulated: boolean;
+  replicas: number;
 }
 
 export interface RepositoryEntry {
@@ -39,6 +49,9 @@ export interface RepositoryEntry {
   reason: string;
   digest?: string;
   description?: string;
+  /** True when any replica of the version is a declared, simulated device. */
+  simulated?: boolean;
+  hardware?: HardwareGroup[];
 }
 
 export type JsonTensorData = (number | boolean | string)[] | JsonTensorData[];

@@ -6,6 +6,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { TIERS, type Tier } from './tiers.js';
 
 export type ExecutionProvider = 'cpu' | 'cuda';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -51,6 +52,33 @@ export interface TracingSettings {
   readonly serviceName: string;
 }
 
+/** A device this machine does not have, declared for tests and planning: served by the `sim` backend, always labelled simulated. */
+export interface DeclaredDevice {
+  /** Hardware class id in the catalog (price, memory and default tier come from it). */
+  readonly class: string;
+  readonly count: number;
+  /** @default the class's default tier, else onprem */
+  readonly tier: Tier | undefined;
+  /** The node the devices are reported on. @default 'declared' */
+  readonly node: string;
+  /** @default the catalog's price for the class */
+  readonly costPerHour: number | undefined;
+  /** The class's name in the models' sim profiles. @default the class id, then gpu-<class id> */
+  readonly profileClass: string | undefined;
+}
+
+/** Which tiers a request's data may go to, by tenant and by model (the stricter wins). */
+export interface ResidencySettings {
+  /** Named tier lists; `onprem-only` ([edge, onprem]) and `any` are built in. */
+  readonly policies: Readonly<Record<string, readonly Tier[]>>;
+  /** Tenant (x-switchyard-tenant) -> policy name. */
+  readonly tenants: Readonly<Record<string, string>>;
+  /** Model name -> policy name, for every request to that model. */
+  readonly models: Readonly<Record<string, string>>;
+  /** The policy of requests without a tenant or with an unlisted one. @default 'any' */
+  readonly defaultPolicy: string;
+}
+
 export interface ServerConfig {
   /** @default '127.0.0.1' (never exposed to the network unless asked) */
   readonly host: string;
@@ -76,6 +104,11 @@ export interface ServerConfig {
   readonly storage: StorageSettings;
   readonly auth: AuthSettings;
   readonly audit: AuditSettings;
+  /** @default [] */
+  readonly declaredDevices: readonly DeclaredDevice[];
+  /** Folder of sim profiles (<model>.yaml) for declared devices. @default <cwd>/sim/profiles */
+  readonly simProfiles: string;
+  readonly residency: ResidencySettings;
 }
 
 export interface StorageSettings {
@@ -100,6 +133,11 @@ export interface AuditSettings {
   readonly flushMaxRows: number;
 }
 
+export const BUILT_IN_RESIDENCY_POLICIES: Readonly<Record<string, readonly Tier[]>> = Object.freeze({
+  'onprem-only': Object.freeze(['edge', 'onprem'] as Tier[]),
+  any: TIERS,
+});
+
 /** The ONNX session settings a server sets for all models and a model.yaml may override. */
 export const ONNX_SESSION_PROPERTIES = {
   execution_provider: { enum: ['cpu', 'cuda'] },
@@ -119,6 +157,34 @@ export const CONFIG_SCHEMA = {
     max_tensor_elements: { type: 'integer', minimum: 1, maximum: 268435456 },
     max_queue_per_model: { type: 'integer', minimum: 1, maximum: 1000000 },
     log_level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    declared_devices: {
+      type: 'array',
+      maxItems: 64,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['class'],
+        properties: {
+          class: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' },
+          count: { type: 'integer', minimum: 1, maximum: 1024 },
+          tier: { enum: TIERS },
+          node: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+          cost_per_hour: { type: 'number', minimum: 0, maximum: 100000 },
+          profile_class: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' },
+        },
+      },
+    },
+    sim_profiles: { type: 'string', minLength: 1 },
+    residency: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        policies: { type: 'object', propertyNames: { pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }, additionalProperties: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: TIERS } } },
+        tenants: { type: 'object', propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }, additionalProperties: { type: 'string' } },
+        models: { type: 'object', additionalProperties: { type: 'string' } },
+        default_policy: { type: 'string' },
+      },
+    },
     onnx: {
       type: 'object',
       additionalProperties: false,
@@ -205,6 +271,7 @@ export const CONFIG_DEFAULTS = {
   'auth.anonymous_inference': 'loopback',
   'audit.flush_interval_ms': 200,
   'audit.flush_max_rows': 500,
+  sim_profiles: 'sim/profiles',
 } as const satisfies Record<string, string | number>;
 
 /** A dotted key (`port`, `onnx.instances`) with its raw value and where it came from. */
@@ -293,6 +360,7 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
     throw new ConfigError([`storage.postgres_url (from ${merged.get('storage.postgres_url')?.source ?? 'default'}): required when storage.driver is postgres`]);
   }
   const absolute = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
+  const residency = compileResidency((file.residency ?? {}));
   return Object.freeze({
     host: file.host as string,
     port: file.port as number,
@@ -326,7 +394,45 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
     storage: Object.freeze({ driver: storage.driver as StorageSettings['driver'], postgresUrl: storage.postgres_url as string }),
     auth: Object.freeze({ anonymousInference: auth.anonymous_inference as AnonymousInference }),
     audit: Object.freeze({ flushIntervalMs: audit.flush_interval_ms as number, flushMaxRows: audit.flush_max_rows as number }),
+    declaredDevices: Object.freeze(((file.declared_devices ?? []) as RawDeclaredDevice[]).map(compileDevice)),
+    simProfiles: absolute(file.sim_profiles as string),
+    residency,
   });
+}
+
+interface RawDeclaredDevice {
+  class: string;
+  count?: number;
+  tier?: Tier;
+  node?: string;
+  cost_per_hour?: number;
+  profile_class?: string;
+}
+
+function compileDevice(raw: RawDeclaredDevice): DeclaredDevice {
+  return Object.freeze({ class: raw.class, count: raw.count ?? 1, tier: raw.tier, node: raw.node ?? 'declared', costPerHour: raw.cost_per_hour, profileClass: raw.profile_class });
+}
+
+interface RawResidency {
+  policies?: Record<string, Tier[]>;
+  tenants?: Record<string, string>;
+  models?: Record<string, string>;
+  default_policy?: string;
+}
+
+/** Every policy a tenant or model names must exist: a typo must not silently allow the cloud. */
+function compileResidency(raw: RawResidency): ResidencySettings {
+  const policies = { ...BUILT_IN_RESIDENCY_POLICIES, ...(raw.policies ?? {}) };
+  const problems: string[] = [];
+  const check = (where: string, name: string): void => {
+    if (!Object.hasOwn(policies, name)) problems.push(`${where}: policy '${name}' is not defined; policies: ${Object.keys(policies).join(', ')}`);
+  };
+  for (const [tenant, policy] of Object.entries(raw.tenants ?? {})) check(`residency.tenants.${tenant}`, policy);
+  for (const [model, policy] of Object.entries(raw.models ?? {})) check(`residency.models.${model}`, policy);
+  const defaultPolicy = raw.default_policy ?? 'any';
+  check('residency.default_policy', defaultPolicy);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({ policies: Object.freeze(policies), tenants: Object.freeze({ ...(raw.tenants ?? {}) }), models: Object.freeze({ ...(raw.models ?? {}) }), defaultPolicy });
 }
 
 /** Flattens a parsed config file into dotted keys, keeping unknown keys so validation names them. */

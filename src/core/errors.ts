@@ -46,6 +46,11 @@ export const ERROR_CATALOGUE = {
   UNAUTHENTICATED: { status: 401, retryable: false, summary: 'The route needs an API key and none was sent, or the key sent is unknown, malformed or revoked.' },
   FORBIDDEN: { status: 403, retryable: false, summary: "The API key is valid but lacks a role the route admits, or its tenant may not use this model." },
   KEY_NOT_FOUND: { status: 404, retryable: false, summary: 'No API key has this id.' },
+  UPSTREAM_REJECTED: { status: 400, retryable: false, summary: "The upstream model server refused the request as invalid (its 4xx); the message carries the upstream's reason." },
+  UPSTREAM_OVERLOADED: { status: 503, retryable: true, summary: 'The upstream model server is overloaded (it answered 429 or 503); retry after Retry-After.' },
+  UPSTREAM_UNAVAILABLE: { status: 502, retryable: true, summary: 'The upstream model server could not be reached or failed (refused or dropped connection, a 5xx answer); details are in the server log.' },
+  UPSTREAM_TIMEOUT: { status: 504, retryable: true, summary: 'The upstream model server did not connect, answer or finish its answer within the configured timeouts.' },
+  UPSTREAM_RESPONSE_INVALID: { status: 502, retryable: false, summary: "The upstream's answer is not one the contract allows (not JSON, too large, outputs missing or of the wrong datatype or shape)." },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

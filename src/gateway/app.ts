@@ -25,6 +25,7 @@ import { registerKeyRoutes } from './auth/keys-routes.js';
 import { registerTenantRoutes } from './auth/tenants-routes.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
 import { auditInference } from './audit/inference-summary.js';
+import { Residency } from './oip/residency.js';
 
 export interface GatewayDeps {
   readonly config: ServerConfig;
@@ -85,7 +86,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   const access = new AccessCache(deps.storage, systemClock);
   registerAuth(app, { cache: access, host: deps.config.host, anonymousInference: deps.config.auth.anonymousInference });
 
-  registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady);
+  registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady, () => deps.scheduler.replicaInfo());
   registerInferRoute(app, {
     catalog: deps.catalog,
     metrics: deps.metrics,
@@ -95,6 +96,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     ...(deps.slo ? { slo: deps.slo.book } : {}),
     ...(deps.tracing ? { tracing: deps.tracing } : {}),
     onComplete: auditInference(deps.auditBuffer, systemClock, deps.log),
+    residency: new Residency(deps.config.residency),
   });
   if (deps.slo) registerSloRoutes(app, { book: deps.slo.book, catalog: deps.catalog, clock: deps.slo.clock, log: deps.log });
   registerKeyRoutes(app, { storage: deps.storage, cache: access });

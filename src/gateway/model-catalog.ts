@@ -5,8 +5,9 @@
 import type { ServerConfig } from '../core/config.js';
 import type { ModelVersionConfig } from '../registry/model-config.js';
 import { scanRepository, type VersionCandidate } from '../registry/model-repository.js';
-import type { Backend, LoadBackend } from '../runtime/backend.js';
+import type { Backend, LoadBackend, LoadedBackend } from '../runtime/backend.js';
 import { checkSignature } from '../runtime/signature-check.js';
+import { loadUpstreamBackend, type LoadUpstream } from '../runtime/upstream/load-upstream.js';
 
 /**
  * LOADING: being read and loaded; READY: serving; UNAVAILABLE: refused (see `reason`);
@@ -40,6 +41,7 @@ export class ModelCatalog {
     private readonly config: ServerConfig,
     private readonly loadBackend: LoadBackend,
     private readonly log: CatalogLogger,
+    private readonly loadUpstream: LoadUpstream = loadUpstreamBackend,
   ) {}
 
   /** Scans the repository and loads every version found, concurrently. */
@@ -54,7 +56,7 @@ export class ModelCatalog {
       version: candidate.version,
       state: 'LOADING',
       reason: undefined,
-      digest: candidate.ok ? candidate.artifact.digest : candidate.digest,
+      digest: candidate.ok ? candidate.artifact?.digest : candidate.digest,
       config: candidate.ok ? candidate.config : undefined,
       backend: undefined,
     };
@@ -64,18 +66,25 @@ export class ModelCatalog {
     if (!candidate.ok) return this.refuse(entry, candidate.reason);
     const { config, artifact } = candidate;
     try {
-      const loaded = await this.loadBackend({
-        name: `${candidate.model}/${candidate.version}`,
-        bytes: artifact.bytes,
-        executionProvider: config.onnx.executionProvider ?? this.config.onnx.executionProvider,
-        intraOpThreads: config.onnx.intraOpThreads ?? this.config.onnx.intraOpThreads,
-        instances: this.config.onnx.instances,
-        inlineBelowMs: this.config.onnx.inlineBelowMs,
-      });
+      let loaded: LoadedBackend;
+      if (config.upstream) {
+        loaded = await this.loadUpstream({ model: candidate.model, settings: config.upstream, contract: config.contract, env: process.env, now: () => performance.now() });
+      } else if (artifact) {
+        loaded = await this.loadBackend({
+          name: `${candidate.model}/${candidate.version}`,
+          bytes: artifact.bytes,
+          executionProvider: config.onnx.executionProvider ?? this.config.onnx.executionProvider,
+          intraOpThreads: config.onnx.intraOpThreads ?? this.config.onnx.intraOpThreads,
+          instances: this.config.onnx.instances,
+          inlineBelowMs: this.config.onnx.inlineBelowMs,
+        });
+      } else {
+        return this.refuse(entry, 'no artifact to load');
+      }
       const problems = checkSignature(config.contract, loaded.signature);
       if (problems.length > 0) {
         await loaded.backend.unload();
-        return this.refuse(entry, `contract does not match the artifact: ${problems.join('; ')}`);
+        return this.refuse(entry, `contract does not match the ${config.upstream ? 'upstream' : 'artifact'}: ${problems.join('; ')}`);
       }
       entry.backend = loaded.backend;
       entry.state = 'READY';

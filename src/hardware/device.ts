@@ -10,7 +10,7 @@ export const DEVICE_TIERS: readonly DeviceTier[] = ['edge', 'onprem', 'cloud'];
 export type DeviceKind = 'cpu' | 'gpu' | 'accelerator' | 'soc';
 
 /** The tool (or file) a device or warning came from. */
-export type DiscoverySource = 'lscpu' | 'proc' | 'os' | 'nvidia-smi' | 'rocm-smi' | 'hl-smi' | 'device-tree';
+export type DiscoverySource = 'lscpu' | 'proc' | 'os' | 'nvidia-smi' | 'rocm-smi' | 'hl-smi' | 'device-tree' | 'declared';
 
 export interface Device {
   /** Stable within a machine: `cpu:0`, `nvidia:0`, `amd:1`, `gaudi:0`, `jetson:0`. */

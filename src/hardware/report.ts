@@ -52,6 +52,7 @@ export function deviceJson(device: Device, catalog: Catalog): Record<string, unk
     mig_enabled: device.migEnabled,
     tier: device.tier,
     real: device.real,
+    simulated: !device.real,
     source: device.source,
   });
 }

@@ -57,7 +57,7 @@ function readConfigFile(path: string): RawConfig {
   }
   const raw = flattenConfigFile(content ?? {}, `file ${path}`);
   // Paths in a config file are relative to the file, not to wherever the server starts.
-  for (const key of ['model_repository', 'data_dir']) {
+  for (const key of ['model_repository', 'data_dir', 'sim_profiles']) {
     const setting = raw.get(key);
     if (setting && typeof setting.value === 'string' && !isAbsolute(setting.value)) {
       raw.set(key, { ...setting, value: resolve(dirname(path), setting.value) });

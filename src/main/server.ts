@@ -27,6 +27,10 @@ import type { Storage } from '../registry/storage/storage.js';
 import { openStorage } from '../registry/storage/open-storage.js';
 import { AuditBuffer } from '../registry/audit/audit-buffer.js';
 import { ensureAdminKey } from './bootstrap-admin.js';
+import { loadCatalog } from '../hardware/catalog.js';
+import { realTimers, type SimTimers } from '../runtime/sim/sim-backend.js';
+import { declaredReplicas, loadSimProfiles } from './declared-replicas.js';
+import { ReplicaMetrics } from '../telemetry/replica-metrics.js';
 
 export interface EmbeddedServer {
   readonly app: FastifyInstance;
@@ -55,6 +59,8 @@ export interface ServerOptions {
   readonly clock?: Clock;
   /** A store opened by the caller (tests), who also closes it; by default the configured one is opened here. */
   readonly storage?: Storage;
+  /** Time for simulated devices (declared_devices); tests pass their own. @default real timers */
+  readonly simTimers?: SimTimers;
 }
 
 /** Loaded only when tracing is on, so a server without it never loads the OpenTelemetry SDK. */
@@ -92,6 +98,10 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const metrics = new ServingMetrics({ processMetrics });
   const scheduler = new LiveScheduler(clock, log);
   scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.load()));
+  scheduler.useReplicaMetrics(new ReplicaMetrics(metrics.registry, () => scheduler.replicaInfo()));
+  // Declared devices need the catalog (prices, memory, tiers) and the models' sim profiles.
+  const hardware = config.declaredDevices.length > 0 ? loadCatalog() : undefined;
+  const profiles = hardware ? loadSimProfiles(config.simProfiles, log) : new Map();
   const book = new SloBook(clock);
   scheduler.useSloSignals(book);
   const tracing = await createTracing(config);
@@ -121,7 +131,8 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   }
   for (const served of catalog.all()) {
     if (served.state !== 'READY' || !served.config) continue;
-    scheduler.addVersion(served, config);
+    const extra = hardware ? declaredReplicas(served, config, hardware, profiles, options.simTimers ?? realTimers, log) : [];
+    scheduler.addVersion(served, config, extra);
     for (const raw of served.config.slos) {
       const slo = compileSlo(served.model, served.version, served.config.latencyClass, raw);
       book.set(slo);

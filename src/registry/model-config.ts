@@ -8,11 +8,13 @@ import type { Datatype } from '../core/datatypes.js';
 import type { LatencyClass, ModelContract, TensorSpec } from '../core/contract.js';
 import { ONNX_SESSION_PROPERTIES, type ExecutionProvider } from '../core/config.js';
 import { RAW_SLO_SCHEMA, type RawSlo } from '../telemetry/slo/objective.js';
+import type { UpstreamSettings } from '../core/upstream.js';
+import { compileUpstream, UPSTREAM_SCHEMA, type RawUpstream } from './upstream-config.js';
 
 export interface ModelVersionConfig {
   readonly description: string;
-  readonly backend: 'onnx';
-  /** File name of the artifact inside the version folder. */
+  readonly backend: 'onnx' | 'upstream';
+  /** File name of the artifact inside the version folder; empty for an upstream (it has none). */
   readonly artifact: string;
   /** Pinned `sha256:<hex>` of the artifact, when the config pins one. */
   readonly digest: string | undefined;
@@ -27,6 +29,8 @@ export interface ModelVersionConfig {
   readonly metadata: Readonly<Record<string, string | number | boolean>>;
   /** The `slo` block: one SLO per latency class, compiled by the server once it knows the model and version. */
   readonly slos: readonly RawSlo[];
+  /** Set exactly when `backend` is `upstream`. */
+  readonly upstream: UpstreamSettings | undefined;
 }
 
 const TENSOR_SCHEMA = {
@@ -45,10 +49,10 @@ const TENSOR_SCHEMA = {
 export const MODEL_CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['backend', 'artifact', 'inputs', 'outputs'],
+  required: ['backend', 'inputs', 'outputs'],
   properties: {
     description: { type: 'string' },
-    backend: { enum: ['onnx'] },
+    backend: { enum: ['onnx', 'upstream'] },
     // A bare file name: no separators, no `..`, so it cannot point outside its folder.
     artifact: { type: 'string', pattern: '^(?!\\.\\.?$)[A-Za-z0-9_.-]{1,255}$' },
     digest: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' },
@@ -80,6 +84,7 @@ export const MODEL_CONFIG_SCHEMA = {
     metadata: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
     // One SLO, or a list of them (one per latency class).
     slo: { anyOf: [RAW_SLO_SCHEMA, { type: 'array', maxItems: 2, items: RAW_SLO_SCHEMA }] },
+    upstream: UPSTREAM_SCHEMA,
   },
 } as const;
 
@@ -103,8 +108,8 @@ interface RawTensor {
 
 interface RawModelConfig {
   description?: string;
-  backend: 'onnx';
-  artifact: string;
+  backend: 'onnx' | 'upstream';
+  artifact?: string;
   digest?: string;
   latency_class?: LatencyClass;
   max_batch_size?: number;
@@ -114,6 +119,7 @@ interface RawModelConfig {
   onnx?: { execution_provider?: ExecutionProvider; intra_op_threads?: number };
   metadata?: Record<string, string | number | boolean>;
   slo?: RawSlo | RawSlo[];
+  upstream?: RawUpstream;
 }
 
 function compileTensors(kind: 'inputs' | 'outputs', raw: RawTensor[], maxBatchSize: number, problems: string[]): TensorSpec[] {
@@ -165,11 +171,21 @@ export function parseModelConfig(text: string): ModelVersionConfig {
   const slos = raw.slo === undefined ? [] : Array.isArray(raw.slo) ? raw.slo : [raw.slo];
   const classes = slos.map((slo) => slo.latency_class ?? raw.latency_class ?? 'realtime');
   if (new Set(classes).size !== classes.length) problems.push(`slo: two SLOs for latency class ${classes.join(', ')}; give each its own latency_class`);
+  // Why in code, not the schema: the messages say what each backend needs in plain words.
+  if (raw.backend === 'onnx') {
+    if (raw.artifact === undefined) problems.push("backend onnx needs 'artifact' (the .onnx file in this folder)");
+    if (raw.upstream !== undefined) problems.push("'upstream' is only for backend upstream");
+  } else {
+    if (raw.artifact !== undefined || raw.digest !== undefined) problems.push("backend upstream has no artifact: remove 'artifact' and 'digest'");
+    if (raw.onnx !== undefined) problems.push("'onnx' settings do not apply to backend upstream");
+    if (raw.upstream === undefined) problems.push("backend upstream needs an 'upstream' section (protocol and url)");
+  }
+  const upstream = raw.backend === 'upstream' && raw.upstream ? compileUpstream(raw.upstream, problems) : undefined;
   if (problems.length > 0) throw new ModelConfigError(problems);
   return Object.freeze({
     description: raw.description ?? '',
     backend: raw.backend,
-    artifact: raw.artifact,
+    artifact: raw.artifact ?? '',
     digest: raw.digest,
     latencyClass: raw.latency_class ?? 'realtime',
     contract: Object.freeze({ inputs: Object.freeze(inputs), outputs: Object.freeze(outputs), maxBatchSize }),
@@ -182,5 +198,6 @@ export function parseModelConfig(text: string): ModelVersionConfig {
     onnx: Object.freeze({ executionProvider: raw.onnx?.execution_provider, intraOpThreads: raw.onnx?.intra_op_threads }),
     metadata: Object.freeze({ ...(raw.metadata ?? {}) }),
     slos: Object.freeze(slos.map((slo) => Object.freeze({ ...slo }))),
+    upstream,
   });
 }

@@ -15,7 +15,7 @@ const VERSION_NAME = /^[1-9][0-9]{0,8}$/;
 const MAX_ARTIFACT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 
 export type VersionCandidate =
-  | { readonly ok: true; readonly model: string; readonly version: string; readonly dir: string; readonly config: ModelVersionConfig; readonly artifact: LoadedArtifact }
+  | { readonly ok: true; readonly model: string; readonly version: string; readonly dir: string; readonly config: ModelVersionConfig; readonly artifact: LoadedArtifact | undefined }
   | { readonly ok: false; readonly model: string; readonly version: string; readonly dir: string; readonly reason: string; readonly digest: string | undefined };
 
 async function readVersion(model: string, version: string, dir: string): Promise<VersionCandidate> {
@@ -33,6 +33,8 @@ async function readVersion(model: string, version: string, dir: string): Promise
     if (error instanceof ModelConfigError) return refuse(`invalid ${MODEL_CONFIG_FILE}: ${error.message}`);
     throw error;
   }
+  // An upstream has no artifact: the model lives in the server it fronts.
+  if (config.backend === 'upstream') return { ok: true, model, version, dir, config, artifact: undefined };
   let artifact: LoadedArtifact;
   try {
     artifact = await readArtifact(dir, config.artifact, MAX_ARTIFACT_BYTES);

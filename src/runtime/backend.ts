@@ -1,6 +1,6 @@
 /**
- * The Backend contract: everything that runs a model (ONNX Runtime here; upstream servers,
- * rules and simulated devices later) does so behind these few members.
+ * The Backend contract: everything that runs a model (ONNX Runtime, an upstream model server,
+ * deterministic rules, a simulated device) does so behind these few members.
  *
  * Ownership: the caller hands `run` decoded, contract-valid inputs and must not touch their
  * buffers again (a backend may transfer them to another thread). The backend owns the batch
@@ -8,14 +8,20 @@
  */
 import type { TensorMap } from '../core/tensor.js';
 import type { ExecutionProvider } from '../core/config.js';
+import type { ErrorCode } from '../core/errors.js';
+
+export type BackendKind = 'onnx' | 'upstream' | 'rules' | 'sim';
 
 export interface BackendDescription {
-  readonly kind: 'onnx';
+  readonly kind: BackendKind;
   readonly hardwareClass: string;
   readonly device: string;
   /** True when the device is declared, not real; always shown to users as simulated. */
   readonly simulated: boolean;
-  readonly executionProvider: ExecutionProvider;
+  /** ONNX only; absent for backends that run elsewhere or nowhere. */
+  readonly executionProvider?: ExecutionProvider;
+  /** Whether requests may be merged into one batch for this backend. @default true */
+  readonly mergesBatches?: boolean;
 }
 
 export interface BatchResult {
@@ -36,6 +42,11 @@ export interface Backend {
   run(inputs: TensorMap, outputNames: readonly string[]): Promise<BatchResult>;
   /** Stops accepting work, lets in-flight batches settle, frees the model. */
   unload(): Promise<void>;
+  /**
+   * Independent parts that each become one scheduler replica (an upstream's endpoints); when
+   * absent, the backend is one part served by `onnx.instances` replicas.
+   */
+  readonly parts?: readonly Backend[];
 }
 
 /** What a backend needs to load one model version. */
@@ -62,10 +73,20 @@ export interface LoadedBackend {
 
 export type LoadBackend = (spec: BackendLoadSpec) => Promise<LoadedBackend>;
 
-/** A failure inside a backend: logged in full, shown to callers only as INFERENCE_FAILED. */
+/**
+ * A failure inside a backend: logged in full. Callers see INFERENCE_FAILED, unless the backend
+ * names a catalogue `code` and a `publicMessage` safe to show (an upstream's refusal, say).
+ */
 export class BackendError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly code: ErrorCode | undefined;
+  readonly publicMessage: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; code?: ErrorCode; publicMessage?: string; retryAfterSeconds?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'BackendError';
+    this.code = options?.code;
+    this.publicMessage = options?.publicMessage;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }

@@ -21,6 +21,8 @@ export interface RouteContext<P> {
   readonly allReady: readonly ReplicaRuntime<P>[] | undefined;
   readonly staleAfterMs: number;
   readonly random: () => number;
+  /** Cloud replicas take only what the home tiers (edge, onprem) cannot serve by its deadline. */
+  readonly cloudIsBurst: boolean;
 }
 
 export interface Router {
@@ -72,13 +74,27 @@ const CHEAP_SLACK_SHARE = 0.1;
 
 class OursRouter implements Router {
   pick<P>(context: RouteContext<P>): ReplicaRuntime<P> | undefined {
+    const { groups, request } = context;
+    if (!context.cloudIsBurst) return this.pickAmong(context, groups);
+    let cloudGroups = 0;
+    for (const g of groups) if (g.tier === 'cloud') cloudGroups++;
+    if (cloudGroups === 0 || cloudGroups === groups.length) return this.pickAmong(context, groups);
+    // Burst: stay home while home meets the deadline; spill to the cloud only when it does not.
+    const home = this.pickAmong(context, groups.filter((g) => g.tier !== 'cloud'));
+    if (home && predicted(home, context) <= request.deadlineMs) return home;
+    const cloud = this.pickAmong(context, groups.filter((g) => g.tier === 'cloud'));
+    if (!home || !cloud) return home ?? cloud;
+    return predicted(cloud, context) < predicted(home, context) ? cloud : home;
+  }
+
+  private pickAmong<P>(context: RouteContext<P>, groups: readonly ReplicaGroup<P>[]): ReplicaRuntime<P> | undefined {
     const { request } = context;
     let fastest: ReplicaRuntime<P> | undefined;
     let fastestAt = Number.POSITIVE_INFINITY;
     let cheapest: ReplicaRuntime<P> | undefined;
     let cheapestCost = Number.POSITIVE_INFINITY;
     const budgetPerRow = request.hints.maxCostPer1k === undefined ? Number.POSITIVE_INFINITY : request.hints.maxCostPer1k / 1000;
-    for (const group of context.groups) {
+    for (const group of groups) {
       const sampled = sampleTwo(group.ready, context.random, (r) => predicted(r, context));
       if (!sampled) continue;
       const { replica: candidate, score: at } = sampled;

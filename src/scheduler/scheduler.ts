@@ -31,6 +31,11 @@ export interface SchedulerOptions<P> {
   readonly staleAfterMs?: number;
   /** Seeded in tests and the simulator. @default Math.random */
   readonly random?: () => number;
+  /**
+   * Treat the cloud tier as burst capacity: `ours` routes there only requests that no edge or
+   * on-prem replica is predicted to serve by their deadline. @default false
+   */
+  readonly cloudIsBurst?: boolean;
 }
 
 export type BatchResult = { readonly ok: true; readonly computeMs: number } | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
@@ -137,7 +142,7 @@ export class Scheduler<P = unknown> {
     if (groups.length === 0) return undefined;
     // With no group filtered out, routers that look at every replica use the prebuilt list.
     const allReady = eligible.length === deployment.groups.length ? deployment.ready : undefined;
-    return this.router.pick({ request, nowMs, groups, allReady, staleAfterMs: this.staleAfterMs, random: this.random });
+    return this.router.pick({ request, nowMs, groups, allReady, staleAfterMs: this.staleAfterMs, random: this.random, cloudIsBurst: this.options.cloudIsBurst ?? false });
   }
 
   /**

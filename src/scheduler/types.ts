@@ -5,6 +5,7 @@
  */
 import type { LatencyClass } from '../core/contract.js';
 import type { ErrorCode } from '../core/errors.js';
+import type { Tier } from '../core/tiers.js';
 
 export type { LatencyClass };
 
@@ -13,8 +14,8 @@ export type Priority = 'critical' | 'standard' | 'sheddable';
 export const PRIORITIES: readonly Priority[] = ['critical', 'standard', 'sheddable'];
 export const PRIORITY_RANK: Readonly<Record<Priority, number>> = { critical: 0, standard: 1, sheddable: 2 };
 
-export type Tier = 'edge' | 'onprem' | 'cloud';
-export const TIERS: readonly Tier[] = ['edge', 'onprem', 'cloud'];
+export type { Tier } from '../core/tiers.js';
+export { TIERS } from '../core/tiers.js';
 
 /** What Triton calls the timeout action: refuse a request whose deadline passed in the queue, or demote it. */
 export type TimeoutAction = 'reject' | 'delay';

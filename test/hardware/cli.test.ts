@@ -84,3 +84,19 @@ test('a bad catalog or flag stops with exit 2 and a message naming the key', asy
   assert.equal(tier.code, 2);
   assert.equal(tier.stderr, "switchyard hardware: --tier must be one of edge, onprem, cloud, got 'moon'\n");
 });
+
+test('hardware --config lists the config\'s declared devices as simulated; an unknown class is refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-declared-'));
+  const file = join(dir, 'switchyard.yaml');
+  writeFileSync(file, 'declared_devices:\n  - { class: h200, count: 2, tier: cloud }\n  - { class: l4 }\n');
+  const { stdout, code } = await switchyard('--json', '--config', file);
+  assert.equal(code, 0);
+  const declared = (JSON.parse(stdout) as { devices: { id: string; class: string; tier: string; real: boolean; simulated: boolean; source: string }[] }).devices.filter((d) => d.source === 'declared');
+  assert.deepEqual(declared.map((d) => [d.id, d.class, d.tier, d.real, d.simulated]), [['sim:h200:0', 'h200', 'cloud', false, true], ['sim:h200:1', 'h200', 'cloud', false, true], ['sim:l4:0', 'l4', 'onprem', false, true]]);
+  const table = await switchyard('--config', file);
+  assert.match(table.stdout, /sim:h200:0\s+h200\s+NVIDIA H200 \(declared\).*cloud\s+simulated/);
+  writeFileSync(file, 'declared_devices:\n  - { class: h2000 }\n');
+  const bad = await switchyard('--config', file);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /declared_devices\[0\]\.class: 'h2000' is not a hardware class in the catalog/);
+});

@@ -210,6 +210,7 @@ test('the report: JSON in snake_case with class, tier and real; the table with t
     mig_enabled: false,
     tier: 'onprem',
     real: true,
+    simulated: false,
     source: 'nvidia-smi',
   });
   assert.deepEqual(json.pressure.cpu, { some: { avg10: 0.68, avg60: 1.44, avg300: 0.44, total_us: 1495641 }, full: { avg10: 0, avg60: 0, avg300: 0, total_us: 0 } });

@@ -1,19 +1,22 @@
 /**
  * The live host of the pure scheduler: one timer armed at its next wake-up, replicas backed by
- * ONNX worker instances, batches merged from requests and cut back into per-request outputs.
+ * backends (ONNX worker instances, upstream endpoints, simulated devices), batches merged from
+ * requests and cut back into per-request outputs.
  */
 import { totalmem } from 'node:os';
 import type { Clock } from '../../core/clock.js';
 import type { ModelContract } from '../../core/contract.js';
 import type { ServerConfig } from '../../core/config.js';
 import type { TensorMap } from '../../core/tensor.js';
-import type { Backend } from '../../runtime/backend.js';
+import { BackendError, type Backend, type BackendDescription } from '../../runtime/backend.js';
+import type { Tier } from '../../core/tiers.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import type { Batch, Outcome, Refused, ReplicaSpec, SchedulerRequest } from '../../scheduler/types.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { DeploymentLoad, SchedulingMetrics } from '../../telemetry/scheduling-metrics.js';
 import { NO_SLO_SIGNALS, type SloSignals } from '../../telemetry/slo/slo-signals.js';
 import { NO_TRACING, type BatchSpan, type RequestSpan, type Tracing } from '../../telemetry/tracing/tracing.js';
+import type { ReplicaInfo, ReplicaMetrics } from '../../telemetry/replica-metrics.js';
 import type { ServedVersion } from '../model-catalog.js';
 import type { SchedulingHints } from '../oip/scheduling-hints.js';
 import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
@@ -22,6 +25,8 @@ export interface LiveServed {
   readonly ok: true;
   readonly outputs: TensorMap;
   readonly replica: ReplicaSpec;
+  /** The backend of the replica that ran it: its kind, class, device, simulated or not. */
+  readonly description: BackendDescription;
   readonly batchSize: number;
   readonly queueMs: number;
   readonly computeMs: number;
@@ -42,14 +47,41 @@ interface Payload {
 interface Deployed {
   readonly model: string;
   readonly version: string;
-  readonly backend: Backend;
+  /** Each replica's backend, by replica id. */
+  readonly backends: Map<string, Backend>;
   readonly contract: ModelContract;
   readonly batchable: boolean;
   /** Admitted and not yet answered. */
   inFlight: number;
+  /** The tier traffic stays in unless it bursts to the cloud; undefined when every replica is in the cloud. */
+  readonly homeTier: Tier | undefined;
 }
 
 export const LOCAL_NODE = 'local';
+
+/** One replica to add for a version: the backend it runs on and where that is. */
+export interface ReplicaPlan {
+  readonly backend: Backend;
+  readonly node: string;
+  readonly tier: Tier;
+  readonly costPerHour: number;
+  readonly memoryBytes: number;
+  readonly serviceTimePrior: { readonly baseMs: number; readonly perRowMs: number };
+}
+
+/** The replicas a READY version gets from its own backend: ONNX instances, or one per upstream endpoint. */
+export function ownReplicas(backend: Backend, config: ServerConfig, upstream: { tier: Tier; costPerHour: number; connections: number } | undefined): ReplicaPlan[] {
+  const tier: Tier = upstream?.tier ?? 'onprem';
+  const base = { node: LOCAL_NODE, memoryBytes: totalmem(), tier, costPerHour: upstream?.costPerHour ?? 0 };
+  // An upstream serves many requests at once: each URL gets one scheduler slot per pooled
+  // connection (a slot runs one batch at a time), so the pool is never queued behind.
+  if (backend.parts) {
+    const slots = upstream?.connections ?? 1;
+    return backend.parts.flatMap((part) => Array.from({ length: slots }, () => ({ ...base, backend: part, serviceTimePrior: { baseMs: 2, perRowMs: 0.05 } })));
+  }
+  // Costs of local hardware come from the catalog in the cluster step; a local CPU counts as free.
+  return Array.from({ length: config.onnx.instances }, () => ({ ...base, backend, serviceTimePrior: { baseMs: 1, perRowMs: 0.05 } }));
+}
 
 export class LiveScheduler {
   private readonly scheduler: Scheduler<Payload>;
@@ -60,6 +92,7 @@ export class LiveScheduler {
   private metrics: SchedulingMetrics | undefined;
   private slo: SloSignals = NO_SLO_SIGNALS;
   private tracing: Tracing = NO_TRACING;
+  private replicaMetrics: ReplicaMetrics | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -69,6 +102,7 @@ export class LiveScheduler {
       runtime: { execute: (batch) => this.execute(batch) },
       settle: (request, outcome) => this.settle(request, outcome),
       router: 'ours',
+      cloudIsBurst: true,
       // Local replicas live in this process: their load is always current.
       staleAfterMs: Number.POSITIVE_INFINITY,
     });
@@ -93,44 +127,68 @@ export class LiveScheduler {
     for (const [deployment, { model, version, inFlight }] of this.deployed) yield { model, version, depth: this.scheduler.queuedFor(deployment), inFlight };
   }
 
+  useReplicaMetrics(metrics: ReplicaMetrics): void {
+    this.replicaMetrics = metrics;
+  }
+
+  /** Every replica with what it runs on, for the info metric and the metadata routes. */
+  *replicaInfo(): Generator<ReplicaInfo> {
+    for (const stats of this.scheduler.replicaStats()) {
+      const { spec } = stats;
+      const deployed = this.deployed.get(spec.deployment);
+      if (!deployed) continue;
+      const backend = deployed.backends.get(spec.id);
+      yield { model: deployed.model, version: deployed.version, replica: spec.id, node: spec.node, hardwareClass: spec.hardwareClass, tier: spec.tier, backend: backend?.describe().kind ?? 'onnx', simulated: spec.simulated, state: stats.state };
+    }
+  }
+
   static deploymentOf(served: { model: string; version: string }): string {
     return `${served.model}:${served.version}`;
   }
 
-  /** Makes a READY version schedulable: one replica per backend instance. */
-  addVersion(served: ServedVersion, config: ServerConfig): void {
+  /**
+   * Makes a READY version schedulable: its own replicas (ONNX instances or upstream endpoints)
+   * plus any `extra` ones (declared, simulated devices).
+   */
+  addVersion(served: ServedVersion, config: ServerConfig, extra: readonly ReplicaPlan[] = []): void {
     const { backend, config: modelConfig } = served;
     if (!backend || !modelConfig) return;
     const deployment = LiveScheduler.deploymentOf(served);
     const contract = modelConfig.contract;
     // Requests batch together only if every output can be cut back apart along a batch axis.
-    const batchable = contract.maxBatchSize > 0 && contract.outputs.every((o) => o.batchAxis !== undefined);
-    this.deployed.set(deployment, { model: served.model, version: served.version, backend, contract, batchable, inFlight: 0 });
+    const plans = [...ownReplicas(backend, config, modelConfig.upstream), ...extra];
+    // Requests batch together only if every output can be cut back apart along a batch axis,
+    // and every backend takes merged batches (an upstream usually batches on its own).
+    const batchable = contract.maxBatchSize > 0 && contract.outputs.every((o) => o.batchAxis !== undefined) && plans.every((p) => p.backend.describe().mergesBatches !== false);
+    const backends = new Map<string, Backend>();
+    const homeTier = plans.find((p) => p.tier === 'onprem')?.tier ?? plans.find((p) => p.tier !== 'cloud')?.tier;
+    this.deployed.set(deployment, { model: served.model, version: served.version, backends, contract, batchable, homeTier, inFlight: 0 });
     this.scheduler.addDeployment(deployment, {
       maxQueue: config.maxQueuePerModel,
       admission: 'predictive',
       batching: modelConfig.batching,
     });
-    const device = backend.describe();
-    for (let i = 0; i < config.onnx.instances; i++) {
+    plans.forEach((plan, i) => {
+      const device = plan.backend.describe();
+      const id = `${deployment}#${i}`;
+      backends.set(id, plan.backend);
       this.scheduler.addReplica(
         {
-          id: `${deployment}#${i}`,
+          id,
           deployment,
-          node: LOCAL_NODE,
+          node: plan.node,
           hardwareClass: device.hardwareClass,
           device: device.device,
-          tier: 'onprem',
-          // Costs come from the hardware catalog in a later step; a local CPU is counted as free.
-          costPerHour: 0,
-          memoryBytes: totalmem(),
+          tier: plan.tier,
+          costPerHour: plan.costPerHour,
+          memoryBytes: plan.memoryBytes,
           simulated: device.simulated,
           maxBatchSize: Math.max(1, contract.maxBatchSize),
-          serviceTimePrior: { baseMs: 1, perRowMs: 0.05 },
+          serviceTimePrior: plan.serviceTimePrior,
         },
         this.clock.now(),
       );
-    }
+    });
   }
 
   submit(served: ServedVersion, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints, span?: RequestSpan): Promise<LiveOutcome> {
@@ -175,7 +233,8 @@ export class LiveScheduler {
 
   private execute(batch: Batch<Payload>): void {
     const deployed = this.deployed.get(batch.replica.deployment);
-    if (!deployed) {
+    const backend = deployed?.backends.get(batch.replica.id);
+    if (!deployed || !backend) {
       queueMicrotask(() => this.finish(batch, { ok: false, code: 'MODEL_NOT_READY', message: `${batch.replica.deployment} is no longer deployed` }));
       return;
     }
@@ -183,7 +242,7 @@ export class LiveScheduler {
     const members = batch.requests.map((r) => r.payload);
     const inputs = mergeInputs(members.map((m) => m.inputs), deployed.contract.inputs);
     const names = [...new Set(members.flatMap((m) => m.outputNames))];
-    deployed.backend.run(inputs, names).then(
+    backend.run(inputs, names).then(
       (result) => {
         let start = 0;
         for (const request of batch.requests) {
@@ -204,7 +263,12 @@ export class LiveScheduler {
       (error: unknown) => {
         this.log.error({ err: error, replica: batch.replica.id, batch_size: batch.rows }, 'batch failed');
         if (batchSpan) this.endBatchSpan(batch, batchSpan, false);
-        this.finish(batch, { ok: false, code: 'INFERENCE_FAILED', message: 'the backend failed on this batch' });
+        // A backend may name a catalogue code with a caller-safe message (an upstream's refusal or outage).
+        if (error instanceof BackendError && error.code !== undefined) {
+          this.finish(batch, { ok: false, code: error.code, message: error.publicMessage ?? 'the backend failed on this batch' });
+        } else {
+          this.finish(batch, { ok: false, code: 'INFERENCE_FAILED', message: 'the backend failed on this batch' });
+        }
       },
     );
   }
@@ -249,10 +313,13 @@ export class LiveScheduler {
       (outcome.queueMs + payload.backendQueueMs) / 1000,
       outcome.computeMs / 1000,
     );
+    const backend = deployed?.backends.get(outcome.replica.id);
+    if (deployed?.homeTier !== undefined && outcome.replica.tier === 'cloud') this.replicaMetrics?.observeBurst(deployed.model, deployed.version, deployed.homeTier, 'cloud');
     payload.resolve({
       ok: true,
       outputs: payload.outputs ?? (Object.create(null) as TensorMap),
       replica: outcome.replica,
+      description: backend ? backend.describe() : { kind: 'onnx', hardwareClass: outcome.replica.hardwareClass, device: outcome.replica.device, simulated: outcome.replica.simulated },
       batchSize: outcome.batchSize,
       queueMs: outcome.queueMs + payload.backendQueueMs,
       computeMs: outcome.computeMs,

@@ -24,10 +24,11 @@ export interface CallFacts {
   readonly traceId: string;
 }
 
-const cache = new WeakMap<ServedVersion, VersionFacts>();
+/** Keyed by replica: a version's replicas may differ in class, tier and device (real or simulated). */
+const cache = new WeakMap<ReplicaSpec, VersionFacts>();
 
-function versionFacts(served: ServedVersion, device: BackendDescription): VersionFacts {
-  let facts = cache.get(served);
+function versionFacts(served: ServedVersion, device: BackendDescription, replica: ReplicaSpec): VersionFacts {
+  let facts = cache.get(replica);
   if (!facts) {
     const fixed = {
       model: served.model,
@@ -37,6 +38,9 @@ function versionFacts(served: ServedVersion, device: BackendDescription): Versio
       hardware_class: device.hardwareClass,
       device: device.device,
       simulated: device.simulated,
+      tier: replica.tier,
+      replica: replica.id,
+      node: replica.node,
     };
     facts = {
       parametersPrefix: JSON.stringify(fixed).slice(1, -1),
@@ -49,9 +53,12 @@ function versionFacts(served: ServedVersion, device: BackendDescription): Versio
         'x-switchyard-hardware-class': device.hardwareClass,
         'x-switchyard-device': device.device,
         'x-switchyard-simulated': String(device.simulated),
+        'x-switchyard-tier': replica.tier,
+        'x-switchyard-replica': replica.id,
+        'x-switchyard-node': replica.node,
       },
     };
-    cache.set(served, facts);
+    cache.set(replica, facts);
   }
   return facts;
 }
@@ -66,18 +73,16 @@ export interface CallMetadata {
 }
 
 export function callMetadata(served: ServedVersion, device: BackendDescription, call: CallFacts): CallMetadata {
-  const facts = versionFacts(served, device);
+  const facts = versionFacts(served, device, call.replica);
   const queue = round3(call.queueMs);
   const compute = round3(call.computeMs);
   const total = round3(call.totalMs);
-  const parametersJson = `{${facts.parametersPrefix},"batch_size":${call.batchSize},"replica":${JSON.stringify(call.replica.id)},"node":${JSON.stringify(call.replica.node)},"latency_class":"${call.latencyClass}","priority":"${call.priority}","queue_ms":${queue},"compute_ms":${compute},"total_ms":${total},"trace_id":"${call.traceId}"}`;
+  const parametersJson = `{${facts.parametersPrefix},"batch_size":${call.batchSize},"latency_class":"${call.latencyClass}","priority":"${call.priority}","queue_ms":${queue},"compute_ms":${compute},"total_ms":${total},"trace_id":"${call.traceId}"}`;
   return {
     parametersJson,
     versionHeaders: facts.headers,
     callHeaders: {
       'x-switchyard-batch-size': String(call.batchSize),
-      'x-switchyard-replica': call.replica.id,
-      'x-switchyard-node': call.replica.node,
       'server-timing': `queue;dur=${queue}, compute;dur=${compute}, total;dur=${total}`,
     },
   };

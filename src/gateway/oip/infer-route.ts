@@ -4,7 +4,7 @@
  * `parameters`, as `x-switchyard-*` headers, `Server-Timing` and `traceparent`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SwitchyardError } from '../../core/errors.js';
+import { ERROR_CATALOGUE, SwitchyardError } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
 import { childTraceContext, formatTraceparent, parseTraceparent } from '../../core/trace-context.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -22,6 +22,7 @@ import { callMetadata } from './call-metadata.js';
 import { readSchedulingHints } from './scheduling-hints.js';
 import { splitBinaryBody } from './binary-tensors.js';
 import { inputDigest, type InferenceOutcome } from '../audit/inference-summary.js';
+import type { Residency } from './residency.js';
 
 interface InferParams { model: string; version?: string }
 
@@ -37,6 +38,7 @@ export interface InferRouteOptions {
   readonly tracing?: Tracing;
   /** Called once per request when its answer is decided (the audit log's inference summary); must not block. */
   readonly onComplete?: (request: FastifyRequest, result: InferenceOutcome) => void;
+  readonly residency?: Residency;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -54,7 +56,7 @@ function decodeBinaryBody(body: Buffer, headerLength: string | string[] | undefi
 }
 
 export function registerInferRoute(app: FastifyInstance, options: InferRouteOptions): void {
-  const { catalog, metrics, log, limits, scheduler, onComplete } = options;
+  const { catalog, metrics, log, limits, scheduler, onComplete, residency } = options;
   const slo = options.slo ?? NO_SLO_RECORDER;
   const tracing = options.tracing ?? NO_TRACING;
 
@@ -86,7 +88,9 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       }
       // Before submit: the input buffers move to a worker thread and are detached here afterwards.
       if (onComplete) inputSha256 = inputDigest(decoded.inputs, undefined);
-      const hints = readSchedulingHints(request.headers, decoded.parameters, config.latencyClass);
+      let hints = readSchedulingHints(request.headers, decoded.parameters, config.latencyClass);
+      const tiers = residency?.tiersFor(served.model, hints.tenant);
+      if (tiers) hints = { ...hints, hints: { ...hints.hints, tiers } };
       latencyClass = hints.latencyClass;
       span = tracing.startRequest(parent, trace, { model: served.model, version: served.version, latencyClass: hints.latencyClass, priority: hints.priority });
       // The sampler may decide differently from the caller-less default; the answer names the real span.
@@ -98,7 +102,9 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
           log.error({ model: served.model, version: served.version, trace_id: trace.traceId }, 'inference failed');
           throw new SwitchyardError('INFERENCE_FAILED', `inference failed on model '${served.model}' version ${served.version}; trace ${trace.traceId} in the server log has the details`);
         }
-        throw new SwitchyardError(result.code, result.message, result.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: result.retryAfterSeconds });
+        // Every 503 carries Retry-After; an upstream outage says 1 s when the scheduler did not say more.
+        const retryAfterSeconds = result.retryAfterSeconds ?? (ERROR_CATALOGUE[result.code].status === 503 ? 1 : undefined);
+        throw new SwitchyardError(result.code, result.message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
       }
       hardwareClass = result.replica.hardwareClass;
       const outputs: (readonly [string, Tensor])[] = [];
@@ -106,7 +112,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         const tensor = result.outputs[name];
         if (tensor) outputs.push([name, tensor]);
       }
-      const metadata = callMetadata(served, backend.describe(), {
+      const metadata = callMetadata(served, result.description, {
         replica: result.replica,
         batchSize: result.batchSize,
         latencyClass: hints.latencyClass,

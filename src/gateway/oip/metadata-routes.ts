@@ -3,6 +3,30 @@ import type { FastifyInstance } from 'fastify';
 import type { TensorSpec } from '../../core/contract.js';
 import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
 import { resolveVersion } from '../resolve-version.js';
+import type { ReplicaInfo } from '../../telemetry/replica-metrics.js';
+
+/** Replicas of one version, grouped by what they run on: how many, and whether simulated. */
+interface HardwareSummary {
+  hardware_class: string;
+  tier: string;
+  backend: string;
+  simulated: boolean;
+  replicas: number;
+}
+
+function hardwareOf(replicas: Iterable<ReplicaInfo>, model: string, version: string): HardwareSummary[] {
+  const groups = new Map<string, HardwareSummary>();
+  for (const r of replicas) {
+    if (r.model !== model || r.version !== version) continue;
+    const key = `${r.hardwareClass}|${r.tier}|${r.backend}|${r.simulated}`;
+    const group = groups.get(key);
+    if (group) group.replicas++;
+    else groups.set(key, { hardware_class: r.hardwareClass, tier: r.tier, backend: r.backend, simulated: r.simulated, replicas: 1 });
+  }
+  return [...groups.values()];
+}
+
+const PLATFORMS: Record<string, string> = { onnx: 'onnxruntime_onnx', upstream: 'switchyard_upstream', rules: 'switchyard_rules', sim: 'switchyard_sim' };
 
 export const SERVER_NAME = 'switchyard';
 export const SERVER_EXTENSIONS = ['model_repository', 'switchyard_metadata'];
@@ -13,13 +37,13 @@ function tensorMetadata(spec: TensorSpec): { name: string; datatype: string; sha
   return { name: spec.name, datatype: spec.datatype, shape: [...spec.shape] };
 }
 
-function modelMetadata(catalog: ModelCatalog, served: ServedVersion, versions: string[]): object {
+function modelMetadata(served: ServedVersion, versions: string[], hardware: HardwareSummary[]): object {
   const description = served.backend?.describe();
   const config = served.config;
   return {
     name: served.model,
     versions,
-    platform: 'onnxruntime_onnx',
+    platform: PLATFORMS[description?.kind ?? config?.backend ?? 'onnx'] ?? 'onnxruntime_onnx',
     inputs: config?.contract.inputs.map(tensorMetadata) ?? [],
     outputs: config?.contract.outputs.map(tensorMetadata) ?? [],
     // Extension (switchyard_metadata): what the server knows about this version.
@@ -40,11 +64,13 @@ function modelMetadata(catalog: ModelCatalog, served: ServedVersion, versions: s
       ...(description
         ? { backend: description.kind, hardware_class: description.hardwareClass, device: description.device, simulated: description.simulated }
         : {}),
+      // Every replica the scheduler routes between: declared devices show `simulated: true`.
+      ...(hardware.length > 0 ? { hardware } : {}),
     },
   };
 }
 
-export function registerMetadataRoutes(app: FastifyInstance, catalog: ModelCatalog, serverVersion: string, isReady: () => boolean): void {
+export function registerMetadataRoutes(app: FastifyInstance, catalog: ModelCatalog, serverVersion: string, isReady: () => boolean, replicas: () => Iterable<ReplicaInfo> = () => []): void {
   app.get('/v2/health/live', async () => ({ live: true }));
 
   app.get('/v2/health/ready', async (_request, reply) => {
@@ -58,7 +84,7 @@ export function registerMetadataRoutes(app: FastifyInstance, catalog: ModelCatal
     const { model, version } = request.params;
     const served = resolveVersion(catalog, model, version);
     const versions = version === undefined ? catalog.versions(model).map((v) => v.version) : [served.version];
-    return modelMetadata(catalog, served, versions);
+    return modelMetadata(served, versions, hardwareOf(replicas(), served.model, served.version));
   };
   app.get<{ Params: ModelParams }>('/v2/models/:model', metadata);
   app.get<{ Params: ModelParams }>('/v2/models/:model/versions/:version', metadata);
@@ -75,6 +101,7 @@ export function registerMetadataRoutes(app: FastifyInstance, catalog: ModelCatal
   app.post<{ Body: unknown }>('/v2/repository/index', async (request) => {
     const body = request.body;
     const onlyReady = typeof body === 'object' && body !== null && (body as { ready?: unknown }).ready === true;
+    const all = [...replicas()];
     return catalog
       .all()
       .filter((v) => !onlyReady || v.state === 'READY')
@@ -85,6 +112,10 @@ export function registerMetadataRoutes(app: FastifyInstance, catalog: ModelCatal
         reason: v.reason ?? '',
         ...(v.digest === undefined ? {} : { digest: v.digest }),
         ...(v.config === undefined ? {} : { description: v.config.description }),
+        ...(() => {
+          const hardware = hardwareOf(all, v.model, v.version);
+          return hardware.length === 0 ? {} : { simulated: hardware.some((h) => h.simulated), hardware };
+        })(),
       }));
   });
 }
