@@ -25,6 +25,34 @@ export interface OnnxSettings {
   readonly inlineBelowMs: number;
 }
 
+/** Cluster mode: agents join this server and host replicas (docs/cluster.md). */
+export interface ClusterSettings {
+  /** Shared secret agents present to join; cluster mode is off without one. */
+  readonly token: string | undefined;
+  /** How often agents heartbeat; a node is suspect after 1.5 intervals, dead after 3. @default 2000 */
+  readonly heartbeatMs: number;
+  /** Whether this server also runs replicas in its own process (`switchyard gateway` turns it off). @default true */
+  readonly localReplicas: boolean;
+  /** Replicas per deployment when model.yaml's `placement.replicas` is absent. @default 1 */
+  readonly defaultReplicas: number;
+  /** Anti-affinity: at most this many replicas of one deployment per node. @default 1 */
+  readonly maxReplicasPerNode: number;
+  /** Consecutive failed batches that eject a replica. @default 5 */
+  readonly ejectionConsecutiveErrors: number;
+  /** First ejection lasts this long; each further one adds as much, up to the max. @default 30000 */
+  readonly ejectionBaseMs: number;
+  /** @default 300000 */
+  readonly ejectionMaxMs: number;
+  /** Retries may be at most this share of requests over the window... @default 0.2 */
+  readonly retryBudgetRatio: number;
+  /** ...or this many, whichever is more. @default 10 */
+  readonly retryBudgetMin: number;
+  /** @default 10000 */
+  readonly retryWindowMs: number;
+  /** A batch on a remote node that has not answered after this long counts as lost. @default 30000 */
+  readonly batchTimeoutMs: number;
+}
+
 export interface ServerConfig {
   /** @default '127.0.0.1' (never exposed to the network unless asked) */
   readonly host: string;
@@ -43,6 +71,7 @@ export interface ServerConfig {
   /** @default 'info' */
   readonly logLevel: LogLevel;
   readonly onnx: OnnxSettings;
+  readonly cluster: ClusterSettings;
 }
 
 /** The ONNX session settings a server sets for all models and a model.yaml may override. */
@@ -74,8 +103,30 @@ export const CONFIG_SCHEMA = {
         inline_below_ms: { type: 'number', minimum: 0, maximum: 1 },
       },
     },
+    cluster: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        // Why 16: a short token is guessable by anyone who can reach /internal/v1/join.
+        token: { type: 'string', minLength: 16, maxLength: 512 },
+        heartbeat_ms: { type: 'integer', minimum: 100, maximum: 60000 },
+        local_replicas: { type: 'boolean' },
+        default_replicas: { type: 'integer', minimum: 1, maximum: 1000 },
+        max_replicas_per_node: { type: 'integer', minimum: 1, maximum: 1000 },
+        ejection_consecutive_errors: { type: 'integer', minimum: 1, maximum: 1000 },
+        ejection_base_ms: { type: 'integer', minimum: 1, maximum: 3600000 },
+        ejection_max_ms: { type: 'integer', minimum: 1, maximum: 86400000 },
+        retry_budget_ratio: { type: 'number', minimum: 0, maximum: 1 },
+        retry_budget_min: { type: 'integer', minimum: 0, maximum: 1000000 },
+        retry_window_ms: { type: 'integer', minimum: 100, maximum: 3600000 },
+        batch_timeout_ms: { type: 'integer', minimum: 10, maximum: 3600000 },
+      },
+    },
   },
 } as const;
+
+/** Keys a config file nests one level deep (`onnx: {instances: 2}` is `onnx.instances`). */
+const SECTIONS = ['onnx', 'cluster'] as const;
 
 export const CONFIG_DEFAULTS = {
   host: '127.0.0.1',
@@ -90,7 +141,18 @@ export const CONFIG_DEFAULTS = {
   'onnx.intra_op_threads': 1,
   'onnx.instances': 1,
   'onnx.inline_below_ms': 0.2,
-} as const satisfies Record<string, string | number>;
+  'cluster.heartbeat_ms': 2000,
+  'cluster.local_replicas': true,
+  'cluster.default_replicas': 1,
+  'cluster.max_replicas_per_node': 1,
+  'cluster.ejection_consecutive_errors': 5,
+  'cluster.ejection_base_ms': 30000,
+  'cluster.ejection_max_ms': 300000,
+  'cluster.retry_budget_ratio': 0.2,
+  'cluster.retry_budget_min': 10,
+  'cluster.retry_window_ms': 10000,
+  'cluster.batch_timeout_ms': 30000,
+} as const satisfies Record<string, string | number | boolean>;
 
 /** A dotted key (`port`, `onnx.instances`) with its raw value and where it came from. */
 export interface RawSetting {
@@ -111,7 +173,12 @@ const NUMERIC_KEYS = new Set(
 );
 
 /** Environment variables and flags arrive as strings; numbers among them become numbers. */
+const BOOLEAN_KEYS = new Set(
+  Object.entries(CONFIG_DEFAULTS).filter(([, v]) => typeof v === 'boolean').map(([k]) => k),
+);
+
 function coerce(key: string, value: unknown): unknown {
+  if (BOOLEAN_KEYS.has(key) && (value === 'true' || value === 'false')) return value === 'true';
   if (NUMERIC_KEYS.has(key) && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value.trim());
   return value;
 }
@@ -139,9 +206,8 @@ function describeProblem(error: ErrorObject, raw: RawConfig): string {
   if (error.keyword === 'additionalProperties') {
     const extra = String((error.params as { additionalProperty: string }).additionalProperty);
     const key = path ? `${path}.${extra}` : extra;
-    const allowed = Object.keys(
-      path === 'onnx' ? CONFIG_SCHEMA.properties.onnx.properties : CONFIG_SCHEMA.properties,
-    ).join(', ');
+    const section = SECTIONS.find((name) => name === path);
+    const allowed = Object.keys(section ? CONFIG_SCHEMA.properties[section].properties : CONFIG_SCHEMA.properties).join(', ');
     return `${key} (from ${raw.get(key)?.source ?? 'config'}): unknown key; allowed keys here: ${allowed}`;
   }
   const setting = raw.get(path);
@@ -163,6 +229,7 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
   const file = nest(merged);
   if (!validate(file)) throw new ConfigError((validate.errors ?? []).map((e) => describeProblem(e, merged)));
   const onnx = (file.onnx ?? {}) as Record<string, unknown>;
+  const cluster = (file.cluster ?? {}) as Record<string, unknown>;
   const absolute = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
   return Object.freeze({
     host: file.host as string,
@@ -179,6 +246,20 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
       instances: onnx.instances as number,
       inlineBelowMs: onnx.inline_below_ms as number,
     }),
+    cluster: Object.freeze({
+      token: cluster.token as string | undefined,
+      heartbeatMs: cluster.heartbeat_ms as number,
+      localReplicas: cluster.local_replicas as boolean,
+      defaultReplicas: cluster.default_replicas as number,
+      maxReplicasPerNode: cluster.max_replicas_per_node as number,
+      ejectionConsecutiveErrors: cluster.ejection_consecutive_errors as number,
+      ejectionBaseMs: cluster.ejection_base_ms as number,
+      ejectionMaxMs: cluster.ejection_max_ms as number,
+      retryBudgetRatio: cluster.retry_budget_ratio as number,
+      retryBudgetMin: cluster.retry_budget_min as number,
+      retryWindowMs: cluster.retry_window_ms as number,
+      batchTimeoutMs: cluster.batch_timeout_ms as number,
+    }),
   });
 }
 
@@ -189,8 +270,8 @@ export function flattenConfigFile(content: unknown, source: string): RawConfig {
     throw new ConfigError([`${source}: must be a mapping of keys to values`]);
   }
   for (const [key, value] of Object.entries(content)) {
-    if (key === 'onnx' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) raw.set(`onnx.${inner}`, { value: innerValue, source });
+    if ((SECTIONS as readonly string[]).includes(key) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) raw.set(`${key}.${inner}`, { value: innerValue, source });
     } else {
       raw.set(key, { value, source });
     }

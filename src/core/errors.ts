@@ -41,6 +41,11 @@ export const ERROR_CATALOGUE = {
   SHUTTING_DOWN: { status: 503, retryable: true, summary: 'The server is shutting down and takes no new requests; retry on another instance or after Retry-After.' },
   INFERENCE_FAILED: { status: 500, retryable: true, summary: 'The backend failed while running a valid request. Details are in the server log, never in the response.' },
   INTERNAL: { status: 500, retryable: true, summary: 'An unexpected server error. Details are in the server log, never in the response.' },
+  REPLICA_FAILED: { status: 503, retryable: true, summary: 'The node running the batch was lost or drained mid-batch and the request could not be retried on another replica within its deadline and the retry budget; retry after Retry-After.' },
+  JOIN_TOKEN_INVALID: { status: 401, retryable: false, summary: 'An agent presented a missing or wrong cluster join token, or a node secret that does not match its node.' },
+  DATAPLANE_PROTOCOL_UNSUPPORTED: { status: 400, retryable: false, summary: "An agent speaks a data-plane protocol major version this gateway does not (switchyard-dataplane/<major>.<minor>); upgrade one side." },
+  NODE_UNKNOWN: { status: 410, retryable: true, summary: 'The node was declared dead or has left; the agent must join again.' },
+  CLUSTER_DISABLED: { status: 404, retryable: false, summary: 'Cluster mode is off on this server (no cluster.token is set), so it has no nodes and takes no agents.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

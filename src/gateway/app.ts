@@ -12,6 +12,8 @@ import type { ModelCatalog } from './model-catalog.js';
 import type { LiveScheduler } from './live/live-scheduler.js';
 import { registerInferRoute } from './oip/infer-route.js';
 import { registerMetadataRoutes } from './oip/metadata-routes.js';
+import type { Cluster } from './cluster/cluster.js';
+import { registerClusterRoutes } from './cluster/cluster-routes.js';
 
 export interface GatewayDeps {
   readonly config: ServerConfig;
@@ -22,6 +24,8 @@ export interface GatewayDeps {
   /** Whether the server has finished loading its repository. */
   readonly isReady: () => boolean;
   readonly scheduler: LiveScheduler;
+  /** Present in cluster mode (cluster.token set). */
+  readonly cluster?: Cluster | undefined;
 }
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
@@ -68,6 +72,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     limits: { maxTensorElements: deps.config.maxTensorElements },
     scheduler: deps.scheduler,
   });
+  registerClusterRoutes(app, { cluster: deps.cluster });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
   return app;
 }

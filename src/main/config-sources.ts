@@ -21,11 +21,13 @@ export const ENVIRONMENT_KEYS: Readonly<Record<string, string>> = {
   SWITCHYARD_ONNX_INTRA_OP_THREADS: 'onnx.intra_op_threads',
   SWITCHYARD_ONNX_INSTANCES: 'onnx.instances',
   SWITCHYARD_ONNX_INLINE_BELOW_MS: 'onnx.inline_below_ms',
+  SWITCHYARD_CLUSTER_TOKEN: 'cluster.token',
+  SWITCHYARD_CLUSTER_HEARTBEAT_MS: 'cluster.heartbeat_ms',
 };
 
 export interface ConfigInputs {
   /** Flag values by config key, already named like the file's keys. */
-  readonly flags: Readonly<Record<string, string | number | undefined>>;
+  readonly flags: Readonly<Record<string, string | number | boolean | undefined>>;
   readonly configFile: string | undefined;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;

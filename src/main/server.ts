@@ -15,11 +15,18 @@ import type { Logger } from '../telemetry/logger.js';
 import { ServingMetrics } from '../telemetry/serving-metrics.js';
 import { SchedulingMetrics } from '../telemetry/scheduling-metrics.js';
 import { SWITCHYARD_VERSION } from './version.js';
+import { Cluster } from '../gateway/cluster/cluster.js';
+import { OutlierDetector } from '../control/outlier-detector.js';
+import { RetryBudget } from '../control/retry-budget.js';
+import { loadCatalog } from '../hardware/catalog.js';
 
 export interface EmbeddedServer {
   readonly app: FastifyInstance;
   readonly catalog: ModelCatalog;
   readonly config: ServerConfig;
+  readonly scheduler: LiveScheduler;
+  /** Present in cluster mode. */
+  readonly cluster: Cluster | undefined;
   /** Stops listening, lets in-flight requests finish, frees every model. */
   close(): Promise<void>;
 }
@@ -41,17 +48,30 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const metrics = new ServingMetrics({ processMetrics: options.processMetrics ?? true });
   const scheduler = new LiveScheduler(systemClock, log);
   scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.queueDepths()));
-  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler });
+  const { cluster: settings } = config;
+  let cluster: Cluster | undefined;
+  if (settings.token) {
+    scheduler.useResilience({
+      outliers: new OutlierDetector({ consecutiveErrors: settings.ejectionConsecutiveErrors, baseMs: settings.ejectionBaseMs, maxMs: settings.ejectionMaxMs }),
+      retryBudget: new RetryBudget({ ratio: settings.retryBudgetRatio, min: settings.retryBudgetMin, windowMs: settings.retryWindowMs }),
+    });
+    cluster = new Cluster(config, catalog, scheduler, loadCatalog(), systemClock, log);
+  }
+  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, cluster });
   await catalog.loadRepository();
-  for (const served of catalog.all()) if (served.state === 'READY') scheduler.addVersion(served, config);
+  for (const served of catalog.all()) if (served.state === 'READY') scheduler.addVersion(served, config, settings.localReplicas);
   loaded = true;
   await app.ready();
+  cluster?.start();
   return {
     app,
     catalog,
     config,
+    scheduler,
+    cluster,
     async close() {
       await app.close();
+      await cluster?.close();
       scheduler.close();
       await catalog.unloadAll();
     },

@@ -24,6 +24,13 @@ export interface ModelVersionConfig {
   };
   readonly onnx: { readonly executionProvider: ExecutionProvider | undefined; readonly intraOpThreads: number | undefined };
   readonly metadata: Readonly<Record<string, string | number | boolean>>;
+  /** Where replicas go in a cluster (docs/cluster.md); each member falls back to the cluster's defaults. */
+  readonly placement: {
+    readonly replicas: number | undefined;
+    readonly memoryBytes: number | undefined;
+    readonly hardwareClasses: readonly string[] | undefined;
+    readonly tiers: readonly ('edge' | 'onprem' | 'cloud')[] | undefined;
+  };
 }
 
 const TENSOR_SCHEMA = {
@@ -75,6 +82,16 @@ export const MODEL_CONFIG_SCHEMA = {
       properties: ONNX_SESSION_PROPERTIES,
     },
     metadata: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    placement: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        replicas: { type: 'integer', minimum: 1, maximum: 1000 },
+        memory_mib: { type: 'integer', minimum: 1, maximum: 16777216 },
+        hardware_classes: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } },
+        tiers: { type: 'array', minItems: 1, maxItems: 3, items: { enum: ['edge', 'onprem', 'cloud'] } },
+      },
+    },
   },
 } as const;
 
@@ -108,6 +125,7 @@ interface RawModelConfig {
   batching?: { policy?: 'adaptive' | 'fixed'; preferred_batch_sizes?: number[]; max_queue_delay_ms?: { realtime?: number; throughput?: number } };
   onnx?: { execution_provider?: ExecutionProvider; intra_op_threads?: number };
   metadata?: Record<string, string | number | boolean>;
+  placement?: { replicas?: number; memory_mib?: number; hardware_classes?: string[]; tiers?: ('edge' | 'onprem' | 'cloud')[] };
 }
 
 function compileTensors(kind: 'inputs' | 'outputs', raw: RawTensor[], maxBatchSize: number, problems: string[]): TensorSpec[] {
@@ -172,5 +190,11 @@ export function parseModelConfig(text: string): ModelVersionConfig {
     }),
     onnx: Object.freeze({ executionProvider: raw.onnx?.execution_provider, intraOpThreads: raw.onnx?.intra_op_threads }),
     metadata: Object.freeze({ ...(raw.metadata ?? {}) }),
+    placement: Object.freeze({
+      replicas: raw.placement?.replicas,
+      memoryBytes: raw.placement?.memory_mib === undefined ? undefined : raw.placement.memory_mib * 1024 * 1024,
+      hardwareClasses: raw.placement?.hardware_classes && Object.freeze([...raw.placement.hardware_classes]),
+      tiers: raw.placement?.tiers && Object.freeze([...raw.placement.tiers]),
+    }),
   });
 }
