@@ -63,7 +63,8 @@ export class Cluster {
   private readonly secrets = new Map<string, Buffer>();
   private readonly connections = new Map<string, NodeConnection>();
   private readonly replicas = new Map<string, RemoteReplica>();
-  private readonly refused = new Set<string>();
+  /** `deployment@node` -> why the node refused it; such a pair is not placed again while the node lives. */
+  private readonly refused = new Map<string, string>();
   private readonly tokenDigest: Buffer;
   private timer: NodeJS.Timeout | undefined;
   private nextReplica = 1;
@@ -143,7 +144,7 @@ export class Cluster {
       if (state === 'failed') {
         // The node refused the replica (a digest mismatch, a load failure): place it elsewhere.
         this.log.warn({ node: node.name, replica: id, reason }, 'node refused a replica');
-        this.refused.add(refusalKey(replica.deployment, nodeId));
+        this.refused.set(refusalKey(replica.deployment, nodeId), reason ?? 'refused');
         this.dropReplica(id);
       }
     }
@@ -172,7 +173,7 @@ export class Cluster {
     if (to === 'suspect' || to === 'dead') connection?.abortAll(`node ${node.name} is ${to}`);
     if (to === 'dead' || to === 'left') {
       for (const replica of [...this.replicas.values()]) if (replica.node === node.id) this.dropReplica(replica.replicaId);
-      for (const key of [...this.refused]) if (key.endsWith(`@${node.id}`)) this.refused.delete(key);
+      for (const key of [...this.refused.keys()]) if (key.endsWith(`@${node.id}`)) this.refused.delete(key);
       this.secrets.delete(node.id);
       this.connections.delete(node.id);
       void connection?.close();
@@ -226,7 +227,7 @@ export class Cluster {
       nodes: this.registry.all().map((n) => ({ id: n.id, state: n.state, tier: n.tier, devices: n.devices.map((d) => ({ id: d.id, kind: d.kind, class: d.class, memoryBytes: d.memoryBytes })) })),
       current: [...this.replicas.values()],
       maxPerNode: this.config.cluster.maxReplicasPerNode,
-      refused: this.refused,
+      refused: new Set(this.refused.keys()),
     });
     for (const { replicaId, reason } of plan.remove) {
       this.log.info({ replica: replicaId, reason }, 'replica retired');
@@ -293,6 +294,7 @@ export class Cluster {
       replicas: [...this.replicas.values()]
         .filter((r) => r.node === node.id)
         .map((r) => ({ id: r.replicaId, model: r.served.model, version: r.served.version, device: r.device, agent_state: r.agentState, state: states.get(r.replicaId)?.state ?? 'unknown', ejected: states.get(r.replicaId)?.ejected ?? false })),
+      refused: [...this.refused].filter(([key]) => key.endsWith(`@${node.id}`)).map(([key, reason]) => ({ deployment: key.slice(0, key.lastIndexOf('@')), reason })),
     }));
   }
 }
