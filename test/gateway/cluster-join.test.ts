@@ -51,7 +51,7 @@ interface NodeView {
 
 async function nodes(): Promise<NodeView[]> {
   const response = await server.app.inject({ method: 'GET', url: '/v1/nodes' });
-  return (response.json() as { nodes: NodeView[] }).nodes;
+  return response.json<{ nodes: NodeView[] }>().nodes;
 }
 
 /** Polls a condition (no fixed sleeps): resolves when it holds, fails after the timeout. */
