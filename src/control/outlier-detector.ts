@@ -59,6 +59,19 @@ export class OutlierDetector {
     return { untilMs: track.ejectedUntilMs, count: track.ejections };
   }
 
+  /**
+   * Ends an ejection early: the replica's node passed an active health check (Envoy's
+   * successful_active_health_check_uneject_host). The ejection count stays, so a replica that
+   * fails again is ejected for longer.
+   */
+  uneject(id: string, nowMs: number): void {
+    const track = this.tracks.get(id);
+    if (!track || track.ejectedUntilMs <= nowMs) return;
+    track.ejectedUntilMs = nowMs;
+    track.calmSinceMs = nowMs;
+    track.consecutive = 0;
+  }
+
   ejectionCount(id: string): number {
     return this.tracks.get(id)?.ejections ?? 0;
   }

@@ -19,6 +19,7 @@ import { Cluster } from '../gateway/cluster/cluster.js';
 import { OutlierDetector } from '../control/outlier-detector.js';
 import { RetryBudget } from '../control/retry-budget.js';
 import { loadCatalog } from '../hardware/catalog.js';
+import { registerClusterMetrics } from '../telemetry/cluster-metrics.js';
 
 export interface EmbeddedServer {
   readonly app: FastifyInstance;
@@ -56,6 +57,8 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
       retryBudget: new RetryBudget({ ratio: settings.retryBudgetRatio, min: settings.retryBudgetMin, windowMs: settings.retryWindowMs }),
     });
     cluster = new Cluster(config, catalog, scheduler, loadCatalog(), systemClock, log);
+    const nodes = cluster.registry;
+    registerClusterMetrics(metrics.registry, () => nodes.all().map((n) => n.state), () => scheduler.stats);
   }
   const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, cluster });
   await catalog.loadRepository();

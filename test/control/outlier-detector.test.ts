@@ -42,3 +42,12 @@ test('a replica healthy for a base period earns an ejection back', () => {
   assert.equal(d.ejectionCount('r'), 0);
   assert.deepEqual(d.failure('r', 5000, true), { untilMs: 6000, count: 1 });
 });
+
+test('a passed health check ends an ejection early but keeps its count', () => {
+  const d = new OutlierDetector(settings);
+  d.failure('r', 0, true);
+  assert.equal(d.isEjected('r', 10), true);
+  d.uneject('r', 10);
+  assert.equal(d.isEjected('r', 10), false);
+  assert.deepEqual(d.failure('r', 20, true), { untilMs: 20 + 2000, count: 2 });
+});

@@ -123,3 +123,15 @@ test('an agent whose artifact differs from the assigned digest refuses the repli
   assert.equal(answer.headers['x-switchyard-node'], 'good');
   assert.deepEqual(answer.json<{ outputs: { data: number[] }[] }>().outputs[0]?.data, [1, 2, 3]);
 });
+
+test('`up` with a cluster token still serves on its own replicas (node local) and lists no nodes yet', async () => {
+  const up = await startTestServer(DEMO_REPOSITORY, { 'cluster.token': TOKEN });
+  const answer = await up.app.inject({ method: 'POST', url: '/v2/models/identity/infer', payload: { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 2], data: [5, 6] }] } });
+  assert.equal(answer.statusCode, 200);
+  assert.equal(answer.headers['x-switchyard-node'], 'local');
+  const list = await up.app.inject({ method: 'GET', url: '/v1/nodes' });
+  assert.deepEqual(list.json(), { nodes: [] });
+  const metrics = await up.app.inject({ method: 'GET', url: '/metrics' });
+  assert.match(metrics.body, /^switchyard_cluster_nodes\{state="ready"\} 0$/m);
+  await up.close();
+});

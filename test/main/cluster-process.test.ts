@@ -223,6 +223,11 @@ test('kill -9 of an agent under load: every request answered once, 200 or retrya
   assert.ok(rerouteMs <= 3 * HEARTBEAT_MS, `rerouted within three heartbeat intervals (took ${rerouteMs.toFixed(0)} ms)`);
   assert.ok(inFlightAtKill.every((r) => r.status === 200 || r.body.retryable === true));
 
+  const metrics = await (await client.request({ method: 'GET', path: '/metrics' })).body.text();
+  assert.match(metrics, /^switchyard_duplicate_answers_total 0$/m, 'the exactly-once guard never fired');
+  const retries = Number(/^switchyard_cluster_retries_total (\d+)$/m.exec(metrics)?.[1]);
+  console.log(`# kill -9: ${retries} requests retried on the surviving agent`);
+
   const dead = await until('agent-a declared dead', async () => {
     const node = (await nodes()).find((n) => n.name === 'agent-a');
     return node?.state === 'dead' ? node : undefined;

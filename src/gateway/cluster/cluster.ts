@@ -178,6 +178,8 @@ export class Cluster {
       this.connections.delete(node.id);
       void connection?.close();
     } else {
+      // A node back from suspect passed its health check: its replicas' ejections (from the aborted batches) end.
+      if (to === 'ready') for (const replica of this.replicas.values()) if (replica.node === node.id) this.scheduler.uneject(replica.replicaId);
       this.syncStates(node.id);
     }
     this.reconcile();

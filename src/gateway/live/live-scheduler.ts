@@ -169,6 +169,17 @@ export class LiveScheduler {
     this.rearm();
   }
 
+  /** The replica's node passed a health check: an ejection in progress ends now. */
+  uneject(replicaId: string): void {
+    if (!this.resilience?.outliers.isEjected(replicaId, this.clock.now())) return;
+    this.resilience.outliers.uneject(replicaId, this.clock.now());
+    const timer = this.readmitTimers.get(replicaId);
+    if (timer) clearTimeout(timer);
+    this.readmitTimers.delete(replicaId);
+    this.scheduler.setReplicaState(replicaId, this.effectiveState(replicaId), this.clock.now());
+    this.rearm();
+  }
+
   removeReplica(replicaId: string): void {
     this.scheduler.removeReplica(replicaId, this.clock.now());
     this.replicaBackends.delete(replicaId);
