@@ -156,6 +156,12 @@ function load(workers: number): { results: Result[]; failures: unknown[]; stop: 
   };
 }
 
+async function counters(): Promise<{ retries: number; duplicates: number }> {
+  const text = await (await client.request({ method: 'GET', path: '/metrics' })).body.text();
+  const read = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { retries: read('switchyard_cluster_retries_total'), duplicates: read('switchyard_duplicate_answers_total') };
+}
+
 function checkAnswers(results: readonly Result[]): void {
   const ids = new Map<string, number>();
   for (const r of results) ids.set(r.id, (ids.get(r.id) ?? 0) + 1);
@@ -223,9 +229,8 @@ test('kill -9 of an agent under load: every request answered once, 200 or retrya
   assert.ok(rerouteMs <= 3 * HEARTBEAT_MS, `rerouted within three heartbeat intervals (took ${rerouteMs.toFixed(0)} ms)`);
   assert.ok(inFlightAtKill.every((r) => r.status === 200 || r.body.retryable === true));
 
-  const metrics = await (await client.request({ method: 'GET', path: '/metrics' })).body.text();
-  assert.match(metrics, /^switchyard_duplicate_answers_total 0$/m, 'the exactly-once guard never fired');
-  const retries = Number(/^switchyard_cluster_retries_total (\d+)$/m.exec(metrics)?.[1]);
+  const { retries, duplicates } = await counters();
+  assert.equal(duplicates, 0, 'the exactly-once guard never fired');
   console.log(`# kill -9: ${retries} requests retried on the surviving agent`);
 
   const dead = await until('agent-a declared dead', async () => {
@@ -241,10 +246,22 @@ test('SIGSTOP: the agent turns suspect and traffic avoids it; after SIGCONT it p
   if (others(await nodes()).length === 0) startAgent('agent-c');
   const other = (await until('identity ready on a second agent', async () => others(await nodes())[0], START_MS)).name;
   const paused = procs.find((p) => p.name === 'agent-b')!;
+  // Under load, so that batches are in flight on the node when it stops answering.
+  const traffic = load(8);
+  await until('answers from both agents', async () => (traffic.results.some((r) => r.node === 'agent-b') && traffic.results.some((r) => r.node === other) ? true : undefined), 30_000);
+  const before = await counters();
   const stoppedAt = performance.now();
   paused.child.kill('SIGSTOP');
   await until('agent-b suspect (or dead)', async () => (['suspect', 'dead'].includes((await nodes()).find((n) => n.name === 'agent-b')?.state ?? '') ? true : undefined), 10 * HEARTBEAT_MS);
   const suspectAfterMs = performance.now() - stoppedAt;
+  await traffic.stop();
+  assert.deepEqual(traffic.failures, [], 'no request was lost');
+  checkAnswers(traffic.results);
+  const stuck = traffic.results.filter((r) => r.sentAt < stoppedAt + 1 && r.doneAt > stoppedAt + suspectAfterMs - 200);
+  const afterStop = await counters();
+  console.log(`# SIGSTOP: ${afterStop.retries - before.retries} requests whose batches were in flight on the stopped node were retried; ${stuck.length} answered only after it turned suspect`);
+  assert.ok(afterStop.retries > before.retries, 'batches in flight on the stopped node were retried on the other');
+  assert.equal(afterStop.duplicates, 0);
   const whileStopped = await Promise.all(Array.from({ length: 20 }, (_, i) => infer(100_000 + i)));
   checkAnswers(whileStopped);
   assert.deepEqual(whileStopped.filter((r) => r.status !== 200 || r.node !== other).map((r) => `${r.id} ${r.status} ${r.node ?? r.body.code ?? ''}`), [], `a stopped node gets no work: all served by ${other}`);
