@@ -90,7 +90,18 @@ export class Agent {
   async start(): Promise<void> {
     this.server = this.buildDataPlane();
     this.dataplaneUrl = await this.server.listen({ host: this.options.host, port: this.options.port });
-    await this.join();
+    // A gateway that is not up yet is waited for; a gateway that refuses us is final.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.join();
+        break;
+      } catch (error) {
+        if (error instanceof AgentJoinError || this.stopped) throw error;
+        const waitMs = Math.min(5000, 500 * attempt);
+        this.options.log.warn({ err: error, retry_in_ms: waitMs }, `cannot reach the gateway at ${this.options.joinUrl}`);
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
     this.schedule(0);
   }
 

@@ -150,7 +150,8 @@ export class Cluster {
     }
     if (changed) this.syncStates(nodeId);
     if (changed) this.reconcile();
-    if (verdict === 'recovering') void this.healthCheck(node);
+    // A suspect node heartbeating again, or a joined node whose first health check failed, is checked (again).
+    if (verdict === 'recovering' || node.state === 'joining') void this.healthCheck(node);
     return { assignments: this.assignmentsOf(nodeId) };
   }
 
