@@ -47,7 +47,8 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const catalog = new ModelCatalog(config, options.loadBackend ?? loadOnnxBackend, log);
   let loaded = false;
   const metrics = new ServingMetrics({ processMetrics: options.processMetrics ?? true });
-  const scheduler = new LiveScheduler(systemClock, log);
+  // In a cluster a replica whose node has not reported for three heartbeat intervals counts as saturated.
+  const scheduler = new LiveScheduler(systemClock, log, config.cluster.token ? 3 * config.cluster.heartbeatMs : Number.POSITIVE_INFINITY);
   scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.queueDepths()));
   const { cluster: settings } = config;
   let cluster: Cluster | undefined;

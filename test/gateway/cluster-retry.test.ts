@@ -168,3 +168,24 @@ test('the exactly-once guard drops and counts a second answer', () => {
   assert.equal(live.stats.duplicateAnswers, 1);
   live.close();
 });
+
+test('a replica whose node has not reported within staleAfterMs is passed over while a fresh one is ready', async () => {
+  let now = 0;
+  const clock = { now: () => now, wallNow: () => now };
+  const served: ServedVersion = { model: 'm', version: '1', state: 'READY', reason: undefined, digest: 'sha256:x', config: modelConfig, backend: echo() };
+  const live = new LiveScheduler(clock, silentLogger(), 50);
+  live.addVersion(served, config, false);
+  live.addReplica(spec('a', 'node-a'), echo(), 'ready');
+  live.addReplica(spec('b', 'node-b'), echo(), 'ready');
+  now = 100;
+  live.report('b');
+  for (let i = 0; i < 5; i++) {
+    const answer = await send(live, served, i);
+    assert.ok(answer.ok && answer.replica.node === 'node-b', 'a is stale');
+  }
+  now = 1000;
+  live.report('a');
+  const answer = await send(live, served, 9);
+  assert.ok(answer.ok && answer.replica.node === 'node-a', 'now b is stale');
+  live.close();
+});

@@ -86,6 +86,7 @@ export class Cluster {
   start(): void {
     this.timer = setInterval(() => {
       const now = this.clock.now();
+      this.scheduler.reportLocal();
       this.registry.tick(now);
       this.registry.forget(now, KEEP_GONE_MS);
     }, Math.max(25, this.config.cluster.heartbeatMs / 4));
@@ -134,6 +135,8 @@ export class Cluster {
     const verdict = this.registry.heartbeat(nodeId, this.clock.now(), report.telemetry);
     if (verdict === 'gone') throw new SwitchyardError('NODE_UNKNOWN', `node ${nodeId} was declared dead; join again`);
     if (report.draining) this.registry.markDraining(nodeId);
+    // The heartbeat is the node's load report: its replicas are fresh for the router (staleAfterMs).
+    for (const replica of this.replicas.values()) if (replica.node === nodeId) this.scheduler.report(replica.replicaId);
     let changed = false;
     for (const { replica: id, state, reason } of report.replicas) {
       const replica = this.replicas.get(id);

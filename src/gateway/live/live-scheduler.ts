@@ -85,17 +85,32 @@ export class LiveScheduler {
   private resilience: Resilience | undefined;
   readonly stats: ResilienceStats = { retries: 0, retriesRefused: 0, ejections: 0, duplicateAnswers: 0 };
 
+  /** Replicas run by this process, whose load is always current. */
+  private readonly localReplicas: string[] = [];
+
   constructor(
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** Load reports older than this make a replica look saturated; in a cluster, a few heartbeat intervals. */
+    staleAfterMs = Number.POSITIVE_INFINITY,
   ) {
     this.scheduler = new Scheduler<Payload>({
       runtime: { execute: (batch) => this.execute(batch) },
       settle: (request, outcome) => this.settle(request, outcome),
       router: 'ours',
-      // Local replicas live in this process: their load is always current.
-      staleAfterMs: Number.POSITIVE_INFINITY,
+      staleAfterMs,
     });
+  }
+
+  /** A replica's node reported (a heartbeat): its load is known as of now. */
+  report(replicaId: string): void {
+    this.scheduler.report(replicaId, this.clock.now());
+  }
+
+  /** Local replicas are always current; the cluster's failure detector calls this on every tick. */
+  reportLocal(): void {
+    const now = this.clock.now();
+    for (const id of this.localReplicas) this.scheduler.report(id, now);
   }
 
   /** Metrics come after construction: they read queue depths back from this scheduler. */
@@ -133,6 +148,7 @@ export class LiveScheduler {
     });
     const device = backend.describe();
     for (let i = 0; localReplicas && i < config.onnx.instances; i++) {
+      this.localReplicas.push(`${deployment}#${i}`);
       this.scheduler.addReplica(
         {
           id: `${deployment}#${i}`,
