@@ -79,6 +79,34 @@ export interface ResidencySettings {
   readonly defaultPolicy: string;
 }
 
+/** Cluster mode: agents join this server and host replicas (docs/cluster.md). */
+export interface ClusterSettings {
+  /** Shared secret agents present to join; cluster mode is off without one. */
+  readonly token: string | undefined;
+  /** How often agents heartbeat; a node is suspect after 1.5 intervals, dead after 3. @default 2000 */
+  readonly heartbeatMs: number;
+  /** Whether this server also runs replicas in its own process (`switchyard gateway` turns it off). @default true */
+  readonly localReplicas: boolean;
+  /** Replicas per deployment when model.yaml's `placement.replicas` is absent. @default 1 */
+  readonly defaultReplicas: number;
+  /** Anti-affinity: at most this many replicas of one deployment per node. @default 1 */
+  readonly maxReplicasPerNode: number;
+  /** Consecutive failed batches that eject a replica. @default 5 */
+  readonly ejectionConsecutiveErrors: number;
+  /** First ejection lasts this long; each further one adds as much, up to the max. @default 30000 */
+  readonly ejectionBaseMs: number;
+  /** @default 300000 */
+  readonly ejectionMaxMs: number;
+  /** Retries may be at most this share of requests over the window... @default 0.2 */
+  readonly retryBudgetRatio: number;
+  /** ...or this many, whichever is more. @default 10 */
+  readonly retryBudgetMin: number;
+  /** @default 10000 */
+  readonly retryWindowMs: number;
+  /** A batch on a remote node that has not answered after this long counts as lost. @default 30000 */
+  readonly batchTimeoutMs: number;
+}
+
 export interface ServerConfig {
   /** @default '127.0.0.1' (never exposed to the network unless asked) */
   readonly host: string;
@@ -109,6 +137,7 @@ export interface ServerConfig {
   /** Folder of sim profiles (<model>.yaml) for declared devices. @default <cwd>/sim/profiles */
   readonly simProfiles: string;
   readonly residency: ResidencySettings;
+  readonly cluster: ClusterSettings;
 }
 
 export interface StorageSettings {
@@ -241,8 +270,29 @@ export const CONFIG_SCHEMA = {
         flush_max_rows: { type: 'integer', minimum: 1, maximum: 100000 },
       },
     },
+    cluster: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        // Why 16: a short token is guessable by anyone who can reach /internal/v1/join.
+        token: { type: 'string', minLength: 16, maxLength: 512 },
+        heartbeat_ms: { type: 'integer', minimum: 100, maximum: 60000 },
+        local_replicas: { type: 'boolean' },
+        default_replicas: { type: 'integer', minimum: 1, maximum: 1000 },
+        max_replicas_per_node: { type: 'integer', minimum: 1, maximum: 1000 },
+        ejection_consecutive_errors: { type: 'integer', minimum: 1, maximum: 1000 },
+        ejection_base_ms: { type: 'integer', minimum: 1, maximum: 3600000 },
+        ejection_max_ms: { type: 'integer', minimum: 1, maximum: 86400000 },
+        retry_budget_ratio: { type: 'number', minimum: 0, maximum: 1 },
+        retry_budget_min: { type: 'integer', minimum: 0, maximum: 1000000 },
+        retry_window_ms: { type: 'integer', minimum: 100, maximum: 3600000 },
+        batch_timeout_ms: { type: 'integer', minimum: 10, maximum: 3600000 },
+      },
+    },
   },
 } as const;
+
+/** Keys a config file nests one level deep (`onnx: {instances: 2}` is `onnx.instances`). */
 
 export const CONFIG_DEFAULTS = {
   host: '127.0.0.1',
@@ -272,7 +322,18 @@ export const CONFIG_DEFAULTS = {
   'audit.flush_interval_ms': 200,
   'audit.flush_max_rows': 500,
   sim_profiles: 'sim/profiles',
-} as const satisfies Record<string, string | number>;
+  'cluster.heartbeat_ms': 2000,
+  'cluster.local_replicas': true,
+  'cluster.default_replicas': 1,
+  'cluster.max_replicas_per_node': 1,
+  'cluster.ejection_consecutive_errors': 5,
+  'cluster.ejection_base_ms': 30000,
+  'cluster.ejection_max_ms': 300000,
+  'cluster.retry_budget_ratio': 0.2,
+  'cluster.retry_budget_min': 10,
+  'cluster.retry_window_ms': 10000,
+  'cluster.batch_timeout_ms': 30000,
+} as const satisfies Record<string, string | number | boolean>;
 
 /** A dotted key (`port`, `onnx.instances`) with its raw value and where it came from. */
 export interface RawSetting {
@@ -289,17 +350,22 @@ export class ConfigError extends Error {
 }
 
 /** The nested sections of the config file: their keys are dotted (`onnx.instances`). */
-type Section = 'onnx' | 'slo' | 'tracing' | 'storage' | 'auth' | 'audit';
-const SECTIONS: ReadonlySet<string> = new Set<Section>(['onnx', 'slo', 'tracing', 'storage', 'auth', 'audit']);
+type Section = 'onnx' | 'slo' | 'tracing' | 'storage' | 'auth' | 'audit' | 'cluster';
+const SECTIONS: ReadonlySet<string> = new Set<Section>(['onnx', 'slo', 'tracing', 'storage', 'auth', 'audit', 'cluster']);
 
 const NUMERIC_KEYS = new Set(
   Object.entries(CONFIG_DEFAULTS).filter(([, v]) => typeof v === 'number').map(([k]) => k),
 );
 
-const BOOLEAN_KEYS = new Set(['tracing.enabled']);
+// tracing.enabled's default is the string 'false' (it predates boolean defaults); it converts like the others.
+const BOOLEAN_KEYS = new Set([
+  'tracing.enabled',
+  ...Object.entries(CONFIG_DEFAULTS).filter(([, v]) => typeof v === 'boolean').map(([k]) => k),
+]);
 
 /** Environment variables and flags arrive as strings; numbers and booleans among them are converted. */
 function coerce(key: string, value: unknown): unknown {
+  if (BOOLEAN_KEYS.has(key) && (value === 'true' || value === 'false')) return value === 'true';
   if (NUMERIC_KEYS.has(key) && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value.trim());
   if (BOOLEAN_KEYS.has(key) && typeof value === 'string' && /^(true|false)$/.test(value.trim())) return value.trim() === 'true';
   return value;
@@ -359,6 +425,7 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
   if (storage.driver === 'postgres' && !storage.postgres_url) {
     throw new ConfigError([`storage.postgres_url (from ${merged.get('storage.postgres_url')?.source ?? 'default'}): required when storage.driver is postgres`]);
   }
+  const cluster = (file.cluster ?? {}) as Record<string, unknown>;
   const absolute = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
   const residency = compileResidency((file.residency ?? {}));
   return Object.freeze({
@@ -397,6 +464,20 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
     declaredDevices: Object.freeze(((file.declared_devices ?? []) as RawDeclaredDevice[]).map(compileDevice)),
     simProfiles: absolute(file.sim_profiles as string),
     residency,
+    cluster: Object.freeze({
+      token: cluster.token as string | undefined,
+      heartbeatMs: cluster.heartbeat_ms as number,
+      localReplicas: cluster.local_replicas as boolean,
+      defaultReplicas: cluster.default_replicas as number,
+      maxReplicasPerNode: cluster.max_replicas_per_node as number,
+      ejectionConsecutiveErrors: cluster.ejection_consecutive_errors as number,
+      ejectionBaseMs: cluster.ejection_base_ms as number,
+      ejectionMaxMs: cluster.ejection_max_ms as number,
+      retryBudgetRatio: cluster.retry_budget_ratio as number,
+      retryBudgetMin: cluster.retry_budget_min as number,
+      retryWindowMs: cluster.retry_window_ms as number,
+      batchTimeoutMs: cluster.batch_timeout_ms as number,
+    }),
   });
 }
 

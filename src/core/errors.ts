@@ -51,6 +51,11 @@ export const ERROR_CATALOGUE = {
   UPSTREAM_UNAVAILABLE: { status: 502, retryable: true, summary: 'The upstream model server could not be reached or failed (refused or dropped connection, a 5xx answer); details are in the server log.' },
   UPSTREAM_TIMEOUT: { status: 504, retryable: true, summary: 'The upstream model server did not connect, answer or finish its answer within the configured timeouts.' },
   UPSTREAM_RESPONSE_INVALID: { status: 502, retryable: false, summary: "The upstream's answer is not one the contract allows (not JSON, too large, outputs missing or of the wrong datatype or shape)." },
+  REPLICA_FAILED: { status: 503, retryable: true, summary: 'The node running the batch was lost or drained mid-batch and the request could not be retried on another replica within its deadline and the retry budget; retry after Retry-After.' },
+  JOIN_TOKEN_INVALID: { status: 401, retryable: false, summary: 'An agent presented a missing or wrong cluster join token, or a node secret that does not match its node.' },
+  DATAPLANE_PROTOCOL_UNSUPPORTED: { status: 400, retryable: false, summary: "An agent speaks a data-plane protocol major version this gateway does not (switchyard-dataplane/<major>.<minor>); upgrade one side." },
+  NODE_UNKNOWN: { status: 410, retryable: true, summary: 'The node was declared dead or has left; the agent must join again.' },
+  CLUSTER_DISABLED: { status: 404, retryable: false, summary: 'Cluster mode is off on this server (no cluster.token is set), so it has no nodes and takes no agents.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

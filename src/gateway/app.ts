@@ -26,6 +26,8 @@ import { registerTenantRoutes } from './auth/tenants-routes.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
 import { auditInference } from './audit/inference-summary.js';
 import { Residency } from './oip/residency.js';
+import type { Cluster } from './cluster/cluster.js';
+import { registerClusterRoutes } from './cluster/cluster-routes.js';
 
 export interface GatewayDeps {
   readonly config: ServerConfig;
@@ -44,6 +46,8 @@ export interface GatewayDeps {
   readonly storage: Storage;
   /** Where inference summaries wait to be appended to the audit log. */
   readonly auditBuffer: AuditBuffer;
+  /** Present in cluster mode (cluster.token set). */
+  readonly cluster?: Cluster | undefined;
 }
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
@@ -102,6 +106,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   registerKeyRoutes(app, { storage: deps.storage, cache: access });
   registerTenantRoutes(app, { storage: deps.storage, cache: access });
   registerAuditRoutes(app, { storage: deps.storage });
+  registerClusterRoutes(app, { cluster: deps.cluster });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
   return app;
 }

@@ -32,11 +32,13 @@ export const ENVIRONMENT_KEYS: Readonly<Record<string, string>> = {
   SWITCHYARD_ANONYMOUS_INFERENCE: 'auth.anonymous_inference',
   SWITCHYARD_AUDIT_FLUSH_INTERVAL_MS: 'audit.flush_interval_ms',
   SWITCHYARD_AUDIT_FLUSH_MAX_ROWS: 'audit.flush_max_rows',
+  SWITCHYARD_CLUSTER_TOKEN: 'cluster.token',
+  SWITCHYARD_CLUSTER_HEARTBEAT_MS: 'cluster.heartbeat_ms',
 };
 
 export interface ConfigInputs {
   /** Flag values by config key, already named like the file's keys. */
-  readonly flags: Readonly<Record<string, string | number | undefined>>;
+  readonly flags: Readonly<Record<string, string | number | boolean | undefined>>;
   readonly configFile: string | undefined;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;

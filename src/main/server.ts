@@ -31,6 +31,10 @@ import { loadCatalog } from '../hardware/catalog.js';
 import { realTimers, type SimTimers } from '../runtime/sim/sim-backend.js';
 import { declaredReplicas, loadSimProfiles } from './declared-replicas.js';
 import { ReplicaMetrics } from '../telemetry/replica-metrics.js';
+import { Cluster } from '../gateway/cluster/cluster.js';
+import { OutlierDetector } from '../control/outlier-detector.js';
+import { RetryBudget } from '../control/retry-budget.js';
+import { registerClusterMetrics } from '../telemetry/cluster-metrics.js';
 
 export interface EmbeddedServer {
   readonly app: FastifyInstance;
@@ -43,6 +47,9 @@ export interface EmbeddedServer {
   readonly initialAdminKey: string | undefined;
   /** Writes the buffered inference summaries to the audit log now. */
   flushAudit(): Promise<void>;
+  readonly scheduler: LiveScheduler;
+  /** Present in cluster mode. */
+  readonly cluster: Cluster | undefined;
   /** Stops listening, lets in-flight requests finish, frees every model. */
   close(): Promise<void>;
 }
@@ -96,7 +103,8 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const clock = options.clock ?? systemClock;
   const processMetrics = options.processMetrics ?? true;
   const metrics = new ServingMetrics({ processMetrics });
-  const scheduler = new LiveScheduler(clock, log);
+  // In a cluster a replica whose node has not reported for three heartbeat intervals counts as saturated.
+  const scheduler = new LiveScheduler(clock, log, config.cluster.token ? 3 * config.cluster.heartbeatMs : Number.POSITIVE_INFINITY);
   scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.load()));
   scheduler.useReplicaMetrics(new ReplicaMetrics(metrics.registry, () => scheduler.replicaInfo()));
   // Declared devices need the catalog (prices, memory, tiers) and the models' sim profiles.
@@ -118,7 +126,18 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   if ((options.deviceMetrics ?? processMetrics) && config.deviceMetricsIntervalMs > 0) {
     devices = startDeviceMetrics(new DeviceMetrics(metrics.registry), config.deviceMetricsIntervalMs, log);
   }
-  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, slo: { book, clock }, tracing, storage, auditBuffer });
+  const { cluster: settings } = config;
+  let cluster: Cluster | undefined;
+  if (settings.token) {
+    scheduler.useResilience({
+      outliers: new OutlierDetector({ consecutiveErrors: settings.ejectionConsecutiveErrors, baseMs: settings.ejectionBaseMs, maxMs: settings.ejectionMaxMs }),
+      retryBudget: new RetryBudget({ ratio: settings.retryBudgetRatio, min: settings.retryBudgetMin, windowMs: settings.retryWindowMs }),
+    });
+    cluster = new Cluster(config, catalog, scheduler, loadCatalog(), clock, log);
+    const nodes = cluster.registry;
+    registerClusterMetrics(metrics.registry, () => nodes.all().map((n) => n.state), () => scheduler.stats);
+  }
+  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, slo: { book, clock }, tracing, storage, auditBuffer, cluster });
   try {
     await catalog.loadRepository();
   } catch (error) {
@@ -132,7 +151,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   for (const served of catalog.all()) {
     if (served.state !== 'READY' || !served.config) continue;
     const extra = hardware ? declaredReplicas(served, config, hardware, profiles, options.simTimers ?? realTimers, log) : [];
-    scheduler.addVersion(served, config, extra);
+    scheduler.addVersion(served, config, extra, settings.localReplicas);
     for (const raw of served.config.slos) {
       const slo = compileSlo(served.model, served.version, served.config.latencyClass, raw);
       book.set(slo);
@@ -143,6 +162,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   await devices?.first;
   loaded = true;
   await app.ready();
+  cluster?.start();
   return {
     app,
     catalog,
@@ -152,8 +172,11 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
     storage,
     initialAdminKey,
     flushAudit: () => auditBuffer.flush(),
+    scheduler,
+    cluster,
     async close() {
       await app.close();
+      await cluster?.close();
       loop.stop();
       devices?.stop();
       scheduler.close();

@@ -7,6 +7,7 @@ import { RepositoryError } from '../registry/model-repository.js';
 import { createLogger } from '../telemetry/logger.js';
 import { loadConfig } from './config-sources.js';
 import { registerHardwareCommand } from './hardware-command.js';
+import { registerAgentCommand } from './agent-command.js';
 import { registerSimCommand } from './sim-command.js';
 import { registerAuditCommand } from './audit-command.js';
 import { registerKeysCommand } from './keys-command.js';
@@ -20,6 +21,7 @@ interface UpOptions {
   modelRepository?: string;
   dataDir?: string;
   logLevel?: string;
+  clusterToken?: string;
 }
 
 /** A bad configuration or repository stops start-up with its message and exit code 2. */
@@ -29,7 +31,8 @@ function refuseToStart(error: unknown): void {
   process.exitCode = 2;
 }
 
-async function up(options: UpOptions): Promise<void> {
+/** `up` runs everything in one process; `gateway` is the same server taking agents and running no replicas itself. */
+async function up(options: UpOptions, mode: 'up' | 'gateway' = 'up'): Promise<void> {
   let config;
   try {
     config = loadConfig({
@@ -39,6 +42,8 @@ async function up(options: UpOptions): Promise<void> {
         model_repository: options.modelRepository,
         data_dir: options.dataDir,
         log_level: options.logLevel,
+        'cluster.token': options.clusterToken,
+        'cluster.local_replicas': mode === 'gateway' ? false : undefined,
       },
       configFile: options.config,
       env: process.env,
@@ -47,6 +52,7 @@ async function up(options: UpOptions): Promise<void> {
   } catch (error) {
     return refuseToStart(error);
   }
+  if (mode === 'gateway' && !config.cluster.token) return refuseToStart(new ConfigError(['cluster.token: `switchyard gateway` needs a join token (--cluster-token, SWITCHYARD_CLUSTER_TOKEN or cluster.token)']));
   const log = createLogger(config.logLevel);
   let server;
   try {
@@ -92,12 +98,26 @@ program
   .option('--model-repository <path>', 'model repository folder (SWITCHYARD_MODEL_REPOSITORY; default ./models)')
   .option('--data-dir <path>', 'data folder (SWITCHYARD_DATA_DIR; default ./.switchyard)')
   .addOption(new Option('--log-level <level>', 'log level (SWITCHYARD_LOG_LEVEL; default info)'))
+  .option('--cluster-token <token>', 'also take agents that present this join token (SWITCHYARD_CLUSTER_TOKEN; docs/cluster.md)')
   .action((options: UpOptions) => up(options));
+
+program
+  .command('gateway')
+  .description('start a cluster gateway: agents join it with the token and run the replicas (docs/cluster.md)')
+  .option('--config <file>', 'YAML config file (also SWITCHYARD_CONFIG)')
+  .option('--host <host>', 'address to bind (SWITCHYARD_HOST; default 127.0.0.1)')
+  .option('--port <port>', 'port to listen on (SWITCHYARD_PORT; default 8080)')
+  .option('--model-repository <path>', 'model repository folder (SWITCHYARD_MODEL_REPOSITORY; default ./models)')
+  .option('--data-dir <path>', 'data folder (SWITCHYARD_DATA_DIR; default ./.switchyard)')
+  .addOption(new Option('--log-level <level>', 'log level (SWITCHYARD_LOG_LEVEL; default info)'))
+  .option('--cluster-token <token>', 'join token agents must present (SWITCHYARD_CLUSTER_TOKEN)')
+  .action((options: UpOptions) => up(options, 'gateway'));
 
 registerClientCommands(program);
 registerSimCommand(program);
 registerHardwareCommand(program);
 registerKeysCommand(program);
 registerAuditCommand(program);
+registerAgentCommand(program);
 
 await program.parseAsync(process.argv);

@@ -31,6 +31,13 @@ export interface ModelVersionConfig {
   readonly slos: readonly RawSlo[];
   /** Set exactly when `backend` is `upstream`. */
   readonly upstream: UpstreamSettings | undefined;
+  /** Where replicas go in a cluster (docs/cluster.md); each member falls back to the cluster's defaults. */
+  readonly placement: {
+    readonly replicas: number | undefined;
+    readonly memoryBytes: number | undefined;
+    readonly hardwareClasses: readonly string[] | undefined;
+    readonly tiers: readonly ('edge' | 'onprem' | 'cloud')[] | undefined;
+  };
 }
 
 const TENSOR_SCHEMA = {
@@ -85,6 +92,16 @@ export const MODEL_CONFIG_SCHEMA = {
     // One SLO, or a list of them (one per latency class).
     slo: { anyOf: [RAW_SLO_SCHEMA, { type: 'array', maxItems: 2, items: RAW_SLO_SCHEMA }] },
     upstream: UPSTREAM_SCHEMA,
+    placement: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        replicas: { type: 'integer', minimum: 1, maximum: 1000 },
+        memory_mib: { type: 'integer', minimum: 1, maximum: 16777216 },
+        hardware_classes: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } },
+        tiers: { type: 'array', minItems: 1, maxItems: 3, items: { enum: ['edge', 'onprem', 'cloud'] } },
+      },
+    },
   },
 } as const;
 
@@ -120,6 +137,7 @@ interface RawModelConfig {
   metadata?: Record<string, string | number | boolean>;
   slo?: RawSlo | RawSlo[];
   upstream?: RawUpstream;
+  placement?: { replicas?: number; memory_mib?: number; hardware_classes?: string[]; tiers?: ('edge' | 'onprem' | 'cloud')[] };
 }
 
 function compileTensors(kind: 'inputs' | 'outputs', raw: RawTensor[], maxBatchSize: number, problems: string[]): TensorSpec[] {
@@ -199,5 +217,11 @@ export function parseModelConfig(text: string): ModelVersionConfig {
     metadata: Object.freeze({ ...(raw.metadata ?? {}) }),
     slos: Object.freeze(slos.map((slo) => Object.freeze({ ...slo }))),
     upstream,
+    placement: Object.freeze({
+      replicas: raw.placement?.replicas,
+      memoryBytes: raw.placement?.memory_mib === undefined ? undefined : raw.placement.memory_mib * 1024 * 1024,
+      hardwareClasses: raw.placement?.hardware_classes && Object.freeze([...raw.placement.hardware_classes]),
+      tiers: raw.placement?.tiers && Object.freeze([...raw.placement.tiers]),
+    }),
   });
 }

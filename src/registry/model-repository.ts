@@ -75,3 +75,10 @@ export async function scanRepository(root: string): Promise<VersionCandidate[]> 
   );
   return perModel.flat();
 }
+
+/** One version folder by name, for an agent told to host it; names are checked so they cannot leave the repository. */
+export async function readRepositoryVersion(root: string, model: string, version: string): Promise<VersionCandidate> {
+  const dir = join(root, model, version);
+  if (!MODEL_NAME.test(model) || !VERSION_NAME.test(version)) return { ok: false, model, version, dir, reason: `'${model}' version '${version}' is not a valid model or version name`, digest: undefined };
+  return readVersion(model, version, dir);
+}

@@ -46,7 +46,7 @@ const QUEUE_SHARE = { critical: 1, standard: 0.85, sheddable: 0.5 } as const;
 interface Deployment<P> {
   readonly name: string;
   readonly config: DeploymentConfig;
-  readonly groups: ReplicaGroup<P>[];
+  groups: ReplicaGroup<P>[];
   /** Every ready replica, for routers that look at all of them. */
   ready: ReplicaRuntime<P>[];
   queued: number;
@@ -116,6 +116,21 @@ export class Scheduler<P = unknown> {
     if (state === 'failed' || state === 'draining') this.rehome(replica, deployment, nowMs);
   }
 
+  /** Takes a replica out for good (its node died, or placement moved it): waiting requests move to others; a running batch still completes. */
+  removeReplica(replicaId: string, nowMs: number): void {
+    const replica = this.replicaById.get(replicaId);
+    if (!replica) return;
+    this.setReplicaState(replicaId, 'failed', nowMs);
+    this.replicaById.delete(replicaId);
+    const deployment = this.deployments.get(replica.spec.deployment)!;
+    for (const group of deployment.groups) {
+      const index = group.members.indexOf(replica);
+      if (index >= 0) group.members.splice(index, 1);
+    }
+    deployment.groups = deployment.groups.filter((g) => g.members.length > 0);
+    this.refresh(deployment);
+  }
+
   /** Rebuilds the ready lists after a replica joins or changes state (rare; read on every request). */
   private refresh(deployment: Deployment<P>): void {
     for (const group of deployment.groups) group.refresh();
@@ -162,6 +177,8 @@ export class Scheduler<P = unknown> {
   submit(request: SchedulerRequest<P>, nowMs: number): Refused | undefined {
     const deployment = this.deployments.get(request.deployment);
     if (!deployment) return refusal('MODEL_NOT_READY', `no replicas are deployed for ${request.deployment}`, 5);
+    // A cluster deployment whose replicas are all gone (or not placed yet) is unavailable, not misused.
+    if (deployment.groups.length === 0) return refusal('NO_HEALTHY_REPLICA', `no replica of ${deployment.name} is placed right now`, 1);
     const eligible = this.eligibleGroups(request, deployment);
     if (eligible.length === 0) {
       const largest = Math.max(0, ...deployment.groups.map((g) => g.maxBatchSize));

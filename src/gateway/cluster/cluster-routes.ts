@@ -1,0 +1,40 @@
+/**
+ * Cluster routes. The agent's routes live under /internal/v1, not /v1: agents are machines
+ * holding the cluster join token (then a per-node secret), not users with roles, and keeping
+ * them under their own prefix lets an edge proxy refuse /internal from outside the cluster.
+ * GET /v1/nodes is the operators' view of the nodes, their devices and replicas.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SwitchyardError } from '../../core/errors.js';
+import type { Cluster } from './cluster.js';
+
+export interface ClusterRouteDeps {
+  readonly cluster: Cluster | undefined;
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  return typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
+}
+
+export function registerClusterRoutes(app: FastifyInstance, deps: ClusterRouteDeps): void {
+  const need = (): Cluster => {
+    if (!deps.cluster) throw new SwitchyardError('CLUSTER_DISABLED', 'cluster mode is off: start the server with --cluster-token (cluster.token) to take agents');
+    return deps.cluster;
+  };
+
+  app.get('/v1/nodes', { config: { roles: ['admin', 'operator', 'viewer'] } }, async () => ({ nodes: need().view() }));
+
+  app.post('/internal/v1/join', async (request) => {
+    const cluster = need();
+    cluster.checkToken(bearer(request));
+    return cluster.join(request.body);
+  });
+
+  app.post<{ Params: { id: string } }>('/internal/v1/nodes/:id/heartbeat', async (request) => need().heartbeat(request.params.id, bearer(request), request.body));
+
+  app.post<{ Params: { id: string } }>('/internal/v1/nodes/:id/leave', async (request, reply) => {
+    need().leave(request.params.id, bearer(request));
+    return reply.code(204).send();
+  });
+}

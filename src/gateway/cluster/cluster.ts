@@ -1,0 +1,350 @@
+/**
+ * The gateway's side of a cluster: agents join with the cluster token and get a node secret,
+ * heartbeat with their telemetry and the state of the replicas they host, and receive their
+ * assignments in the answer. Node transitions (suspect, dead, draining) change the state of
+ * the node's replicas in the live scheduler; placement runs again whenever nodes or replicas
+ * change, so a dead node's replicas come back elsewhere.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
+import type { ServerConfig } from '../../core/config.js';
+import { SwitchyardError } from '../../core/errors.js';
+import type { Catalog } from '../../hardware/catalog.js';
+import type { Device } from '../../hardware/device.js';
+import { NodeRegistry, type NodeInfo, type NodeRecord, type NodeTransition } from '../../control/node-registry.js';
+import { planPlacement, refusalKey, type DeploymentNeed, type PlacedReplica } from '../../control/placement.js';
+import { NodeConnection, RemoteBackend } from '../../runtime/remote/remote-backend.js';
+import { checkProtocol, DATAPLANE_PROTOCOL } from '../../runtime/remote/protocol.js';
+import type { ReplicaState } from '../../scheduler/types.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
+import { LiveScheduler } from '../live/live-scheduler.js';
+
+/** A replica as the agent last reported it. */
+export type AgentReplicaState = 'assigned' | 'loading' | 'ready' | 'failed';
+
+interface RemoteReplica extends PlacedReplica {
+  readonly served: ServedVersion;
+  agentState: AgentReplicaState;
+  reason: string | undefined;
+}
+
+/** What an agent is told to host. */
+export interface Assignment {
+  readonly replica: string;
+  readonly model: string;
+  readonly version: string;
+  readonly digest: string;
+}
+
+export interface JoinAnswer {
+  readonly node_id: string;
+  readonly node_secret: string;
+  readonly heartbeat_ms: number;
+  readonly protocol: string;
+}
+
+export interface HeartbeatReport {
+  readonly draining: boolean;
+  readonly replicas: readonly { readonly replica: string; readonly state: AgentReplicaState; readonly reason?: string | undefined }[];
+  readonly telemetry: Record<string, unknown>;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+/** Dead and departed nodes stay listed this long, so operators see what happened. */
+const KEEP_GONE_MS = 10 * 60_000;
+/** Why: the minimum a real model needs; model.yaml's placement.memory_mib says more. */
+const DEFAULT_REPLICA_MEMORY = 256 * 1024 * 1024;
+
+const digestOf = (secret: string): Buffer => createHash('sha256').update(secret).digest();
+
+export class Cluster {
+  readonly registry: NodeRegistry;
+  private readonly secrets = new Map<string, Buffer>();
+  private readonly connections = new Map<string, NodeConnection>();
+  private readonly replicas = new Map<string, RemoteReplica>();
+  /** `deployment@node` -> why the node refused it; such a pair is not placed again while the node lives. */
+  private readonly refused = new Map<string, string>();
+  private readonly tokenDigest: Buffer;
+  private timer: NodeJS.Timeout | undefined;
+  private nextReplica = 1;
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly catalog: ModelCatalog,
+    private readonly scheduler: LiveScheduler,
+    private readonly hardware: Catalog,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    if (!config.cluster.token) throw new Error('cluster mode needs cluster.token');
+    this.tokenDigest = digestOf(config.cluster.token);
+    this.registry = new NodeRegistry(config.cluster.heartbeatMs, (t) => this.onTransition(t));
+  }
+
+  /** Starts the failure detector: four checks per heartbeat interval. */
+  start(): void {
+    this.timer = setInterval(() => {
+      const now = this.clock.now();
+      this.scheduler.reportLocal();
+      this.registry.tick(now);
+      this.registry.forget(now, KEEP_GONE_MS);
+    }, Math.max(25, this.config.cluster.heartbeatMs / 4));
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all([...this.connections.values()].map((c) => c.close()));
+    this.connections.clear();
+  }
+
+  checkToken(presented: string | undefined): void {
+    if (!presented || !timingSafeEqual(digestOf(presented), this.tokenDigest)) throw new SwitchyardError('JOIN_TOKEN_INVALID', 'the cluster join token is missing or wrong');
+  }
+
+  private authenticate(nodeId: string, secret: string | undefined): NodeRecord {
+    const expected = this.secrets.get(nodeId);
+    const node = this.registry.get(nodeId);
+    if (!expected || !node || !secret || !timingSafeEqual(digestOf(secret), expected)) {
+      if (node && (node.state === 'dead' || node.state === 'left')) throw new SwitchyardError('NODE_UNKNOWN', `node ${nodeId} is ${node.state}; join again`);
+      if (!node) throw new SwitchyardError('NODE_UNKNOWN', `node ${nodeId} is not known here; join again`);
+      throw new SwitchyardError('JOIN_TOKEN_INVALID', `the node secret does not match node ${nodeId}`);
+    }
+    return node;
+  }
+
+  /** Admits an agent: checks its protocol, issues its secret, health-checks its data plane in the background. */
+  join(body: unknown): JoinAnswer {
+    const info = parseJoin(body);
+    const protocol = checkProtocol(info.protocol);
+    if (!protocol.ok) throw new SwitchyardError('DATAPLANE_PROTOCOL_UNSUPPORTED', protocol.reason);
+    if (this.registry.liveByName(info.name)) throw new SwitchyardError('INVALID_REQUEST', `a live node is already called '${info.name}'; give each agent its own --name`);
+    const node = this.registry.join(info, this.clock.now());
+    const secret = randomBytes(32).toString('base64url');
+    this.secrets.set(node.id, digestOf(secret));
+    this.connections.set(node.id, new NodeConnection(info.dataplaneUrl, secret, this.config.cluster.batchTimeoutMs));
+    this.log.info({ node: node.id, name: node.name, url: info.dataplaneUrl, devices: info.devices.length, protocol: info.protocol }, 'node joined');
+    void this.healthCheck(node);
+    return { node_id: node.id, node_secret: secret, heartbeat_ms: this.config.cluster.heartbeatMs, protocol: DATAPLANE_PROTOCOL };
+  }
+
+  heartbeat(nodeId: string, secret: string | undefined, body: unknown): { assignments: Assignment[] } {
+    const node = this.authenticate(nodeId, secret);
+    const report = parseHeartbeat(body);
+    const verdict = this.registry.heartbeat(nodeId, this.clock.now(), report.telemetry);
+    if (verdict === 'gone') throw new SwitchyardError('NODE_UNKNOWN', `node ${nodeId} was declared dead; join again`);
+    if (report.draining) this.registry.markDraining(nodeId);
+    // The heartbeat is the node's load report: its replicas are fresh for the router (staleAfterMs).
+    for (const replica of this.replicas.values()) if (replica.node === nodeId) this.scheduler.report(replica.replicaId);
+    let changed = false;
+    for (const { replica: id, state, reason } of report.replicas) {
+      const replica = this.replicas.get(id);
+      if (!replica || replica.node !== nodeId || replica.agentState === state) continue;
+      replica.agentState = state;
+      replica.reason = reason;
+      changed = true;
+      if (state === 'failed') {
+        // The node refused the replica (a digest mismatch, a load failure): place it elsewhere.
+        this.log.warn({ node: node.name, replica: id, reason }, 'node refused a replica');
+        this.refused.set(refusalKey(replica.deployment, nodeId), reason ?? 'refused');
+        this.dropReplica(id);
+      }
+    }
+    if (changed) this.syncStates(nodeId);
+    if (changed) this.reconcile();
+    // A suspect node heartbeating again, or a joined node whose first health check failed, is checked (again).
+    if (verdict === 'recovering' || node.state === 'joining') void this.healthCheck(node);
+    return { assignments: this.assignmentsOf(nodeId) };
+  }
+
+  leave(nodeId: string, secret: string | undefined): void {
+    this.authenticate(nodeId, secret);
+    this.registry.leave(nodeId);
+  }
+
+  private async healthCheck(node: NodeRecord): Promise<void> {
+    const connection = this.connections.get(node.id);
+    if (!connection) return;
+    const ok = await connection.healthy(Math.max(500, this.config.cluster.heartbeatMs));
+    if (ok) this.registry.markReady(node.id, this.clock.now());
+    else this.log.warn({ node: node.name }, 'node failed its health check');
+  }
+
+  private onTransition({ node, from, to }: NodeTransition): void {
+    this.log.info({ node: node.id, name: node.name, from, to }, `node ${to}`);
+    const connection = this.connections.get(node.id);
+    if (to === 'suspect' || to === 'dead') connection?.abortAll(`node ${node.name} is ${to}`);
+    if (to === 'dead' || to === 'left') {
+      for (const replica of [...this.replicas.values()]) if (replica.node === node.id) this.dropReplica(replica.replicaId);
+      for (const key of [...this.refused.keys()]) if (key.endsWith(`@${node.id}`)) this.refused.delete(key);
+      this.secrets.delete(node.id);
+      this.connections.delete(node.id);
+      void connection?.close();
+    } else {
+      // A node back from suspect passed its health check: its replicas' ejections (from the aborted batches) end.
+      if (to === 'ready') for (const replica of this.replicas.values()) if (replica.node === node.id) this.scheduler.uneject(replica.replicaId);
+      this.syncStates(node.id);
+    }
+    this.reconcile();
+  }
+
+  /** The state the scheduler should see for each replica of a node: node state and agent state together. */
+  private syncStates(nodeId: string): void {
+    const node = this.registry.get(nodeId);
+    if (!node) return;
+    for (const replica of this.replicas.values()) {
+      if (replica.node !== nodeId) continue;
+      let state: ReplicaState;
+      if (node.state === 'draining') state = 'draining';
+      else if (node.state !== 'ready') state = 'failed';
+      else state = replica.agentState === 'ready' ? 'ready' : 'loading';
+      this.scheduler.setReplicaState(replica.replicaId, state);
+    }
+  }
+
+  private dropReplica(id: string): void {
+    this.replicas.delete(id);
+    this.scheduler.removeReplica(id);
+  }
+
+  private needs(): DeploymentNeed[] {
+    const needs: DeploymentNeed[] = [];
+    for (const served of this.catalog.all()) {
+      if (served.state !== 'READY' || !served.config || !served.digest) continue;
+      const { placement, onnx } = served.config;
+      const provider = onnx.executionProvider ?? this.config.onnx.executionProvider;
+      needs.push({
+        deployment: LiveScheduler.deploymentOf(served),
+        replicas: placement.replicas ?? this.config.cluster.defaultReplicas,
+        memoryBytes: placement.memoryBytes ?? DEFAULT_REPLICA_MEMORY,
+        deviceKind: provider === 'cuda' ? 'gpu' : 'cpu',
+        ...(placement.hardwareClasses ? { hardwareClasses: placement.hardwareClasses } : {}),
+        ...(placement.tiers ? { tiers: placement.tiers } : {}),
+      });
+    }
+    return needs;
+  }
+
+  /** Runs placement against the nodes as they are now and applies the plan. */
+  reconcile(): void {
+    const plan = planPlacement({
+      needs: this.needs(),
+      nodes: this.registry.all().map((n) => ({ id: n.id, state: n.state, tier: n.tier, devices: n.devices.map((d) => ({ id: d.id, kind: d.kind, class: d.class, memoryBytes: d.memoryBytes })) })),
+      current: [...this.replicas.values()],
+      maxPerNode: this.config.cluster.maxReplicasPerNode,
+      refused: new Set(this.refused.keys()),
+    });
+    for (const { replicaId, reason } of plan.remove) {
+      this.log.info({ replica: replicaId, reason }, 'replica retired');
+      this.dropReplica(replicaId);
+    }
+    for (const placed of plan.add) this.addReplica(placed.deployment, placed.node, placed.device);
+  }
+
+  private addReplica(deployment: string, nodeId: string, deviceId: string): void {
+    const node = this.registry.get(nodeId);
+    const connection = this.connections.get(nodeId);
+    const served = this.catalog.all().find((v) => LiveScheduler.deploymentOf(v) === deployment);
+    const device = node?.devices.find((d) => d.id === deviceId);
+    if (!node || !connection || !served?.config || !device) return;
+    const id = `${deployment}@${node.name}#${this.nextReplica++}`;
+    const replica: RemoteReplica = { replicaId: id, deployment, node: nodeId, device: deviceId, served, agentState: 'assigned', reason: undefined };
+    this.replicas.set(id, replica);
+    const hardwareClass = device.class ?? device.kind;
+    const backend = new RemoteBackend(connection, id, { kind: 'onnx', hardwareClass, device: `${node.name}/${device.id}`, simulated: !device.real, executionProvider: device.kind === 'gpu' ? 'cuda' : 'cpu' });
+    this.scheduler.addReplica(
+      {
+        id,
+        deployment,
+        node: node.name,
+        hardwareClass,
+        device: `${node.name}/${device.id}`,
+        tier: node.tier,
+        costPerHour: this.hardware.byId.get(hardwareClass)?.priceUsdPerHour.value ?? 0,
+        memoryBytes: device.memoryBytes,
+        simulated: !device.real,
+        maxBatchSize: Math.max(1, served.config.contract.maxBatchSize),
+        serviceTimePrior: { baseMs: 2, perRowMs: 0.05 },
+      },
+      backend,
+      'loading',
+    );
+    this.log.info({ replica: id, node: node.name, device: device.id }, 'replica placed');
+  }
+
+  private assignmentsOf(nodeId: string): Assignment[] {
+    const out: Assignment[] = [];
+    for (const replica of this.replicas.values()) {
+      if (replica.node !== nodeId) continue;
+      out.push({ replica: replica.replicaId, model: replica.served.model, version: replica.served.version, digest: replica.served.digest ?? '' });
+    }
+    return out;
+  }
+
+  /** What GET /v1/nodes shows. */
+  view(): Record<string, unknown>[] {
+    const states = new Map(this.scheduler.replicaStates().map((r) => [r.id, r]));
+    const now = this.clock.now();
+    return this.registry.all().map((node) => ({
+      id: node.id,
+      name: node.name,
+      state: node.state,
+      tier: node.tier,
+      dataplane_url: node.dataplaneUrl,
+      protocol: node.protocol,
+      agent_version: node.agentVersion,
+      last_heartbeat_ms_ago: Math.round(now - node.lastHeartbeatMs),
+      devices: node.devices.map((d) => ({ id: d.id, kind: d.kind, name: d.name, class: d.class, memory_bytes: d.memoryBytes, tier: d.tier, simulated: !d.real })),
+      telemetry: node.telemetry,
+      replicas: [...this.replicas.values()]
+        .filter((r) => r.node === node.id)
+        .map((r) => ({ id: r.replicaId, model: r.served.model, version: r.served.version, device: r.device, agent_state: r.agentState, state: states.get(r.replicaId)?.state ?? 'unknown', ejected: states.get(r.replicaId)?.ejected ?? false })),
+      refused: [...this.refused].filter(([key]) => key.endsWith(`@${node.id}`)).map(([key, reason]) => ({ deployment: key.slice(0, key.lastIndexOf('@')), reason })),
+    }));
+  }
+}
+
+function fail(message: string): never {
+  throw new SwitchyardError('INVALID_REQUEST', message);
+}
+
+function parseJoin(body: unknown): NodeInfo {
+  if (typeof body !== 'object' || body === null) fail('join body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  if (typeof b.name !== 'string' || !NAME.test(b.name)) fail('name must be 1-63 letters, digits, _ . -');
+  if (typeof b.dataplane_url !== 'string' || !/^https?:\/\/[^/\s]+\/?$/.test(b.dataplane_url)) fail('dataplane_url must be an http(s) origin');
+  const tier = b.tier ?? 'onprem';
+  if (tier !== 'edge' && tier !== 'onprem' && tier !== 'cloud') fail('tier must be edge, onprem or cloud');
+  if (!Array.isArray(b.devices) || b.devices.length > 256) fail('devices must be an array of at most 256 devices');
+  const devices = b.devices.map((d: unknown, i: number): Device => {
+    const dev = d as Partial<Device> | null;
+    if (!dev || typeof dev.id !== 'string' || typeof dev.kind !== 'string' || typeof dev.memoryBytes !== 'number' || !(dev.memoryBytes >= 0)) fail(`devices[${i}] needs id, kind and memoryBytes`);
+    return { ...(dev as Device), class: typeof dev.class === 'string' ? dev.class : null, real: dev.real !== false };
+  });
+  return {
+    name: b.name,
+    dataplaneUrl: b.dataplane_url.replace(/\/$/, ''),
+    tier,
+    devices,
+    agentVersion: typeof b.agent_version === 'string' ? b.agent_version.slice(0, 64) : 'unknown',
+    protocol: typeof b.protocol === 'string' ? b.protocol : '',
+  };
+}
+
+const AGENT_STATES: ReadonlySet<string> = new Set(['assigned', 'loading', 'ready', 'failed']);
+
+function parseHeartbeat(body: unknown): HeartbeatReport {
+  if (typeof body !== 'object' || body === null) fail('heartbeat body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  const replicas = Array.isArray(b.replicas) ? b.replicas : [];
+  return {
+    draining: b.draining === true,
+    replicas: replicas.flatMap((r: unknown) => {
+      const x = r as { replica?: unknown; state?: unknown; reason?: unknown } | null;
+      if (!x || typeof x.replica !== 'string' || typeof x.state !== 'string' || !AGENT_STATES.has(x.state)) return [];
+      return [{ replica: x.replica, state: x.state as AgentReplicaState, reason: typeof x.reason === 'string' ? x.reason.slice(0, 500) : undefined }];
+    }),
+    telemetry: typeof b.telemetry === 'object' && b.telemetry !== null ? (b.telemetry as Record<string, unknown>) : {},
+  };
+}
