@@ -25,6 +25,29 @@ export interface OnnxSettings {
   readonly inlineBelowMs: number;
 }
 
+export interface CircuitConfig {
+  /** Consecutive failures (5xx, timeouts) that open a deployment's circuit. @default 5 */
+  readonly failureThreshold: number;
+  /** How long an open circuit refuses calls before one probe. @default 10000 (10 s) */
+  readonly openMs: number;
+}
+
+export interface DriftConfig {
+  /** Every k-th request is sampled for drift. @default 4 */
+  readonly sampleEvery: number;
+  /** Rolling window of samples compared with the reference. @default 3600000 (1 h) */
+  readonly windowMs: number;
+  /** Most samples kept per feature in the window. @default 2000 */
+  readonly maxSamples: number;
+  /** Without a reference file, the first N samples become the reference. @default 500 */
+  readonly referenceFirstN: number;
+}
+
+export interface CostConfig {
+  /** Price of this node per hour (USD); when unset, the hardware catalog's price of its class. */
+  readonly nodeCostPerHour: number | undefined;
+}
+
 export interface ServerConfig {
   /** @default '127.0.0.1' (never exposed to the network unless asked) */
   readonly host: string;
@@ -43,6 +66,9 @@ export interface ServerConfig {
   /** @default 'info' */
   readonly logLevel: LogLevel;
   readonly onnx: OnnxSettings;
+  readonly circuit: CircuitConfig;
+  readonly drift: DriftConfig;
+  readonly cost: CostConfig;
 }
 
 /** The ONNX session settings a server sets for all models and a model.yaml may override. */
@@ -74,8 +100,36 @@ export const CONFIG_SCHEMA = {
         inline_below_ms: { type: 'number', minimum: 0, maximum: 1 },
       },
     },
+    circuit: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        failure_threshold: { type: 'integer', minimum: 1, maximum: 1000 },
+        open_seconds: { type: 'number', minimum: 0.01, maximum: 3600 },
+      },
+    },
+    drift: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        sample_every: { type: 'integer', minimum: 1, maximum: 1000000 },
+        window_seconds: { type: 'number', minimum: 1, maximum: 2592000 },
+        max_samples: { type: 'integer', minimum: 10, maximum: 1000000 },
+        reference_first_n: { type: 'integer', minimum: 10, maximum: 1000000 },
+      },
+    },
+    cost: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        node_cost_per_hour: { type: 'number', minimum: 0, maximum: 1000000 },
+      },
+    },
   },
 } as const;
+
+/** Sections of the config file whose keys are written `section.key` in flags and the environment. */
+const SECTIONS = ['onnx', 'circuit', 'drift', 'cost'] as const;
 
 export const CONFIG_DEFAULTS = {
   host: '127.0.0.1',
@@ -90,6 +144,12 @@ export const CONFIG_DEFAULTS = {
   'onnx.intra_op_threads': 1,
   'onnx.instances': 1,
   'onnx.inline_below_ms': 0.2,
+  'circuit.failure_threshold': 5,
+  'circuit.open_seconds': 10,
+  'drift.sample_every': 4,
+  'drift.window_seconds': 3600,
+  'drift.max_samples': 2000,
+  'drift.reference_first_n': 500,
 } as const satisfies Record<string, string | number>;
 
 /** A dotted key (`port`, `onnx.instances`) with its raw value and where it came from. */
@@ -112,7 +172,7 @@ const NUMERIC_KEYS = new Set(
 
 /** Environment variables and flags arrive as strings; numbers among them become numbers. */
 function coerce(key: string, value: unknown): unknown {
-  if (NUMERIC_KEYS.has(key) && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value.trim());
+  if ((NUMERIC_KEYS.has(key) || key === 'cost.node_cost_per_hour') && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value.trim());
   return value;
 }
 
@@ -139,9 +199,8 @@ function describeProblem(error: ErrorObject, raw: RawConfig): string {
   if (error.keyword === 'additionalProperties') {
     const extra = String((error.params as { additionalProperty: string }).additionalProperty);
     const key = path ? `${path}.${extra}` : extra;
-    const allowed = Object.keys(
-      path === 'onnx' ? CONFIG_SCHEMA.properties.onnx.properties : CONFIG_SCHEMA.properties,
-    ).join(', ');
+    const section = (SECTIONS as readonly string[]).includes(path) ? CONFIG_SCHEMA.properties[path as (typeof SECTIONS)[number]] : undefined;
+    const allowed = Object.keys(section ? section.properties : CONFIG_SCHEMA.properties).join(', ');
     return `${key} (from ${raw.get(key)?.source ?? 'config'}): unknown key; allowed keys here: ${allowed}`;
   }
   const setting = raw.get(path);
@@ -163,6 +222,9 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
   const file = nest(merged);
   if (!validate(file)) throw new ConfigError((validate.errors ?? []).map((e) => describeProblem(e, merged)));
   const onnx = (file.onnx ?? {}) as Record<string, unknown>;
+  const circuit = (file.circuit ?? {}) as Record<string, number>;
+  const drift = (file.drift ?? {}) as Record<string, number>;
+  const cost = (file.cost ?? {}) as Record<string, number | undefined>;
   const absolute = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
   return Object.freeze({
     host: file.host as string,
@@ -179,6 +241,14 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
       instances: onnx.instances as number,
       inlineBelowMs: onnx.inline_below_ms as number,
     }),
+    circuit: Object.freeze({ failureThreshold: circuit.failure_threshold!, openMs: circuit.open_seconds! * 1000 }),
+    drift: Object.freeze({
+      sampleEvery: drift.sample_every!,
+      windowMs: drift.window_seconds! * 1000,
+      maxSamples: drift.max_samples!,
+      referenceFirstN: drift.reference_first_n!,
+    }),
+    cost: Object.freeze({ nodeCostPerHour: cost.node_cost_per_hour }),
   });
 }
 
@@ -189,8 +259,8 @@ export function flattenConfigFile(content: unknown, source: string): RawConfig {
     throw new ConfigError([`${source}: must be a mapping of keys to values`]);
   }
   for (const [key, value] of Object.entries(content)) {
-    if (key === 'onnx' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) raw.set(`onnx.${inner}`, { value: innerValue, source });
+    if ((SECTIONS as readonly string[]).includes(key) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) raw.set(`${key}.${inner}`, { value: innerValue, source });
     } else {
       raw.set(key, { value, source });
     }

@@ -41,6 +41,7 @@ export const ERROR_CATALOGUE = {
   SHUTTING_DOWN: { status: 503, retryable: true, summary: 'The server is shutting down and takes no new requests; retry on another instance or after Retry-After.' },
   INFERENCE_FAILED: { status: 500, retryable: true, summary: 'The backend failed while running a valid request. Details are in the server log, never in the response.' },
   INTERNAL: { status: 500, retryable: true, summary: 'An unexpected server error. Details are in the server log, never in the response.' },
+  CIRCUIT_OPEN: { status: 503, retryable: true, summary: "The deployment's circuit breaker is open after repeated failures and no fallback could answer; retry after Retry-After." },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

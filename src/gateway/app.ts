@@ -9,7 +9,12 @@ import type { Logger } from '../telemetry/logger.js';
 import type { ServingMetrics } from '../telemetry/serving-metrics.js';
 import { sendError, toSwitchyardError } from './error-reply.js';
 import type { ModelCatalog } from './model-catalog.js';
-import type { LiveScheduler } from './live/live-scheduler.js';
+import type { Clock } from '../core/clock.js';
+import type { CostLedger } from '../telemetry/cost/cost-ledger.js';
+import { registerCostRoutes } from './cost/cost-routes.js';
+import type { DriftTracker } from './drift/drift-tracker.js';
+import { registerDriftRoutes } from './drift/drift-routes.js';
+import type { FallbackRunner } from './fallback/fallback-runner.js';
 import { registerInferRoute } from './oip/infer-route.js';
 import { registerMetadataRoutes } from './oip/metadata-routes.js';
 
@@ -21,7 +26,11 @@ export interface GatewayDeps {
   readonly serverVersion: string;
   /** Whether the server has finished loading its repository. */
   readonly isReady: () => boolean;
-  readonly scheduler: LiveScheduler;
+  /** Runs requests on their deployments and down their fallback chains. */
+  readonly runner: FallbackRunner;
+  readonly drift: DriftTracker;
+  readonly costs: CostLedger;
+  readonly clock: Clock;
 }
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
@@ -66,8 +75,11 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     metrics: deps.metrics,
     log: deps.log,
     limits: { maxTensorElements: deps.config.maxTensorElements },
-    scheduler: deps.scheduler,
+    runner: deps.runner,
+    observe: deps.drift,
   });
+  registerDriftRoutes(app, { catalog: deps.catalog, drift: deps.drift });
+  registerCostRoutes(app, { ledger: deps.costs, clock: deps.clock });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
   return app;
 }

@@ -15,6 +15,14 @@ import type { Logger } from '../telemetry/logger.js';
 import { ServingMetrics } from '../telemetry/serving-metrics.js';
 import { SchedulingMetrics } from '../telemetry/scheduling-metrics.js';
 import { SWITCHYARD_VERSION } from './version.js';
+import { FallbackRunner } from '../gateway/fallback/fallback-runner.js';
+import { DriftTracker } from '../gateway/drift/drift-tracker.js';
+import { CostLedger } from '../telemetry/cost/cost-ledger.js';
+import { registerCostMetrics } from '../telemetry/cost/cost-metrics.js';
+import { registerDriftMetrics } from '../telemetry/drift/drift-metrics.js';
+import { FallbackMetrics } from '../telemetry/fallback-metrics.js';
+import { localNodeCost } from './node-cost.js';
+import { LOCAL_NODE } from '../gateway/live/live-scheduler.js';
 
 export interface EmbeddedServer {
   readonly app: FastifyInstance;
@@ -41,9 +49,24 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const metrics = new ServingMetrics({ processMetrics: options.processMetrics ?? true });
   const scheduler = new LiveScheduler(systemClock, log);
   scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.queueDepths()));
-  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler });
+  const clock = systemClock;
+  const costs = new CostLedger();
+  const nodeCost = localNodeCost(config, log);
+  costs.addNode({ node: LOCAL_NODE, ...nodeCost }, clock.now());
+  scheduler.useCostLedger(costs);
+  registerCostMetrics(metrics.registry, () => costs.report(clock.now()));
+  const runner = new FallbackRunner({ catalog, scheduler, clock, log, circuit: config.circuit });
+  new FallbackMetrics(metrics.registry, () => runner.circuits());
+  const drift = new DriftTracker(config.drift, clock, log);
+  registerDriftMetrics(metrics.registry, () => drift.rows());
+  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, runner, drift, costs, clock });
   await catalog.loadRepository();
-  for (const served of catalog.all()) if (served.state === 'READY') scheduler.addVersion(served, config);
+  for (const served of catalog.all()) {
+    if (served.state !== 'READY') continue;
+    scheduler.addVersion(served, config, nodeCost.costPerHour);
+    drift.add(served);
+  }
+  runner.prepare();
   loaded = true;
   await app.ready();
   return {

@@ -10,7 +10,7 @@ import type { TensorMap } from '../core/tensor.js';
 import type { ExecutionProvider } from '../core/config.js';
 
 export interface BackendDescription {
-  readonly kind: 'onnx';
+  readonly kind: 'onnx' | 'rules';
   readonly hardwareClass: string;
   readonly device: string;
   /** True when the device is declared, not real; always shown to users as simulated. */

@@ -12,6 +12,7 @@ import { Scheduler } from '../../scheduler/scheduler.js';
 import type { Batch, Outcome, Refused, ReplicaSpec, SchedulerRequest } from '../../scheduler/types.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { SchedulingMetrics } from '../../telemetry/scheduling-metrics.js';
+import type { CostLedger } from '../../telemetry/cost/cost-ledger.js';
 import type { ServedVersion } from '../model-catalog.js';
 import type { SchedulingHints } from '../oip/scheduling-hints.js';
 import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
@@ -52,6 +53,7 @@ export class LiveScheduler {
   private armedAt = Number.POSITIVE_INFINITY;
   private nextId = 1;
   private metrics: SchedulingMetrics | undefined;
+  private ledger: CostLedger | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -71,6 +73,11 @@ export class LiveScheduler {
     this.metrics = metrics;
   }
 
+  /** Every batch's compute time becomes busy time of its node in the cost ledger. */
+  useCostLedger(ledger: CostLedger): void {
+    this.ledger = ledger;
+  }
+
   /** Waiting requests per deployed version, for the queue-depth gauge. */
   *queueDepths(): Generator<{ model: string; version: string; depth: number }> {
     for (const [deployment, { model, version }] of this.deployed) yield { model, version, depth: this.scheduler.queuedFor(deployment) };
@@ -81,7 +88,7 @@ export class LiveScheduler {
   }
 
   /** Makes a READY version schedulable: one replica per backend instance. */
-  addVersion(served: ServedVersion, config: ServerConfig): void {
+  addVersion(served: ServedVersion, config: ServerConfig, costPerHour = 0): void {
     const { backend, config: modelConfig } = served;
     if (!backend || !modelConfig) return;
     const deployment = LiveScheduler.deploymentOf(served);
@@ -104,8 +111,8 @@ export class LiveScheduler {
           hardwareClass: device.hardwareClass,
           device: device.device,
           tier: 'onprem',
-          // Costs come from the hardware catalog in a later step; a local CPU is counted as free.
-          costPerHour: 0,
+          // The node's price (hardware catalog or cost.node_cost_per_hour): the router weighs it; the ledger attributes it.
+          costPerHour,
           memoryBytes: totalmem(),
           simulated: device.simulated,
           maxBatchSize: Math.max(1, contract.maxBatchSize),
@@ -165,6 +172,7 @@ export class LiveScheduler {
           start += request.rows;
         }
         this.metrics?.observeBatch({ model: deployed.model, version: deployed.version, hardwareClass: batch.replica.hardwareClass, rows: batch.rows, computeSeconds: result.computeMs / 1000 });
+        this.ledger?.recordBatch({ model: deployed.model, version: deployed.version, hardwareClass: batch.replica.hardwareClass, node: batch.replica.node }, result.computeMs / 1000, batch.rows);
         this.finish(batch, { ok: true, computeMs: result.computeMs });
       },
       (error: unknown) => {

@@ -5,14 +5,15 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SwitchyardError } from '../../core/errors.js';
-import type { Tensor } from '../../core/tensor.js';
+import type { Tensor, TensorMap } from '../../core/tensor.js';
 import { childTraceContext, formatTraceparent, parseTraceparent } from '../../core/trace-context.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { UNKNOWN_MODEL_LABEL, type ServingMetrics } from '../../telemetry/serving-metrics.js';
 import { sendError, toSwitchyardError } from '../error-reply.js';
-import type { ModelCatalog } from '../model-catalog.js';
+import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
 import { notReady, resolveVersion } from '../resolve-version.js';
-import type { LiveScheduler } from '../live/live-scheduler.js';
+import type { FallbackRunner } from '../fallback/fallback-runner.js';
+import { fallbackMetadata } from '../fallback/fallback-metadata.js';
 import { decodeInferRequest, type DecodeLimits } from './decode-request.js';
 import { encodeInferResponse } from './encode-response.js';
 import { callMetadata } from './call-metadata.js';
@@ -26,7 +27,15 @@ export interface InferRouteOptions {
   readonly metrics: ServingMetrics;
   readonly log: Logger;
   readonly limits: DecodeLimits;
-  readonly scheduler: LiveScheduler;
+  /** Runs each request on its deployment, or down its fallback chain. */
+  readonly runner: FallbackRunner;
+  /** Sees each valid request's inputs, and the primary's outputs (drift sampling). */
+  readonly observe?: InferObserver;
+}
+
+export interface InferObserver {
+  inputs(served: ServedVersion, inputs: TensorMap): void;
+  outputs(served: ServedVersion, outputs: TensorMap): void;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -44,7 +53,7 @@ function decodeBinaryBody(body: Buffer, headerLength: string | string[] | undefi
 }
 
 export function registerInferRoute(app: FastifyInstance, options: InferRouteOptions): void {
-  const { catalog, metrics, log, limits, scheduler } = options;
+  const { catalog, metrics, log, limits, runner, observe } = options;
 
   async function infer(request: FastifyRequest<{ Params: InferParams; Body: unknown }>, reply: FastifyReply): Promise<FastifyReply> {
     const trace = childTraceContext(parseTraceparent(headerValue(request.headers.traceparent)));
@@ -66,29 +75,29 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         decoded = decodeInferRequest(request.body, config.contract, limits);
       }
       const hints = readSchedulingHints(request.headers, decoded.parameters, config.latencyClass);
-      const result = await scheduler.submit(served, decoded.inputs, decoded.outputNames, decoded.batchSize, hints);
-      if (!result.ok) {
-        if (result.code === 'INFERENCE_FAILED') {
+      // Sampled before the run: a backend may hand the input buffers to a worker thread.
+      observe?.inputs(served, decoded.inputs);
+      let answer;
+      try {
+        answer = await runner.infer(served, decoded.inputs, decoded.outputNames, decoded.batchSize, hints);
+      } catch (error) {
+        if (error instanceof SwitchyardError && error.code === 'INFERENCE_FAILED') {
           log.error({ model: served.model, version: served.version, trace_id: trace.traceId }, 'inference failed');
           throw new SwitchyardError('INFERENCE_FAILED', `inference failed on model '${served.model}' version ${served.version}; trace ${trace.traceId} in the server log has the details`);
         }
-        throw new SwitchyardError(result.code, result.message, result.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: result.retryAfterSeconds });
+        throw error;
       }
+      const answered = answer.fallback ? answer.outputs : answer.live.outputs;
+      if (!answer.fallback) observe?.outputs(served, answered);
       const outputs: (readonly [string, Tensor])[] = [];
       for (const name of decoded.outputNames) {
-        const tensor = result.outputs[name];
+        const tensor = answered[name];
         if (tensor) outputs.push([name, tensor]);
       }
-      const metadata = callMetadata(served, backend.describe(), {
-        replica: result.replica,
-        batchSize: result.batchSize,
-        latencyClass: hints.latencyClass,
-        priority: hints.priority,
-        queueMs: result.queueMs,
-        computeMs: result.computeMs,
-        totalMs: reply.elapsedTime,
-        traceId: trace.traceId,
-      });
+      const call = { latencyClass: hints.latencyClass, priority: hints.priority, totalMs: reply.elapsedTime, traceId: trace.traceId };
+      const metadata = answer.fallback
+        ? fallbackMetadata(served, answer.fallback, call)
+        : callMetadata(served, backend.describe(), { ...call, replica: answer.live.replica, batchSize: answer.live.batchSize, queueMs: answer.live.queueMs, computeMs: answer.live.computeMs });
       const { json, blobs } = encodeInferResponse({ modelName: served.model, modelVersion: served.version, id: decoded.id, parametersJson: metadata.parametersJson }, outputs, decoded.binaryOutputs);
       void reply.headers(metadata.versionHeaders).headers(metadata.callHeaders);
       let body: string | Buffer = json;
