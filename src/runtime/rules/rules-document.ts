@@ -86,7 +86,7 @@ const SCHEMA = {
   ],
 } as const;
 
-const validate = new Ajv2020({ allErrors: true, strict: true }).compile(SCHEMA);
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile<RulesDocument>(SCHEMA);
 
 export class RulesError extends Error {
   constructor(message: string) {
@@ -107,5 +107,5 @@ export function parseRulesDocument(bytes: Uint8Array, name: string): RulesDocume
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
     throw new RulesError(`rules ${name}: ${[...new Set(problems)].join('; ')}`);
   }
-  return doc as RulesDocument;
+  return doc;
 }
