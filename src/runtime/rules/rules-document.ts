@@ -42,6 +42,7 @@ const SCHEMA = {
       required: ['kind', 'input', 'output', 'scores'],
       properties: {
         kind: { const: 'vader-sentiment' },
+        description: { type: 'string' },
         input: { type: 'string' },
         output: { type: 'string' },
         scores: { type: 'array', minItems: 1, maxItems: 4, uniqueItems: true, items: { enum: ['neg', 'neu', 'pos', 'compound'] } },
@@ -53,6 +54,7 @@ const SCHEMA = {
       required: ['kind', 'input', 'features', 'rules', 'default'],
       properties: {
         kind: { const: 'thresholds' },
+        description: { type: 'string' },
         input: { type: 'string' },
         features: { type: 'array', minItems: 1, maxItems: 4096, items: { type: 'string' } },
         rules: {
