@@ -8,7 +8,7 @@ import type { ServerConfig } from '../core/config.js';
 import { buildGateway } from '../gateway/app.js';
 import { ModelCatalog } from '../gateway/model-catalog.js';
 import { LiveScheduler } from '../gateway/live/live-scheduler.js';
-import { systemClock } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { loadOnnxBackend } from '../runtime/onnx/onnx-backend.js';
 import type { LoadBackend } from '../runtime/backend.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -28,6 +28,10 @@ export interface EmbeddedServer {
   readonly app: FastifyInstance;
   readonly catalog: ModelCatalog;
   readonly config: ServerConfig;
+  /** Fallback chains and circuits; `useBurnSignal` wires the SLO signal in. */
+  readonly fallbacks: FallbackRunner;
+  readonly drift: DriftTracker;
+  readonly costs: CostLedger;
   /** Stops listening, lets in-flight requests finish, frees every model. */
   close(): Promise<void>;
 }
@@ -38,6 +42,8 @@ export interface ServerOptions {
   readonly loadBackend?: LoadBackend;
   /** Process metrics (CPU, heap) are off in tests, where many servers share a process. */
   readonly processMetrics?: boolean;
+  /** @default systemClock */
+  readonly clock?: Clock;
 }
 
 /** Builds the server and loads the model repository; does not listen. */
@@ -49,7 +55,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const metrics = new ServingMetrics({ processMetrics: options.processMetrics ?? true });
   const scheduler = new LiveScheduler(systemClock, log);
   scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.queueDepths()));
-  const clock = systemClock;
+  const clock = options.clock ?? systemClock;
   const costs = new CostLedger();
   const nodeCost = localNodeCost(config, log);
   costs.addNode({ node: LOCAL_NODE, ...nodeCost }, clock.now());
@@ -73,6 +79,9 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
     app,
     catalog,
     config,
+    fallbacks: runner,
+    drift,
+    costs,
     async close() {
       await app.close();
       scheduler.close();
