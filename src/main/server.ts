@@ -62,8 +62,8 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   scheduler.useCostLedger(costs);
   registerCostMetrics(metrics.registry, () => costs.report(clock.now()));
   // The gauge reads the runner's circuits only when scraped, after both exist.
-  const fallbackMetrics = new FallbackMetrics(metrics.registry, () => runner.circuits());
-  const runner = new FallbackRunner({ catalog, scheduler, clock, log, circuit: config.circuit, metrics: fallbackMetrics });
+  const fallbackMetrics: FallbackMetrics = new FallbackMetrics(metrics.registry, () => runner.circuits());
+  const runner: FallbackRunner = new FallbackRunner({ catalog, scheduler, clock, log, circuit: config.circuit, metrics: fallbackMetrics });
   const drift = new DriftTracker(config.drift, clock, log);
   registerDriftMetrics(metrics.registry, () => drift.rows());
   const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, runner, drift, costs, clock });
