@@ -20,7 +20,7 @@ import { DriftTracker } from '../gateway/drift/drift-tracker.js';
 import { CostLedger } from '../telemetry/cost/cost-ledger.js';
 import { registerCostMetrics } from '../telemetry/cost/cost-metrics.js';
 import { registerDriftMetrics } from '../telemetry/drift/drift-metrics.js';
-import { FallbackMetrics } from '../telemetry/fallback-metrics.js';
+import { FallbackChainMetrics } from '../telemetry/fallback-chain-metrics.js';
 import { localNodeCost } from './node-cost.js';
 import { LOCAL_NODE } from '../gateway/live/live-scheduler.js';
 
@@ -62,7 +62,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   scheduler.useCostLedger(costs);
   registerCostMetrics(metrics.registry, () => costs.report(clock.now()));
   // The gauge reads the runner's circuits only when scraped, after both exist.
-  const fallbackMetrics: FallbackMetrics = new FallbackMetrics(metrics.registry, () => runner.circuits());
+  const fallbackMetrics: FallbackChainMetrics = new FallbackChainMetrics(metrics.registry, () => runner.circuits());
   const runner: FallbackRunner = new FallbackRunner({ catalog, scheduler, clock, log, circuit: config.circuit, metrics: fallbackMetrics });
   const drift = new DriftTracker(config.drift, clock, log);
   registerDriftMetrics(metrics.registry, () => drift.rows());

@@ -12,7 +12,7 @@ import { CircuitBreaker, type CircuitSettings, type CircuitState } from '../../s
 import { countsAsCircuitFailure, fallbackReasonFor, type FallbackReason } from '../../scheduler/fallback-triggers.js';
 import { requestDigest } from '../../scheduler/response-cache.js';
 import type { Refused } from '../../scheduler/types.js';
-import type { FallbackMetrics } from '../../telemetry/fallback-metrics.js';
+import type { FallbackChainMetrics } from '../../telemetry/fallback-chain-metrics.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { LiveScheduler, type LiveServed } from '../live/live-scheduler.js';
 import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
@@ -42,7 +42,7 @@ export interface FallbackRunnerOptions {
   readonly log: Logger;
   readonly circuit: CircuitSettings;
   readonly isBurning?: IsBurning;
-  readonly metrics?: FallbackMetrics;
+  readonly metrics?: FallbackChainMetrics;
 }
 
 interface DeploymentState {

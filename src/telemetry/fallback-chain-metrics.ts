@@ -1,5 +1,5 @@
 /**
- * Fallback answers and circuit states as Prometheus metrics. Labels stay bounded: model and
+ * Fallback chain answers, exhausted chains and circuit states as Prometheus metrics. Labels stay bounded: model and
  * version from the catalogue, kind and reason from fixed lists.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -14,7 +14,7 @@ export interface FallbackAnswer {
 /** 0 closed, 1 open, 0.5 half-open. */
 const CIRCUIT_VALUE = { closed: 0, open: 1, half_open: 0.5 } as const;
 
-export class FallbackMetrics {
+export class FallbackChainMetrics {
   private readonly answers: Counter<'model' | 'version' | 'kind' | 'reason'>;
   private readonly unanswered: Counter<'model' | 'version' | 'reason'>;
 
