@@ -18,6 +18,10 @@ before(async () => {
     'model.onnx': matmulChain(DIM, 40),
     'model.yaml': `backend: onnx\nartifact: model.onnx\nmax_batch_size: 1\ninputs:\n  - { name: x, datatype: FP32, shape: [-1, ${DIM}], batch_axis: 0 }\noutputs:\n  - { name: y, datatype: FP32, shape: [-1, ${DIM}], batch_axis: 0 }\n`,
   });
+  writeVersion(root, 'slow-static', '1', {
+    'model.onnx': matmulChain(DIM, 40),
+    'model.yaml': `backend: onnx\nartifact: model.onnx\nmax_batch_size: 1\ninputs:\n  - { name: x, datatype: FP32, shape: [-1, ${DIM}], batch_axis: 0 }\noutputs:\n  - { name: y, datatype: FP32, shape: [-1, ${DIM}], batch_axis: 0 }\nfallbacks:\n  - { kind: static, outputs: { y: [${new Array(DIM).fill(0).join(', ')}] } }\n`,
+  });
   server = await startTestServer(root, { max_queue_per_model: MAX_QUEUE, port: 0 });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const address = server.app.server.address();
@@ -63,4 +67,17 @@ test('at three times what it can hold: every request answered once, refusals are
   // Still up and serving.
   const after = await server.app.inject({ method: 'POST', url: '/v2/models/slow/infer', headers: { 'content-type': 'application/json' }, payload: body });
   assert.equal(after.statusCode, 200);
+});
+
+test('with a fallback chain, refusals under overload become answers that say so', async () => {
+  const answers = await Promise.all(
+    Array.from({ length: MAX_QUEUE * 3 }, () => server.app.inject({ method: 'POST', url: '/v2/models/slow-static/infer', headers: { 'content-type': 'application/json', 'x-switchyard-priority': 'sheddable' }, payload: body })),
+  );
+  assert.ok(answers.every((a) => a.statusCode === 200), 'every request answered 200');
+  const fallbacks = answers.filter((a) => a.headers['x-switchyard-fallback'] !== undefined);
+  assert.ok(fallbacks.length > 0, 'some were answered by the static fallback');
+  for (const a of fallbacks) {
+    assert.equal(a.headers['x-switchyard-fallback'], 'static:answer; reason=overloaded');
+    assert.deepEqual(a.json<{ outputs: { shape: number[] }[] }>().outputs[0]?.shape, [1, DIM]);
+  }
 });
