@@ -16,6 +16,7 @@ import { toJson } from './repository.js';
 import { CLASSES, DEFAULT_PARAMS, FEATURES, SAMPLE_RATE_HZ, WINDOW_SAMPLES, generateDataset } from './sensor-data.js';
 import type { Sample } from './sensor-data.js';
 import { exportSensorOnnx } from './sensor-onnx.js';
+import { rulesAccuracy, sensorDriftReference, sensorThresholdRules } from './sensor-fallbacks.js';
 import { DEFAULT_TRAIN_CONFIG, trainSensorModel } from './train-sensor.js';
 
 const TOLERANCE = 1e-4;
@@ -110,6 +111,8 @@ export async function sensorAnomalySpec(log: (msg: string) => void = () => {}): 
   };
 
   const examples = pickExamples(test, onnxOut.anomalyScores, predicted);
+  const fallbackRules = sensorThresholdRules(train);
+  log(`sensor-anomaly: fallback threshold rules, held-out accuracy ${rulesAccuracy(fallbackRules.rules, test)}`);
 
   return {
     name: 'sensor-anomaly',
@@ -142,7 +145,19 @@ export async function sensorAnomalySpec(log: (msg: string) => void = () => {}): 
       anomaly_threshold: THRESHOLD,
     },
     artifact,
-    extraFiles: { 'evaluation.json': toJson(evaluation), 'examples.json': toJson(examples) },
+    // When the model cannot answer: a recent answer to the same input, else the threshold rules.
+    fallbacks: [
+      { kind: 'cache', max_entries: 10000, max_bytes: 8 * 1024 * 1024, ttl_s: 600 },
+      { kind: 'rules', file: 'fallback-rules.json' },
+      { kind: 'static', outputs: { anomaly_score: [0.5], fault_probabilities: [0.5, 0.125, 0.125, 0.125, 0.125] } },
+    ],
+    driftReference: 'reference.json',
+    extraFiles: {
+      'evaluation.json': toJson(evaluation),
+      'examples.json': toJson(examples),
+      'fallback-rules.json': fallbackRules.json,
+      'reference.json': sensorDriftReference(test, onnxOut.anomalyScores, onnxOut.probabilities),
+    },
   };
 }
 

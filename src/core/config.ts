@@ -107,6 +107,29 @@ export interface ClusterSettings {
   readonly batchTimeoutMs: number;
 }
 
+export interface CircuitConfig {
+  /** Consecutive failures (5xx, timeouts) that open a deployment's circuit. @default 5 */
+  readonly failureThreshold: number;
+  /** How long an open circuit refuses calls before one probe. @default 10000 (10 s) */
+  readonly openMs: number;
+}
+
+export interface DriftConfig {
+  /** Every k-th request is sampled for drift. @default 4 */
+  readonly sampleEvery: number;
+  /** Rolling window of samples compared with the reference. @default 3600000 (1 h) */
+  readonly windowMs: number;
+  /** Most samples kept per feature in the window. @default 2000 */
+  readonly maxSamples: number;
+  /** Without a reference file, the first N samples become the reference. @default 500 */
+  readonly referenceFirstN: number;
+}
+
+export interface CostConfig {
+  /** Price of this node per hour (USD); when unset, the hardware catalog's price of its class. */
+  readonly nodeCostPerHour: number | undefined;
+}
+
 export interface ServerConfig {
   /** @default '127.0.0.1' (never exposed to the network unless asked) */
   readonly host: string;
@@ -138,6 +161,9 @@ export interface ServerConfig {
   readonly simProfiles: string;
   readonly residency: ResidencySettings;
   readonly cluster: ClusterSettings;
+  readonly circuit: CircuitConfig;
+  readonly drift: DriftConfig;
+  readonly cost: CostConfig;
 }
 
 export interface StorageSettings {
@@ -289,6 +315,31 @@ export const CONFIG_SCHEMA = {
         batch_timeout_ms: { type: 'integer', minimum: 10, maximum: 3600000 },
       },
     },
+    circuit: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        failure_threshold: { type: 'integer', minimum: 1, maximum: 1000 },
+        open_seconds: { type: 'number', minimum: 0.01, maximum: 3600 },
+      },
+    },
+    drift: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        sample_every: { type: 'integer', minimum: 1, maximum: 1000000 },
+        window_seconds: { type: 'number', minimum: 1, maximum: 2592000 },
+        max_samples: { type: 'integer', minimum: 10, maximum: 1000000 },
+        reference_first_n: { type: 'integer', minimum: 10, maximum: 1000000 },
+      },
+    },
+    cost: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        node_cost_per_hour: { type: 'number', minimum: 0, maximum: 1000000 },
+      },
+    },
   },
 } as const;
 
@@ -333,6 +384,12 @@ export const CONFIG_DEFAULTS = {
   'cluster.retry_budget_min': 10,
   'cluster.retry_window_ms': 10000,
   'cluster.batch_timeout_ms': 30000,
+  'circuit.failure_threshold': 5,
+  'circuit.open_seconds': 10,
+  'drift.sample_every': 4,
+  'drift.window_seconds': 3600,
+  'drift.max_samples': 2000,
+  'drift.reference_first_n': 500,
 } as const satisfies Record<string, string | number | boolean>;
 
 /** A dotted key (`port`, `onnx.instances`) with its raw value and where it came from. */
@@ -350,8 +407,8 @@ export class ConfigError extends Error {
 }
 
 /** The nested sections of the config file: their keys are dotted (`onnx.instances`). */
-type Section = 'onnx' | 'slo' | 'tracing' | 'storage' | 'auth' | 'audit' | 'cluster';
-const SECTIONS: ReadonlySet<string> = new Set<Section>(['onnx', 'slo', 'tracing', 'storage', 'auth', 'audit', 'cluster']);
+type Section = 'onnx' | 'slo' | 'tracing' | 'storage' | 'auth' | 'audit' | 'cluster' | 'circuit' | 'drift' | 'cost';
+const SECTIONS: ReadonlySet<string> = new Set<Section>(['onnx', 'slo', 'tracing', 'storage', 'auth', 'audit', 'cluster', 'circuit', 'drift', 'cost']);
 
 const NUMERIC_KEYS = new Set(
   Object.entries(CONFIG_DEFAULTS).filter(([, v]) => typeof v === 'number').map(([k]) => k),
@@ -366,7 +423,7 @@ const BOOLEAN_KEYS = new Set([
 /** Environment variables and flags arrive as strings; numbers and booleans among them are converted. */
 function coerce(key: string, value: unknown): unknown {
   if (BOOLEAN_KEYS.has(key) && (value === 'true' || value === 'false')) return value === 'true';
-  if (NUMERIC_KEYS.has(key) && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value.trim());
+  if ((NUMERIC_KEYS.has(key) || key === 'cost.node_cost_per_hour') && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value.trim());
   if (BOOLEAN_KEYS.has(key) && typeof value === 'string' && /^(true|false)$/.test(value.trim())) return value.trim() === 'true';
   return value;
 }
@@ -426,6 +483,9 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
     throw new ConfigError([`storage.postgres_url (from ${merged.get('storage.postgres_url')?.source ?? 'default'}): required when storage.driver is postgres`]);
   }
   const cluster = (file.cluster ?? {}) as Record<string, unknown>;
+  const circuit = (file.circuit ?? {}) as Record<string, number>;
+  const drift = (file.drift ?? {}) as Record<string, number>;
+  const cost = (file.cost ?? {}) as Record<string, number | undefined>;
   const absolute = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
   const residency = compileResidency((file.residency ?? {}));
   return Object.freeze({
@@ -478,6 +538,14 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
       retryWindowMs: cluster.retry_window_ms as number,
       batchTimeoutMs: cluster.batch_timeout_ms as number,
     }),
+    circuit: Object.freeze({ failureThreshold: circuit.failure_threshold!, openMs: circuit.open_seconds! * 1000 }),
+    drift: Object.freeze({
+      sampleEvery: drift.sample_every!,
+      windowMs: drift.window_seconds! * 1000,
+      maxSamples: drift.max_samples!,
+      referenceFirstN: drift.reference_first_n!,
+    }),
+    cost: Object.freeze({ nodeCostPerHour: cost.node_cost_per_hour }),
   });
 }
 

@@ -56,6 +56,7 @@ export const ERROR_CATALOGUE = {
   DATAPLANE_PROTOCOL_UNSUPPORTED: { status: 400, retryable: false, summary: "An agent speaks a data-plane protocol major version this gateway does not (switchyard-dataplane/<major>.<minor>); upgrade one side." },
   NODE_UNKNOWN: { status: 410, retryable: true, summary: 'The node was declared dead or has left; the agent must join again.' },
   CLUSTER_DISABLED: { status: 404, retryable: false, summary: 'Cluster mode is off on this server (no cluster.token is set), so it has no nodes and takes no agents.' },
+  CIRCUIT_OPEN: { status: 503, retryable: true, summary: "The deployment's circuit breaker is open after repeated failures and no fallback could answer; retry after Retry-After." },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

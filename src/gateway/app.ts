@@ -10,10 +10,15 @@ import type { ServingMetrics } from '../telemetry/serving-metrics.js';
 import { sendError, toSwitchyardError } from './error-reply.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { LiveScheduler } from './live/live-scheduler.js';
+import type { Clock } from '../core/clock.js';
+import type { CostLedger } from '../telemetry/cost/cost-ledger.js';
+import { registerCostRoutes } from './cost/cost-routes.js';
+import type { DriftTracker } from './drift/drift-tracker.js';
+import { registerDriftRoutes } from './drift/drift-routes.js';
+import type { FallbackRunner } from './fallback/fallback-runner.js';
 import { registerInferRoute } from './oip/infer-route.js';
 import { registerMetadataRoutes } from './oip/metadata-routes.js';
 import { registerSloRoutes } from './slo/slo-routes.js';
-import type { Clock } from '../core/clock.js';
 import type { SloBook } from '../telemetry/slo/slo-book.js';
 import type { Tracing } from '../telemetry/tracing/tracing.js';
 import { systemClock } from '../core/clock.js';
@@ -48,6 +53,11 @@ export interface GatewayDeps {
   readonly auditBuffer: AuditBuffer;
   /** Present in cluster mode (cluster.token set). */
   readonly cluster?: Cluster | undefined;
+  /** Runs requests on their deployments and down their fallback chains. */
+  readonly runner: FallbackRunner;
+  readonly drift: DriftTracker;
+  readonly costs: CostLedger;
+  readonly clock: Clock;
 }
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
@@ -96,17 +106,20 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     metrics: deps.metrics,
     log: deps.log,
     limits: { maxTensorElements: deps.config.maxTensorElements },
-    scheduler: deps.scheduler,
     ...(deps.slo ? { slo: deps.slo.book } : {}),
     ...(deps.tracing ? { tracing: deps.tracing } : {}),
     onComplete: auditInference(deps.auditBuffer, systemClock, deps.log),
     residency: new Residency(deps.config.residency),
+    runner: deps.runner,
+    observe: deps.drift,
   });
   if (deps.slo) registerSloRoutes(app, { book: deps.slo.book, catalog: deps.catalog, clock: deps.slo.clock, log: deps.log });
   registerKeyRoutes(app, { storage: deps.storage, cache: access });
   registerTenantRoutes(app, { storage: deps.storage, cache: access });
   registerAuditRoutes(app, { storage: deps.storage });
   registerClusterRoutes(app, { cluster: deps.cluster });
+  registerDriftRoutes(app, { catalog: deps.catalog, drift: deps.drift });
+  registerCostRoutes(app, { ledger: deps.costs, clock: deps.clock });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
   return app;
 }

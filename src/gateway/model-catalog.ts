@@ -5,9 +5,14 @@
 import type { ServerConfig } from '../core/config.js';
 import type { ModelVersionConfig } from '../registry/model-config.js';
 import { scanRepository, type VersionCandidate } from '../registry/model-repository.js';
+import { readArtifact } from '../registry/artifact.js';
 import type { Backend, LoadBackend, LoadedBackend } from '../runtime/backend.js';
+import { loadRulesBackend } from '../runtime/rules/rules-backend.js';
 import { checkSignature } from '../runtime/signature-check.js';
 import { loadUpstreamBackend, type LoadUpstream } from '../runtime/upstream/load-upstream.js';
+
+/** Why: rules and reference files are small JSON documents; anything larger is a mistake. */
+const MAX_SIDE_FILE_BYTES = 16 * 1024 * 1024;
 
 /**
  * LOADING: being read and loaded; READY: serving; UNAVAILABLE: refused (see `reason`);
@@ -23,6 +28,10 @@ export interface ServedVersion {
   digest: string | undefined;
   config: ModelVersionConfig | undefined;
   backend: Backend | undefined;
+  /** Rules backends of the version's `kind: rules` fallbacks, by file name (loaded and checked with it). */
+  fallbackRules: ReadonlyMap<string, Backend>;
+  /** The bytes of the drift reference file the config names, when it names one. */
+  driftReference: Uint8Array | undefined;
 }
 
 export interface CatalogLogger {
@@ -59,6 +68,8 @@ export class ModelCatalog {
       digest: candidate.ok ? candidate.artifact?.digest : candidate.digest,
       config: candidate.ok ? candidate.config : undefined,
       backend: undefined,
+      fallbackRules: new Map(),
+      driftReference: undefined,
     };
     let versions = this.models.get(candidate.model);
     if (!versions) this.models.set(candidate.model, (versions = new Map<string, ServedVersion>()));
@@ -69,6 +80,8 @@ export class ModelCatalog {
       let loaded: LoadedBackend;
       if (config.upstream) {
         loaded = await this.loadUpstream({ model: candidate.model, settings: config.upstream, contract: config.contract, env: process.env, now: () => performance.now() });
+      } else if (artifact && config.backend === 'rules') {
+        loaded = { backend: loadRulesBackend(artifact.bytes, `${candidate.model}/${candidate.version}/${config.artifact}`, config.contract), signature: { inputs: [], outputs: [] } };
       } else if (artifact) {
         loaded = await this.loadBackend({
           name: `${candidate.model}/${candidate.version}`,
@@ -81,17 +94,35 @@ export class ModelCatalog {
       } else {
         return this.refuse(entry, 'no artifact to load');
       }
-      const problems = checkSignature(config.contract, loaded.signature);
+      // A rules backend checked itself against the contract as it loaded.
+      const problems = config.backend === 'rules' ? [] : checkSignature(config.contract, loaded.signature);
       if (problems.length > 0) {
         await loaded.backend.unload();
         return this.refuse(entry, `contract does not match the ${config.upstream ? 'upstream' : 'artifact'}: ${problems.join('; ')}`);
       }
+      entry.fallbackRules = await this.loadFallbackRules(candidate.dir, entry, config);
+      if (config.driftReference !== undefined) entry.driftReference = (await readArtifact(candidate.dir, config.driftReference, MAX_SIDE_FILE_BYTES)).bytes;
       entry.backend = loaded.backend;
       entry.state = 'READY';
       this.log.info({ model: entry.model, version: entry.version, digest: entry.digest }, 'model version ready');
     } catch (error) {
       this.refuse(entry, error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /** A rules fallback that does not load or fit the contract is dropped from the chain, with a warning. */
+  private async loadFallbackRules(dir: string, entry: ServedVersion, config: ModelVersionConfig): Promise<Map<string, Backend>> {
+    const rules = new Map<string, Backend>();
+    for (const link of config.fallbacks) {
+      if (link.kind !== 'rules' || rules.has(link.file)) continue;
+      try {
+        const { bytes } = await readArtifact(dir, link.file, MAX_SIDE_FILE_BYTES);
+        rules.set(link.file, loadRulesBackend(bytes, `${entry.model}/${entry.version}/${link.file}`, config.contract));
+      } catch (error) {
+        this.log.warn({ model: entry.model, version: entry.version, file: link.file, reason: error instanceof Error ? error.message : String(error) }, 'rules fallback dropped');
+      }
+    }
+    return rules;
   }
 
   private refuse(entry: ServedVersion, reason: string): void {

@@ -35,6 +35,14 @@ import { Cluster } from '../gateway/cluster/cluster.js';
 import { OutlierDetector } from '../control/outlier-detector.js';
 import { RetryBudget } from '../control/retry-budget.js';
 import { registerClusterMetrics } from '../telemetry/cluster-metrics.js';
+import { FallbackRunner } from '../gateway/fallback/fallback-runner.js';
+import { DriftTracker } from '../gateway/drift/drift-tracker.js';
+import { CostLedger } from '../telemetry/cost/cost-ledger.js';
+import { registerCostMetrics } from '../telemetry/cost/cost-metrics.js';
+import { registerDriftMetrics } from '../telemetry/drift/drift-metrics.js';
+import { FallbackChainMetrics } from '../telemetry/fallback-chain-metrics.js';
+import { localNodeCost } from './node-cost.js';
+import { LOCAL_NODE } from '../gateway/live/live-scheduler.js';
 
 export interface EmbeddedServer {
   readonly app: FastifyInstance;
@@ -50,6 +58,10 @@ export interface EmbeddedServer {
   readonly scheduler: LiveScheduler;
   /** Present in cluster mode. */
   readonly cluster: Cluster | undefined;
+  /** Fallback chains and circuits; `useBurnSignal` wires the SLO signal in. */
+  readonly fallbacks: FallbackRunner;
+  readonly drift: DriftTracker;
+  readonly costs: CostLedger;
   /** Stops listening, lets in-flight requests finish, frees every model. */
   close(): Promise<void>;
 }
@@ -107,6 +119,11 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const scheduler = new LiveScheduler(clock, log, config.cluster.token ? 3 * config.cluster.heartbeatMs : Number.POSITIVE_INFINITY);
   scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.load()));
   scheduler.useReplicaMetrics(new ReplicaMetrics(metrics.registry, () => scheduler.replicaInfo()));
+  const costs = new CostLedger();
+  const nodeCost = localNodeCost(config, log);
+  costs.addNode({ node: LOCAL_NODE, ...nodeCost }, clock.now());
+  scheduler.useCostLedger(costs);
+  registerCostMetrics(metrics.registry, () => costs.report(clock.now()));
   // Declared devices need the catalog (prices, memory, tiers) and the models' sim profiles.
   const hardware = config.declaredDevices.length > 0 ? loadCatalog() : undefined;
   const profiles = hardware ? loadSimProfiles(config.simProfiles, log) : new Map();
@@ -137,7 +154,14 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
     const nodes = cluster.registry;
     registerClusterMetrics(metrics.registry, () => nodes.all().map((n) => n.state), () => scheduler.stats);
   }
-  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, slo: { book, clock }, tracing, storage, auditBuffer, cluster });
+  // The gauge reads the runner's circuits only when scraped, after both exist.
+  const fallbackMetrics: FallbackChainMetrics = new FallbackChainMetrics(metrics.registry, () => runner.circuits());
+  const runner: FallbackRunner = new FallbackRunner({ catalog, scheduler, clock, log, circuit: config.circuit, metrics: fallbackMetrics });
+  // A fast-burning error budget sends the deployment's traffic down its fallback chain.
+  runner.useBurnSignal((deployment) => book.sloState(deployment).fallback);
+  const drift = new DriftTracker(config.drift, clock, log);
+  registerDriftMetrics(metrics.registry, () => drift.rows());
+  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, slo: { book, clock }, tracing, storage, auditBuffer, cluster, runner, drift, costs, clock });
   try {
     await catalog.loadRepository();
   } catch (error) {
@@ -151,13 +175,15 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   for (const served of catalog.all()) {
     if (served.state !== 'READY' || !served.config) continue;
     const extra = hardware ? declaredReplicas(served, config, hardware, profiles, options.simTimers ?? realTimers, log) : [];
-    scheduler.addVersion(served, config, extra, settings.localReplicas);
+    scheduler.addVersion(served, config, extra, settings.localReplicas, nodeCost.costPerHour);
+    drift.add(served);
     for (const raw of served.config.slos) {
       const slo = compileSlo(served.model, served.version, served.config.latencyClass, raw);
       book.set(slo);
       if (!thresholdIsBucketBound(slo, LATENCY_BUCKETS)) log.warn({ slo: slo.id }, `latency_threshold_ms ${slo.latencyThresholdSeconds * 1000} is not a bucket bound of switchyard_inference_request_duration_seconds; Prometheus rules can only approximate it`);
     }
   }
+  runner.prepare();
   loop.start(config.slo.evaluateIntervalMs);
   await devices?.first;
   loaded = true;
@@ -174,6 +200,9 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
     flushAudit: () => auditBuffer.flush(),
     scheduler,
     cluster,
+    fallbacks: runner,
+    drift,
+    costs,
     async close() {
       await app.close();
       await cluster?.close();

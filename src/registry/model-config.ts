@@ -11,9 +11,18 @@ import { RAW_SLO_SCHEMA, type RawSlo } from '../telemetry/slo/objective.js';
 import type { UpstreamSettings } from '../core/upstream.js';
 import { compileUpstream, UPSTREAM_SCHEMA, type RawUpstream } from './upstream-config.js';
 
+/** One link of a fallback chain, tried in order when the primary cannot answer (docs/fallbacks.md). */
+export type FallbackSpec =
+  | { readonly kind: 'deployment'; readonly model: string; readonly version: string | undefined }
+  | { readonly kind: 'rules'; readonly file: string }
+  | { readonly kind: 'cache'; readonly maxEntries: number; readonly maxBytes: number; readonly ttlMs: number }
+  | { readonly kind: 'static'; readonly outputs: Readonly<Record<string, readonly (number | string)[]>> };
+
+export type BackendKind = 'onnx' | 'upstream' | 'rules';
+
 export interface ModelVersionConfig {
   readonly description: string;
-  readonly backend: 'onnx' | 'upstream';
+  readonly backend: BackendKind;
   /** File name of the artifact inside the version folder; empty for an upstream (it has none). */
   readonly artifact: string;
   /** Pinned `sha256:<hex>` of the artifact, when the config pins one. */
@@ -38,6 +47,9 @@ export interface ModelVersionConfig {
     readonly hardwareClasses: readonly string[] | undefined;
     readonly tiers: readonly ('edge' | 'onprem' | 'cloud')[] | undefined;
   };
+  readonly fallbacks: readonly FallbackSpec[];
+  /** File in the version folder with the reference distributions for drift (docs/drift.md). */
+  readonly driftReference: string | undefined;
 }
 
 const TENSOR_SCHEMA = {
@@ -53,15 +65,58 @@ const TENSOR_SCHEMA = {
   },
 } as const;
 
+// A bare file name: no separators, no `..`, so it cannot point outside its folder.
+const FILE_NAME = { type: 'string', pattern: '^(?!\\.\\.?$)[A-Za-z0-9_.-]{1,255}$' } as const;
+
+const FALLBACK_SCHEMA = {
+  type: 'object',
+  required: ['kind'],
+  properties: { kind: { enum: ['deployment', 'rules', 'cache', 'static'] } },
+  allOf: [
+    {
+      if: { properties: { kind: { const: 'deployment' } } },
+      then: {
+        additionalProperties: false,
+        required: ['model'],
+        properties: { kind: true, model: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' }, version: { type: 'string', pattern: '^[1-9][0-9]{0,8}$' } },
+      },
+    },
+    { if: { properties: { kind: { const: 'rules' } } }, then: { additionalProperties: false, required: ['file'], properties: { kind: true, file: FILE_NAME } } },
+    {
+      if: { properties: { kind: { const: 'cache' } } },
+      then: {
+        additionalProperties: false,
+        properties: {
+          kind: true,
+          max_entries: { type: 'integer', minimum: 1, maximum: 10000000 },
+          max_bytes: { type: 'integer', minimum: 1024, maximum: 17179869184 },
+          ttl_s: { type: 'number', exclusiveMinimum: 0, maximum: 31536000 },
+        },
+      },
+    },
+    {
+      if: { properties: { kind: { const: 'static' } } },
+      then: {
+        additionalProperties: false,
+        required: ['outputs'],
+        properties: {
+          kind: true,
+          outputs: { type: 'object', minProperties: 1, additionalProperties: { type: 'array', minItems: 1, maxItems: 65536, items: { type: ['number', 'string'] } } },
+        },
+      },
+    },
+  ],
+} as const;
+
 export const MODEL_CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['backend', 'inputs', 'outputs'],
   properties: {
     description: { type: 'string' },
-    backend: { enum: ['onnx', 'upstream'] },
+    backend: { enum: ['onnx', 'upstream', 'rules'] },
     // A bare file name: no separators, no `..`, so it cannot point outside its folder.
-    artifact: { type: 'string', pattern: '^(?!\\.\\.?$)[A-Za-z0-9_.-]{1,255}$' },
+    artifact: FILE_NAME,
     digest: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' },
     latency_class: { enum: ['realtime', 'throughput'] },
     max_batch_size: { type: 'integer', minimum: 0, maximum: 65536 },
@@ -102,6 +157,8 @@ export const MODEL_CONFIG_SCHEMA = {
         tiers: { type: 'array', minItems: 1, maxItems: 3, items: { enum: ['edge', 'onprem', 'cloud'] } },
       },
     },
+    fallbacks: { type: 'array', maxItems: 16, items: FALLBACK_SCHEMA },
+    drift_reference: FILE_NAME,
   },
 } as const;
 
@@ -123,9 +180,15 @@ interface RawTensor {
   description?: string;
 }
 
+type RawFallback =
+  | { kind: 'deployment'; model: string; version?: string }
+  | { kind: 'rules'; file: string }
+  | { kind: 'cache'; max_entries?: number; max_bytes?: number; ttl_s?: number }
+  | { kind: 'static'; outputs: Record<string, (number | string)[]> };
+
 interface RawModelConfig {
   description?: string;
-  backend: 'onnx' | 'upstream';
+  backend: BackendKind;
   artifact?: string;
   digest?: string;
   latency_class?: LatencyClass;
@@ -138,6 +201,8 @@ interface RawModelConfig {
   slo?: RawSlo | RawSlo[];
   upstream?: RawUpstream;
   placement?: { replicas?: number; memory_mib?: number; hardware_classes?: string[]; tiers?: ('edge' | 'onprem' | 'cloud')[] };
+  fallbacks?: RawFallback[];
+  drift_reference?: string;
 }
 
 function compileTensors(kind: 'inputs' | 'outputs', raw: RawTensor[], maxBatchSize: number, problems: string[]): TensorSpec[] {
@@ -157,6 +222,42 @@ function compileTensors(kind: 'inputs' | 'outputs', raw: RawTensor[], maxBatchSi
       batchAxis: t.batch_axis,
       description: t.description,
     });
+  });
+}
+
+/** Why these cache defaults: a thousand small answers for five minutes bounds memory at 16 MiB. */
+export const CACHE_DEFAULTS = { maxEntries: 1000, maxBytes: 16 * 1024 * 1024, ttlMs: 300_000 } as const;
+
+function elementsPerRow(spec: TensorSpec): number {
+  return spec.shape.reduce((n, dim, axis) => (axis === spec.batchAxis ? n : n * Math.max(1, dim)), 1);
+}
+
+function compileFallbacks(raw: RawFallback[], outputs: readonly TensorSpec[], problems: string[]): FallbackSpec[] {
+  return raw.map((f, index): FallbackSpec => {
+    switch (f.kind) {
+      case 'deployment':
+        return Object.freeze({ kind: 'deployment', model: f.model, version: f.version });
+      case 'rules':
+        return Object.freeze({ kind: 'rules', file: f.file });
+      case 'cache':
+        return Object.freeze({
+          kind: 'cache',
+          maxEntries: f.max_entries ?? CACHE_DEFAULTS.maxEntries,
+          maxBytes: f.max_bytes ?? CACHE_DEFAULTS.maxBytes,
+          ttlMs: f.ttl_s === undefined ? CACHE_DEFAULTS.ttlMs : f.ttl_s * 1000,
+        });
+      case 'static': {
+        // A static answer is one row per output, repeated for every row of the request.
+        for (const spec of outputs) {
+          const row = f.outputs[spec.name];
+          if (!row) problems.push(`fallbacks[${index}]: the static answer has no '${spec.name}' output`);
+          else if (row.length !== elementsPerRow(spec)) problems.push(`fallbacks[${index}] '${spec.name}': ${row.length} values, but one row of shape [${spec.shape.join(', ')}] has ${elementsPerRow(spec)}`);
+          else if (row.some((v) => (spec.datatype === 'BYTES') !== (typeof v === 'string'))) problems.push(`fallbacks[${index}] '${spec.name}': values must be ${spec.datatype === 'BYTES' ? 'strings' : 'numbers'} for ${spec.datatype}`);
+        }
+        for (const name of Object.keys(f.outputs)) if (!outputs.some((o) => o.name === name)) problems.push(`fallbacks[${index}]: the static answer names '${name}', which is not an output`);
+        return Object.freeze({ kind: 'static', outputs: Object.freeze({ ...f.outputs }) });
+      }
+    }
   });
 }
 
@@ -190,8 +291,8 @@ export function parseModelConfig(text: string): ModelVersionConfig {
   const classes = slos.map((slo) => slo.latency_class ?? raw.latency_class ?? 'realtime');
   if (new Set(classes).size !== classes.length) problems.push(`slo: two SLOs for latency class ${classes.join(', ')}; give each its own latency_class`);
   // Why in code, not the schema: the messages say what each backend needs in plain words.
-  if (raw.backend === 'onnx') {
-    if (raw.artifact === undefined) problems.push("backend onnx needs 'artifact' (the .onnx file in this folder)");
+  if (raw.backend === 'onnx' || raw.backend === 'rules') {
+    if (raw.artifact === undefined) problems.push(`backend ${raw.backend} needs 'artifact' (the ${raw.backend === 'onnx' ? '.onnx' : 'rules'} file in this folder)`);
     if (raw.upstream !== undefined) problems.push("'upstream' is only for backend upstream");
   } else {
     if (raw.artifact !== undefined || raw.digest !== undefined) problems.push("backend upstream has no artifact: remove 'artifact' and 'digest'");
@@ -199,6 +300,7 @@ export function parseModelConfig(text: string): ModelVersionConfig {
     if (raw.upstream === undefined) problems.push("backend upstream needs an 'upstream' section (protocol and url)");
   }
   const upstream = raw.backend === 'upstream' && raw.upstream ? compileUpstream(raw.upstream, problems) : undefined;
+  const fallbacks = compileFallbacks(raw.fallbacks ?? [], outputs, problems);
   if (problems.length > 0) throw new ModelConfigError(problems);
   return Object.freeze({
     description: raw.description ?? '',
@@ -223,5 +325,7 @@ export function parseModelConfig(text: string): ModelVersionConfig {
       hardwareClasses: raw.placement?.hardware_classes && Object.freeze([...raw.placement.hardware_classes]),
       tiers: raw.placement?.tiers && Object.freeze([...raw.placement.tiers]),
     }),
+    fallbacks: Object.freeze(fallbacks),
+    driftReference: raw.drift_reference,
   });
 }

@@ -48,7 +48,7 @@ const lost = () => new FakeBackend(async () => Promise.reject(new NodeLostError(
 const hints: SchedulingHints = { latencyClass: 'realtime', priority: 'standard', deadlineMs: 5000, timeoutAction: 'reject', tenant: undefined, hints: {} };
 
 function setup(budget = { ratio: 0.2, min: 10, windowMs: 10_000 }): { live: LiveScheduler; served: ServedVersion } {
-  const served: ServedVersion = { model: 'm', version: '1', state: 'READY', reason: undefined, digest: 'sha256:x', config: modelConfig, backend: echo() };
+  const served: ServedVersion = { model: 'm', version: '1', state: 'READY', reason: undefined, digest: 'sha256:x', config: modelConfig, backend: echo(), fallbackRules: new Map(), driftReference: undefined };
   const live = new LiveScheduler(systemClock, silentLogger());
   live.useResilience({ outliers: new OutlierDetector({ consecutiveErrors: 5, baseMs: 60_000, maxMs: 300_000 }), retryBudget: new RetryBudget(budget) });
   live.addVersion(served, config, [], false);
@@ -172,7 +172,7 @@ test('the exactly-once guard drops and counts a second answer', () => {
 test('a replica whose node has not reported within staleAfterMs is passed over while a fresh one is ready', async () => {
   let now = 0;
   const clock = { now: () => now, wallNow: () => now };
-  const served: ServedVersion = { model: 'm', version: '1', state: 'READY', reason: undefined, digest: 'sha256:x', config: modelConfig, backend: echo() };
+  const served: ServedVersion = { model: 'm', version: '1', state: 'READY', reason: undefined, digest: 'sha256:x', config: modelConfig, backend: echo(), fallbackRules: new Map(), driftReference: undefined };
   const live = new LiveScheduler(clock, silentLogger(), 50);
   live.addVersion(served, config, [], false);
   live.addReplica(spec('a', 'node-a'), echo(), 'ready');

@@ -29,10 +29,10 @@ async function infer(model: string, payload: object, headers: Record<string, str
   return { body: response.json<InferBody>(), headers: response.headers };
 }
 
-test('the three demo models load and are ready', async () => {
+test('the four demo models load and are ready', async () => {
   const index = await server.app.inject({ method: 'POST', url: '/v2/repository/index' });
   const entries = index.json<{ name: string; state: string; digest: string }[]>();
-  assert.deepEqual(entries.map((e) => [e.name, e.state]), [['identity', 'READY'], ['sensor-anomaly', 'READY'], ['silero-vad', 'READY']]);
+  assert.deepEqual(entries.map((e) => [e.name, e.state]), [['identity', 'READY'], ['sensor-anomaly', 'READY'], ['silero-vad', 'READY'], ['text-sentiment-rules', 'READY']]);
   for (const e of entries) assert.match(e.digest, /^sha256:[0-9a-f]{64}$/);
 });
 
@@ -171,4 +171,19 @@ test('/metrics counts requests and latency by model, version and outcome', async
   assert.match(String(metrics.headers['content-type']), /^text\/plain; version=0\.0\.4/);
   assert.match(metrics.body, /switchyard_inference_requests_total\{model="identity",version="1",latency_class="realtime",outcome="ok"\} \d+/);
   assert.match(metrics.body, /switchyard_inference_request_duration_seconds_bucket\{le="\+Inf",model="identity",version="1",hardware_class="[a-z0-9-]+",latency_class="realtime",outcome_class="ok"\} \d+/);
+});
+
+test('text-sentiment-rules (rules backend) scores texts with the VADER lexicon', async () => {
+  const { body, headers } = await infer('text-sentiment-rules', {
+    inputs: [{ name: 'text', datatype: 'BYTES', shape: [3], data: ['The pump runs great, really happy with it!', 'Bearing failed again. Terrible.', 'The pump is in hall 3.'] }],
+  });
+  assert.equal(headers['x-switchyard-backend'], 'rules');
+  const scores = body.outputs[0]!;
+  assert.deepEqual([scores.name, scores.datatype, scores.shape], ['scores', 'FP32', [3, 4]]);
+  const compound = [0, 1, 2].map((row) => scores.data[row * 4 + 3]!);
+  assert.ok(compound[0]! >= 0.05, `positive: ${compound[0]}`);
+  assert.ok(compound[1]! <= -0.05, `negative: ${compound[1]}`);
+  assert.ok(Math.abs(compound[2]!) < 0.05, `neutral: ${compound[2]}`);
+  // neg + neu + pos of one text sum to 1, as VADER defines them.
+  assert.ok(Math.abs(scores.data[0]! + scores.data[1]! + scores.data[2]! - 1) < 0.01);
 });

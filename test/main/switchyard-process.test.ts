@@ -44,7 +44,7 @@ test('binds loopback by default and serves the demo models', async () => {
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(await client.live(), true);
   const index = await client.repositoryIndex();
-  assert.deepEqual(index.map((e) => `${e.name}:${e.state}`), ['identity:READY', 'sensor-anomaly:READY', 'silero-vad:READY']);
+  assert.deepEqual(index.map((e) => `${e.name}:${e.state}`), ['identity:READY', 'sensor-anomaly:READY', 'silero-vad:READY', 'text-sentiment-rules:READY']);
 });
 
 test('the typed client runs an inference and sees the metadata headers', async () => {

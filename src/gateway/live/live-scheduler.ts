@@ -23,6 +23,7 @@ import type { DeploymentLoad, SchedulingMetrics } from '../../telemetry/scheduli
 import { NO_SLO_SIGNALS, type SloSignals } from '../../telemetry/slo/slo-signals.js';
 import { NO_TRACING, type BatchSpan, type RequestSpan, type Tracing } from '../../telemetry/tracing/tracing.js';
 import type { ReplicaInfo, ReplicaMetrics } from '../../telemetry/replica-metrics.js';
+import type { CostLedger } from '../../telemetry/cost/cost-ledger.js';
 import type { ServedVersion } from '../model-catalog.js';
 import type { SchedulingHints } from '../oip/scheduling-hints.js';
 import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
@@ -95,16 +96,15 @@ export interface ReplicaPlan {
 }
 
 /** The replicas a READY version gets from its own backend: ONNX instances, or one per upstream endpoint. */
-export function ownReplicas(backend: Backend, config: ServerConfig, upstream: { tier: Tier; costPerHour: number; connections: number } | undefined): ReplicaPlan[] {
+export function ownReplicas(backend: Backend, config: ServerConfig, upstream: { tier: Tier; costPerHour: number; connections: number } | undefined, localCostPerHour = 0): ReplicaPlan[] {
   const tier: Tier = upstream?.tier ?? 'onprem';
-  const base = { node: LOCAL_NODE, memoryBytes: totalmem(), tier, costPerHour: upstream?.costPerHour ?? 0 };
+  const base = { node: LOCAL_NODE, memoryBytes: totalmem(), tier, costPerHour: upstream?.costPerHour ?? localCostPerHour };
   // An upstream serves many requests at once: each URL gets one scheduler slot per pooled
   // connection (a slot runs one batch at a time), so the pool is never queued behind.
   if (backend.parts) {
     const slots = upstream?.connections ?? 1;
     return backend.parts.flatMap((part) => Array.from({ length: slots }, () => ({ ...base, backend: part, serviceTimePrior: { baseMs: 2, perRowMs: 0.05 } })));
   }
-  // Costs of local hardware come from the catalog in the cluster step; a local CPU counts as free.
   return Array.from({ length: config.onnx.instances }, () => ({ ...base, backend, serviceTimePrior: { baseMs: 1, perRowMs: 0.05 } }));
 }
 
@@ -128,6 +128,7 @@ export class LiveScheduler {
 
   /** Replicas run by this process, whose load is always current. */
   private readonly localReplicas: string[] = [];
+  private ledger: CostLedger | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -193,6 +194,11 @@ export class LiveScheduler {
     this.resilience = resilience;
   }
 
+  /** Every batch's compute time becomes busy time of its node in the cost ledger. */
+  useCostLedger(ledger: CostLedger): void {
+    this.ledger = ledger;
+  }
+
   static deploymentOf(served: { model: string; version: string }): string {
     return `${served.model}:${served.version}`;
   }
@@ -200,16 +206,16 @@ export class LiveScheduler {
   /**
    * Makes a READY version schedulable: its own replicas (ONNX instances or upstream endpoints,
    * unless `localReplicas` is false because replicas run only on nodes) plus any `extra` ones
-   * (declared, simulated devices).
+   * (declared, simulated devices). `localCostPerHour` is this node's price (hardware catalog or
+   * cost.node_cost_per_hour): the router weighs it and the cost ledger attributes it.
    */
-  addVersion(served: ServedVersion, config: ServerConfig, extra: readonly ReplicaPlan[] = [], localReplicas = true): void {
+  addVersion(served: ServedVersion, config: ServerConfig, extra: readonly ReplicaPlan[] = [], localReplicas = true, localCostPerHour = 0): void {
     const { backend, config: modelConfig } = served;
     if (!backend || !modelConfig) return;
     const deployment = LiveScheduler.deploymentOf(served);
     if (this.deployed.has(deployment)) return;
     const contract = modelConfig.contract;
-    // Requests batch together only if every output can be cut back apart along a batch axis.
-    const plans = [...ownReplicas(backend, config, modelConfig.upstream), ...extra];
+    const plans = [...(localReplicas ? ownReplicas(backend, config, modelConfig.upstream, localCostPerHour) : []), ...extra];
     // Requests batch together only if every output can be cut back apart along a batch axis,
     // and every backend takes merged batches (an upstream usually batches on its own).
     const batchable = contract.maxBatchSize > 0 && contract.outputs.every((o) => o.batchAxis !== undefined) && plans.every((p) => p.backend.describe().mergesBatches !== false);
@@ -362,6 +368,7 @@ export class LiveScheduler {
         this.metrics?.observeBatch({ model: deployed.model, version: deployed.version, hardwareClass: batch.replica.hardwareClass, rows: batch.rows, computeSeconds: result.computeMs / 1000 });
         if (batchSpan) this.endBatchSpan(batch, batchSpan, true);
         this.resilience?.outliers.success(batch.replica.id, this.clock.now());
+        this.ledger?.recordBatch({ model: deployed.model, version: deployed.version, hardwareClass: batch.replica.hardwareClass, node: batch.replica.node }, result.computeMs / 1000, batch.rows);
         this.finish(batch, { ok: true, computeMs: result.computeMs });
       },
       (error: unknown) => {

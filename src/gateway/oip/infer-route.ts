@@ -4,8 +4,8 @@
  * `parameters`, as `x-switchyard-*` headers, `Server-Timing` and `traceparent`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_CATALOGUE, SwitchyardError } from '../../core/errors.js';
-import type { Tensor } from '../../core/tensor.js';
+import { SwitchyardError } from '../../core/errors.js';
+import type { Tensor, TensorMap } from '../../core/tensor.js';
 import { childTraceContext, formatTraceparent, parseTraceparent } from '../../core/trace-context.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { NO_HARDWARE_LABEL, SHED_OUTCOME, UNKNOWN_MODEL_LABEL, type ServingMetrics } from '../../telemetry/serving-metrics.js';
@@ -13,9 +13,11 @@ import { NO_SLO_RECORDER, type SloRecorder } from '../../telemetry/slo/slo-recor
 import type { LatencyClass } from '../../core/contract.js';
 import { NO_TRACING, type RequestSpan, type Tracing } from '../../telemetry/tracing/tracing.js';
 import { sendError, toSwitchyardError } from '../error-reply.js';
-import type { ModelCatalog } from '../model-catalog.js';
+import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
 import { notReady, resolveVersion } from '../resolve-version.js';
 import { LiveScheduler } from '../live/live-scheduler.js';
+import type { FallbackRunner } from '../fallback/fallback-runner.js';
+import { fallbackMetadata } from '../fallback/fallback-metadata.js';
 import { decodeInferRequest, type DecodeLimits } from './decode-request.js';
 import { encodeInferResponse } from './encode-response.js';
 import { callMetadata } from './call-metadata.js';
@@ -31,7 +33,6 @@ export interface InferRouteOptions {
   readonly metrics: ServingMetrics;
   readonly log: Logger;
   readonly limits: DecodeLimits;
-  readonly scheduler: LiveScheduler;
   /** Counts each answer against its deployment's SLO. @default none */
   readonly slo?: SloRecorder;
   /** @default NO_TRACING (off: no span objects) */
@@ -39,6 +40,15 @@ export interface InferRouteOptions {
   /** Called once per request when its answer is decided (the audit log's inference summary); must not block. */
   readonly onComplete?: (request: FastifyRequest, result: InferenceOutcome) => void;
   readonly residency?: Residency;
+  /** Runs each request on its deployment, or down its fallback chain. */
+  readonly runner: FallbackRunner;
+  /** Sees each valid request's inputs, and the primary's outputs (drift sampling). */
+  readonly observe?: InferObserver;
+}
+
+export interface InferObserver {
+  inputs(served: ServedVersion, inputs: TensorMap): void;
+  outputs(served: ServedVersion, outputs: TensorMap): void;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -56,7 +66,7 @@ function decodeBinaryBody(body: Buffer, headerLength: string | string[] | undefi
 }
 
 export function registerInferRoute(app: FastifyInstance, options: InferRouteOptions): void {
-  const { catalog, metrics, log, limits, scheduler, onComplete, residency } = options;
+  const { catalog, metrics, log, limits, runner, observe, onComplete, residency } = options;
   const slo = options.slo ?? NO_SLO_RECORDER;
   const tracing = options.tracing ?? NO_TRACING;
 
@@ -95,33 +105,34 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       span = tracing.startRequest(parent, trace, { model: served.model, version: served.version, latencyClass: hints.latencyClass, priority: hints.priority });
       // The sampler may decide differently from the caller-less default; the answer names the real span.
       if (span) trace = span.context;
-      const result = await scheduler.submit(served, decoded.inputs, decoded.outputNames, decoded.batchSize, hints, span);
-      if (!result.ok) {
-        if (result.code !== 'INFERENCE_FAILED') metrics.reject(served.model, served.version, hints.latencyClass, result.code);
-        if (result.code === 'INFERENCE_FAILED') {
-          log.error({ model: served.model, version: served.version, trace_id: trace.traceId }, 'inference failed');
-          throw new SwitchyardError('INFERENCE_FAILED', `inference failed on model '${served.model}' version ${served.version}; trace ${trace.traceId} in the server log has the details`);
+      // Sampled before the run: a backend may hand the input buffers to a worker thread.
+      observe?.inputs(served, decoded.inputs);
+      let answer;
+      try {
+        answer = await runner.infer(served, decoded.inputs, decoded.outputNames, decoded.batchSize, hints, span);
+      } catch (error) {
+        if (error instanceof SwitchyardError) {
+          if (error.code === 'INFERENCE_FAILED') {
+            log.error({ model: served.model, version: served.version, trace_id: trace.traceId }, 'inference failed');
+            throw new SwitchyardError('INFERENCE_FAILED', `inference failed on model '${served.model}' version ${served.version}; trace ${trace.traceId} in the server log has the details`);
+          }
+          metrics.reject(served.model, served.version, hints.latencyClass, error.code);
         }
-        // Every 503 carries Retry-After; an upstream outage says 1 s when the scheduler did not say more.
-        const retryAfterSeconds = result.retryAfterSeconds ?? (ERROR_CATALOGUE[result.code].status === 503 ? 1 : undefined);
-        throw new SwitchyardError(result.code, result.message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+        throw error;
       }
-      hardwareClass = result.replica.hardwareClass;
+      const live = answer.fallback ? answer.fallback.live : answer.live;
+      if (live) hardwareClass = live.replica.hardwareClass;
+      const answered = answer.fallback ? answer.outputs : answer.live.outputs;
+      if (!answer.fallback) observe?.outputs(served, answered);
       const outputs: (readonly [string, Tensor])[] = [];
       for (const name of decoded.outputNames) {
-        const tensor = result.outputs[name];
+        const tensor = answered[name];
         if (tensor) outputs.push([name, tensor]);
       }
-      const metadata = callMetadata(served, result.description, {
-        replica: result.replica,
-        batchSize: result.batchSize,
-        latencyClass: hints.latencyClass,
-        priority: hints.priority,
-        queueMs: result.queueMs,
-        computeMs: result.computeMs,
-        totalMs: reply.elapsedTime,
-        traceId: trace.traceId,
-      });
+      const call = { latencyClass: hints.latencyClass, priority: hints.priority, totalMs: reply.elapsedTime, traceId: trace.traceId };
+      const metadata = answer.fallback
+        ? fallbackMetadata(served, answer.fallback, call)
+        : callMetadata(served, answer.live.description, { ...call, replica: answer.live.replica, batchSize: answer.live.batchSize, queueMs: answer.live.queueMs, computeMs: answer.live.computeMs });
       const { json, blobs } = encodeInferResponse({ modelName: served.model, modelVersion: served.version, id: decoded.id, parametersJson: metadata.parametersJson }, outputs, decoded.binaryOutputs);
       void reply.headers(metadata.versionHeaders).headers(metadata.callHeaders);
       let body: string | Buffer = json;
@@ -132,7 +143,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       }
       const seconds = reply.elapsedTime / 1000;
       void reply.header('traceparent', formatTraceparent(trace));
-      span?.end({ outcome: 'ok', status: 200, hardwareClass, batchSize: result.batchSize });
+      span?.end({ outcome: 'ok', status: 200, hardwareClass, ...(live ? { batchSize: live.batchSize } : {}) });
       metrics.observe({ model: modelLabel, version: versionLabel, hardwareClass, latencyClass: hints.latencyClass, outcome: 'ok', status: 200, seconds });
       metrics.inferred(modelLabel, versionLabel, hardwareClass, hints.latencyClass, decoded.batchSize);
       slo.record(LiveScheduler.deploymentOf(served), hints.latencyClass, seconds, false);

@@ -1,0 +1,118 @@
+/**
+ * Overload: what the server does at three times its capacity. One compute-bound model (a
+ * seeded MLP, one worker instance, no batching), the full server in a child process and an
+ * open-loop load generator in another (bench/overload/loadgen.ts, undici).
+ *
+ *   npm run bench -- overload [--quick] [--factor 3] [--deadline-ms 250] [--duration S]
+ *
+ * 1. Capacity: closed loop at 8 connections; served requests per second.
+ * 2. Unloaded: critical requests one at a time; their p99.
+ * 3. Overload: Poisson arrivals at factor x capacity, 10% critical, 30% standard, 60% sheddable,
+ *    every request with the same deadline; goodput (2xx within the deadline per second),
+ *    critical p99, how fast refusals come and whether they carry Retry-After, the server's
+ *    resident memory before and after, and whether it still answers.
+ * The last stdout line is one JSON object (see bench/README.md).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { scratchDir, startChild, startServer, type ServerChild } from './lib/children.js';
+import { round } from './lib/stats.js';
+import { buildMlp, INPUT_NAME, mlpRowModel, writeModelVersion } from './batching/model.js';
+import type { Command, OpenResult } from './overload/loadgen.js';
+
+const MODEL = 'mlp-overload';
+const WIDTHS = [512, 2048, 2048, 512];
+
+function rssMiB(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+async function run<T>(command: Command): Promise<T> {
+  const child = startChild(`loadgen ${command.kind}`, 'bench/overload/loadgen.ts', [JSON.stringify(command)]);
+  try {
+    return JSON.parse(await child.nextLine(600_000)) as T;
+  } finally {
+    await child.stop();
+  }
+}
+
+export async function main(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { quick: { type: 'boolean', default: false }, factor: { type: 'string' }, 'deadline-ms': { type: 'string' }, duration: { type: 'string' } }, strict: true });
+  const factor = Number(values.factor ?? 3);
+  const deadlineMs = Number(values['deadline-ms'] ?? 250);
+  const durationS = Number(values.duration ?? (values.quick ? 4 : 10));
+
+  const root = scratchDir('switchyard-overload-');
+  const spec = { widths: WIDTHS, seed: 7 };
+  writeModelVersion(join(root, 'models'), MODEL, mlpRowModel(spec), buildMlp(spec), { maxBatchSize: 1, latencyClass: 'realtime', policy: 'adaptive', maxQueueDelayMs: { realtime: 0, throughput: 0 }, intraOpThreads: 1 });
+  const row = Array.from({ length: WIDTHS[0]! }, (_, i) => Math.sin(i));
+  const body = JSON.stringify({ inputs: [{ name: INPUT_NAME, datatype: 'FP32', shape: [1, WIDTHS[0]], data: row }] });
+  const server: ServerChild = await startServer('overload', 'bench/servers/full.ts', ['--scratch', join(root, 'server'), '--repository', join(root, 'models'), MODEL]);
+  try {
+    const target = { origin: server.origin, path: `/v2/models/${MODEL}/infer`, body };
+    await run({ kind: 'sequential', ...target, requests: 50, deadlineMs: 60_000 }); // warm-up
+    const capacity = await run<{ rps: number }>({ kind: 'closed', ...target, connections: 8, durationS: Math.max(3, durationS / 2), deadlineMs: 60_000 });
+    const unloaded = await run<{ p50Ms: number; p99Ms: number }>({ kind: 'sequential', ...target, requests: values.quick ? 200 : 500, deadlineMs: deadlineMs });
+    const rssBefore = rssMiB(server.pid);
+    const loaded = await run<OpenResult>({
+      kind: 'open',
+      ...target,
+      rate: capacity.rps * factor,
+      durationS,
+      deadlineMs,
+      mix: { critical: 0.1, standard: 0.3, sheddable: 0.6 },
+      seed: 42,
+      connections: 512,
+    });
+    const rssAfter = rssMiB(server.pid);
+    const after = await run<{ p50Ms: number }>({ kind: 'sequential', ...target, requests: 20, deadlineMs: 60_000 });
+
+    const goodputRatio = loaded.goodput / capacity.rps;
+    const criticalRatio = loaded.criticalP99Ms / unloaded.p99Ms;
+    const rows: [string, string, string][] = [
+      ['capacity (closed loop, 8 connections)', `${round(capacity.rps, 1)} req/s`, ''],
+      ['unloaded critical p50 / p99', `${round(unloaded.p50Ms, 2)} / ${round(unloaded.p99Ms, 2)} ms`, ''],
+      [`offered load (${factor}x)`, `${round(loaded.sent / loaded.durationS, 1)} req/s`, `${loaded.sent} sent`],
+      ['goodput (2xx within deadline)', `${round(loaded.goodput, 1)} req/s`, `ratio ${round(goodputRatio, 3)} (target >= 0.9)`],
+      ['critical p99 under load', `${round(loaded.criticalP99Ms, 2)} ms`, `ratio ${round(criticalRatio, 2)} (target <= 2); ${loaded.criticalOk}/${loaded.criticalSent} served`],
+      ['refusals p99', `${round(loaded.rejectP99Ms, 2)} ms`, `${loaded.rejects} refused, ${loaded.rejectsWithoutRetryAfter} without Retry-After (target < 50 ms, 0)`],
+      ['answers by status', JSON.stringify(loaded.byStatus), `${loaded.errors} transport errors, ${loaded.sent - loaded.answered - loaded.errors} unanswered`],
+      ['server RSS before / after', `${round(rssBefore ?? Number.NaN, 1)} / ${round(rssAfter ?? Number.NaN, 1)} MiB`, ''],
+      ['server up afterwards', after.p50Ms > 0 ? 'yes' : 'no', `p50 ${round(after.p50Ms, 2)} ms`],
+    ];
+    const width = Math.max(...rows.map((r) => r[0].length));
+    for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(24)}  ${note}`);
+    console.log(
+      JSON.stringify({
+        bench: 'overload',
+        ratio: round(goodputRatio, 3),
+        goodput_ratio: round(goodputRatio, 3),
+        critical_p99_ratio: round(criticalRatio, 3),
+        reject_p99_ms: round(loaded.rejectP99Ms, 2),
+        capacity_rps: round(capacity.rps, 1),
+        offered_rps: round(loaded.sent / loaded.durationS, 1),
+        goodput_rps: round(loaded.goodput, 1),
+        unloaded_critical_p99_ms: round(unloaded.p99Ms, 2),
+        loaded_critical_p99_ms: round(loaded.criticalP99Ms, 2),
+        rejects: loaded.rejects,
+        rejects_without_retry_after: loaded.rejectsWithoutRetryAfter,
+        transport_errors: loaded.errors,
+        rss_before_mib: rssBefore === undefined ? null : round(rssBefore, 1),
+        rss_after_mib: rssAfter === undefined ? null : round(rssAfter, 1),
+        server_up: after.p50Ms > 0,
+        factor,
+        deadline_ms: deadlineMs,
+      }),
+    );
+    return 0;
+  } finally {
+    await server.stop();
+  }
+}

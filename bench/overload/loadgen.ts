@@ -1,0 +1,155 @@
+/**
+ * The overload benchmark's load generator, a child process apart from the server: undici
+ * keep-alive pools, latency measured from each request's scheduled send time (no coordinated
+ * omission). One JSON command in argv, one JSON result line on stdout.
+ *
+ *   closed:     C connections back to back for D s -> served per second (the capacity)
+ *   sequential: N critical requests one at a time -> their latencies (the unloaded p99)
+ *   open:       Poisson arrivals at R/s for D s, a mix of priorities -> every answer's status,
+ *               latency and Retry-After
+ */
+import { Pool, request } from 'undici';
+import { percentile } from '../lib/stats.js';
+
+export type Priority = 'critical' | 'standard' | 'sheddable';
+
+export type Command =
+  | { kind: 'closed'; origin: string; path: string; body: string; connections: number; durationS: number; deadlineMs: number }
+  | { kind: 'sequential'; origin: string; path: string; body: string; requests: number; deadlineMs: number }
+  | { kind: 'open'; origin: string; path: string; body: string; rate: number; durationS: number; deadlineMs: number; mix: Record<Priority, number>; seed: number; connections: number };
+
+export interface OpenResult {
+  readonly kind: 'open';
+  readonly sent: number;
+  readonly answered: number;
+  readonly errors: number;
+  readonly byStatus: Record<string, number>;
+  /** 2xx answered within the deadline, per second. */
+  readonly goodput: number;
+  readonly criticalSent: number;
+  readonly criticalOk: number;
+  readonly criticalP99Ms: number;
+  readonly rejectP99Ms: number;
+  readonly rejects: number;
+  readonly rejectsWithoutRetryAfter: number;
+  readonly durationS: number;
+}
+
+function headers(priority: Priority, deadlineMs: number): Record<string, string> {
+  return { 'content-type': 'application/json', 'x-switchyard-priority': priority, 'x-switchyard-deadline-ms': String(deadlineMs) };
+}
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function closed(c: Extract<Command, { kind: 'closed' }>): Promise<object> {
+  const pool = new Pool(c.origin, { connections: c.connections, pipelining: 1 });
+  const end = performance.now() + c.durationS * 1000;
+  let ok = 0;
+  let other = 0;
+  await Promise.all(Array.from({ length: c.connections }, async () => {
+    while (performance.now() < end) {
+      const r = await request(`${c.origin}${c.path}`, { dispatcher: pool, method: 'POST', headers: headers('standard', c.deadlineMs), body: c.body });
+      await r.body.dump();
+      if (r.statusCode === 200) ok++;
+      else other++;
+    }
+  }));
+  await pool.close();
+  return { kind: 'closed', rps: ok / c.durationS, ok, other };
+}
+
+async function sequential(c: Extract<Command, { kind: 'sequential' }>): Promise<object> {
+  const pool = new Pool(c.origin, { connections: 1 });
+  const latencies: number[] = [];
+  for (let i = 0; i < c.requests; i++) {
+    const started = performance.now();
+    const r = await request(`${c.origin}${c.path}`, { dispatcher: pool, method: 'POST', headers: headers('critical', c.deadlineMs), body: c.body });
+    await r.body.dump();
+    if (r.statusCode !== 200) throw new Error(`unloaded request answered ${r.statusCode}`);
+    latencies.push(performance.now() - started);
+  }
+  await pool.close();
+  return { kind: 'sequential', p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+}
+
+async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> {
+  const pool = new Pool(c.origin, { connections: c.connections, pipelining: 1 });
+  const random = seeded(c.seed);
+  const byStatus: Record<string, number> = {};
+  const criticalOk: number[] = [];
+  const rejects: number[] = [];
+  let sent = 0;
+  let answered = 0;
+  let errors = 0;
+  let good = 0;
+  let criticalSent = 0;
+  let noRetryAfter = 0;
+  const inFlight = new Set<Promise<void>>();
+  const start = performance.now();
+  let next = start;
+  const end = start + c.durationS * 1000;
+  const pick = (): Priority => {
+    const u = random();
+    return u < c.mix.critical ? 'critical' : u < c.mix.critical + c.mix.standard ? 'standard' : 'sheddable';
+  };
+  while (next < end) {
+    const wait = next - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    const scheduled = next;
+    const priority = pick();
+    sent++;
+    if (priority === 'critical') criticalSent++;
+    const p = request(`${c.origin}${c.path}`, { dispatcher: pool, method: 'POST', headers: headers(priority, c.deadlineMs), body: c.body }).then(
+      async (r) => {
+        await r.body.dump();
+        const ms = performance.now() - scheduled;
+        answered++;
+        byStatus[r.statusCode] = (byStatus[r.statusCode] ?? 0) + 1;
+        if (r.statusCode === 200) {
+          if (ms <= c.deadlineMs) good++;
+          if (priority === 'critical') criticalOk.push(ms);
+        } else if (r.statusCode === 503 || r.statusCode === 429) {
+          rejects.push(ms);
+          if (r.headers['retry-after'] === undefined) noRetryAfter++;
+        }
+      },
+      () => {
+        errors++;
+      },
+    );
+    const tracked = p.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    next += (-Math.log(1 - random()) / c.rate) * 1000;
+  }
+  await Promise.all(inFlight);
+  await pool.close();
+  return {
+    kind: 'open',
+    sent,
+    answered,
+    errors,
+    byStatus,
+    goodput: good / c.durationS,
+    criticalSent,
+    criticalOk: criticalOk.length,
+    criticalP99Ms: percentile(criticalOk, 99),
+    rejectP99Ms: percentile(rejects, 99),
+    rejects: rejects.length,
+    rejectsWithoutRetryAfter: noRetryAfter,
+    durationS: c.durationS,
+  };
+}
+
+const command = JSON.parse(process.argv[2] ?? '{}') as Command;
+const result = command.kind === 'closed' ? await closed(command) : command.kind === 'sequential' ? await sequential(command) : await open(command);
+process.stdout.write(`${JSON.stringify(result)}\n`);
+process.exit(0);

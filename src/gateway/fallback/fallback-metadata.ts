@@ -1,0 +1,56 @@
+/**
+ * The per-call metadata of an answer a fallback gave: which link answered and why, as the
+ * `x-switchyard-fallback: <kind>:<name>; reason=<reason>` header and as `fallback` and
+ * `fallback_reason` in the OIP response parameters, next to the usual facts.
+ */
+import type { BackendDescription } from '../../runtime/backend.js';
+import type { ServedVersion } from '../model-catalog.js';
+import { callMetadata, type CallMetadata } from '../oip/call-metadata.js';
+import type { FallbackUsed } from './fallback-runner.js';
+
+export interface FallbackCall {
+  readonly latencyClass: string;
+  readonly priority: string;
+  readonly totalMs: number;
+  readonly traceId: string;
+}
+
+const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+export function fallbackMetadata(served: ServedVersion, fallback: FallbackUsed, call: FallbackCall): CallMetadata {
+  const label = `${fallback.kind}:${fallback.name}`;
+  const header = `${label}; reason=${fallback.reason}`;
+  const extra = `"fallback":${JSON.stringify(label)},"fallback_reason":"${fallback.reason}"`;
+  if (fallback.served?.backend && fallback.live) {
+    // Another deployment answered: its scheduling facts, under the name the caller asked for.
+    const { live } = fallback;
+    const base = callMetadata(fallback.served, fallback.served.backend.describe(), { ...call, replica: live.replica, batchSize: live.batchSize, queueMs: live.queueMs, computeMs: live.computeMs });
+    return {
+      parametersJson: `${base.parametersJson.slice(0, -1)},${extra}}`,
+      versionHeaders: base.versionHeaders,
+      callHeaders: { ...base.callHeaders, 'x-switchyard-fallback': header },
+    };
+  }
+  const total = round3(call.totalMs);
+  const device: Pick<BackendDescription, 'kind'> = { kind: fallback.kind === 'rules' ? 'rules' : 'onnx' };
+  const parameters = {
+    model: served.model,
+    model_version: served.version,
+    digest: served.digest ?? '',
+    backend: fallback.kind === 'rules' ? device.kind : fallback.kind,
+    latency_class: call.latencyClass,
+    priority: call.priority,
+    total_ms: total,
+    trace_id: call.traceId,
+  };
+  return {
+    parametersJson: `${JSON.stringify(parameters).slice(0, -1)},${extra}}`,
+    versionHeaders: {
+      'content-type': 'application/json; charset=utf-8',
+      'x-switchyard-model': served.model,
+      'x-switchyard-model-version': served.version,
+      'x-switchyard-digest': served.digest ?? '',
+    },
+    callHeaders: { 'x-switchyard-fallback': header, 'server-timing': `total;dur=${total}` },
+  };
+}
