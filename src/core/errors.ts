@@ -41,6 +41,18 @@ export const ERROR_CATALOGUE = {
   SHUTTING_DOWN: { status: 503, retryable: true, summary: 'The server is shutting down and takes no new requests; retry on another instance or after Retry-After.' },
   INFERENCE_FAILED: { status: 500, retryable: true, summary: 'The backend failed while running a valid request. Details are in the server log, never in the response.' },
   INTERNAL: { status: 500, retryable: true, summary: 'An unexpected server error. Details are in the server log, never in the response.' },
+  ARTIFACT_REFUSED: { status: 400, retryable: false, summary: 'An uploaded artifact is refused at ingest before anything is stored: an unsafe entry path (`..`, absolute, encoded or backslash separators, NUL), a link or device entry, a malformed archive or ONNX file, or ONNX external data outside the artifact.' },
+  ARTIFACT_TOO_LARGE: { status: 413, retryable: false, summary: 'An uploaded artifact is over an ingest limit (total bytes, bytes per entry, or entry count).' },
+  INGEST_SOURCE_NOT_ALLOWED: { status: 400, retryable: false, summary: 'An artifact source URL is not on the configured allow-list (or not https, or carries credentials).' },
+  INGEST_SOURCE_FAILED: { status: 502, retryable: true, summary: 'Fetching an allowed artifact source URL failed (network error, non-200 status, or over the size cap).' },
+  ARTIFACT_INTEGRITY_FAILED: { status: 409, retryable: false, summary: 'A stored artifact no longer matches its manifest (a file flipped, added or removed) or its signature; the version is refused at load and never becomes ready.' },
+  SIGNATURE_INVALID: { status: 400, retryable: false, summary: 'A manifest signature is missing while policy requires one, names an untrusted key, or does not verify.' },
+  CONTRACT_INVALID: { status: 400, retryable: false, summary: 'A model version contract (tensor specs or parameter JSON Schema) is malformed.' },
+  CONTRACT_BREAKING_UNDECLARED: { status: 409, retryable: false, summary: 'The new version breaks the contract of the version it replaces and the push did not declare `breaking: true`.' },
+  MODEL_VERSION_EXISTS: { status: 409, retryable: false, summary: 'This model version already exists; versions are immutable, push a new version number.' },
+  TRANSITION_NOT_ALLOWED: { status: 409, retryable: false, summary: 'The lifecycle transition (or approval) is not allowed from the version\'s current state.' },
+  APPROVAL_GATE_UNMET: { status: 409, retryable: false, summary: 'The version cannot be approved yet: required approvals by role or evaluation thresholds are missing.' },
+  SELF_APPROVAL_FORBIDDEN: { status: 403, retryable: false, summary: 'The approving key is the key that pushed the version; approval needs a different key.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
