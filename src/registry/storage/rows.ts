@@ -1,0 +1,147 @@
+/**
+ * The governance records as callers see them: camelCase, JSON already parsed, times as ISO-8601
+ * strings. Both storage implementations return exactly these shapes.
+ */
+
+/** Named lifecycle states of a model version, in their usual order. */
+export const VERSION_STATES = ['draft', 'staged', 'approved', 'production', 'retired'] as const;
+export type VersionState = (typeof VERSION_STATES)[number];
+
+/** Roles an API key can hold; a route lists the roles it admits. */
+export const ROLES = ['admin', 'operator', 'approver', 'deployer', 'invoker', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface ModelRow {
+  readonly name: string;
+  readonly description: string;
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+/** Where a version came from. Every field is optional: lineage is recorded as far as it is known. */
+export interface Lineage {
+  readonly trainingDataDigest?: string;
+  readonly trainingDataLocation?: string;
+  readonly parentVersion?: string;
+  readonly codeRevision?: string;
+  readonly hyperparameters?: { readonly [key: string]: Json };
+}
+
+export interface ModelVersionRow {
+  readonly model: string;
+  readonly version: string;
+  /** `sha256:<hex>` over the artifact manifest. */
+  readonly digest: string;
+  readonly manifest: Json;
+  readonly contract: Json;
+  readonly lineage: Lineage;
+  readonly modelCard: string;
+  readonly state: VersionState;
+  /** Declared breaking change against the version it replaces. */
+  readonly breaking: boolean;
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+export interface EvaluationRow {
+  readonly id: number;
+  readonly model: string;
+  readonly version: string;
+  readonly dataset: string;
+  readonly metrics: { readonly [metric: string]: number };
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+export type ApprovalDecision = 'approve' | 'reject';
+
+export interface ApprovalRow {
+  readonly id: number;
+  readonly model: string;
+  readonly version: string;
+  readonly approverKeyId: string;
+  readonly role: Role;
+  readonly decision: ApprovalDecision;
+  readonly comment: string;
+  readonly at: string;
+}
+
+export interface DeploymentRow {
+  readonly id: number;
+  readonly model: string;
+  readonly version: string;
+  readonly fromState: VersionState | null;
+  readonly toState: VersionState;
+  readonly by: string;
+  readonly at: string;
+  readonly reason: string;
+}
+
+export interface ApiKeyRow {
+  /** Public id; the key's text is `sy_<id>_<secret>`. */
+  readonly id: string;
+  /** The first characters of the key, safe to show (`sy_<id>`). */
+  readonly prefix: string;
+  /** Hex SHA-256 of the whole key text; the key itself is never stored. */
+  readonly hash: string;
+  readonly name: string;
+  readonly roles: readonly Role[];
+  /** Tenant the key acts for; null = no tenant restriction. */
+  readonly tenant: string | null;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+export interface TenantQuotas {
+  /** Inference requests per second allowed to the tenant (enforced by the scheduler's admission). */
+  readonly requestsPerSecond?: number;
+  /** Requests of the tenant that may wait at once. */
+  readonly maxConcurrent?: number;
+}
+
+export interface TenantRow {
+  readonly name: string;
+  /** Model names the tenant may invoke; `*` = all. */
+  readonly allowedModels: readonly string[];
+  readonly quotas: TenantQuotas;
+  readonly createdAt: string;
+}
+
+/** What a caller asks to append; the store adds seq, time and the chain hashes. */
+export interface AuditEntryInput {
+  /** API key id, `anonymous` or `system`. */
+  readonly actor: string;
+  /** e.g. `key.create`, `model.promote`, `inference`. */
+  readonly action: string;
+  /** What was acted on, e.g. `key/abc`, `model/iris/2`. */
+  readonly target: string;
+  readonly before?: Json;
+  readonly after?: Json;
+  /** Extra facts; for inference: model, version, digest, outcome, latencyMs, inputSha256. */
+  readonly detail?: Json;
+  /** ISO time; defaults to the store's clock. */
+  readonly at?: string;
+}
+
+export interface AuditRow {
+  readonly seq: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string;
+  /** Canonical JSON text as stored (null when absent): hashed byte for byte. */
+  readonly before: string | null;
+  readonly after: string | null;
+  readonly detail: string | null;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/** The chain's last row: exported, it later proves nothing was cut off the end. */
+export interface AuditHead {
+  readonly seq: number;
+  readonly hash: string;
+}
