@@ -6,6 +6,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { compileRegistrySettings, REGISTRY_CONFIG_SCHEMA, type RegistrySettings } from './registry-config.js';
 
 export type ExecutionProvider = 'cpu' | 'cuda';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -43,6 +44,8 @@ export interface ServerConfig {
   /** @default 'info' */
   readonly logLevel: LogLevel;
   readonly onnx: OnnxSettings;
+  /** Model registry: ingest, signatures, approval gates (see registry-config.ts). */
+  readonly registry: RegistrySettings;
 }
 
 /** The ONNX session settings a server sets for all models and a model.yaml may override. */
@@ -74,6 +77,7 @@ export const CONFIG_SCHEMA = {
         inline_below_ms: { type: 'number', minimum: 0, maximum: 1 },
       },
     },
+    registry: REGISTRY_CONFIG_SCHEMA,
   },
 } as const;
 
@@ -163,6 +167,9 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
   const file = nest(merged);
   if (!validate(file)) throw new ConfigError((validate.errors ?? []).map((e) => describeProblem(e, merged)));
   const onnx = (file.onnx ?? {}) as Record<string, unknown>;
+  const registryProblems: string[] = [];
+  const registry = compileRegistrySettings(file.registry, registryProblems);
+  if (registryProblems.length > 0) throw new ConfigError(registryProblems);
   const absolute = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
   return Object.freeze({
     host: file.host as string,
@@ -179,6 +186,7 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
       instances: onnx.instances as number,
       inlineBelowMs: onnx.inline_below_ms as number,
     }),
+    registry,
   });
 }
 
