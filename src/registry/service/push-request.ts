@@ -107,5 +107,5 @@ export function parsePushMetadata(value: unknown): PushMetadata {
 
 export function parseEvaluation(value: unknown): EvaluationInput {
   if (!validateEvaluation(value)) throw problems(validateEvaluation.errors, 'evaluation');
-  return value as unknown as EvaluationInput;
+  return value;
 }

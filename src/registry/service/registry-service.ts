@@ -232,7 +232,7 @@ export class RegistryService {
       if (!recorded || manifestDigest(recorded) !== row.digest) throw new SwitchyardError('ARTIFACT_INTEGRITY_FAILED', `the manifest recorded for version ${version} of '${model}' does not hash to its digest`);
       const stored = row.manifest as unknown as StoredManifest;
       try {
-        checkManifestSignature(canonicalManifest(recorded), stored.signature as ManifestSignature | undefined, this.settings.signatures);
+        checkManifestSignature(canonicalManifest(recorded), stored.signature, this.settings.signatures);
       } catch (error) {
         if (error instanceof SwitchyardError) throw new SwitchyardError('ARTIFACT_INTEGRITY_FAILED', `signature check failed at load: ${error.message}`);
         throw error;
