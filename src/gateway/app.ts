@@ -12,6 +12,9 @@ import type { ModelCatalog } from './model-catalog.js';
 import type { LiveScheduler } from './live/live-scheduler.js';
 import { registerInferRoute } from './oip/infer-route.js';
 import { registerMetadataRoutes } from './oip/metadata-routes.js';
+import type { RegistryService } from '../registry/service/registry-service.js';
+import { registerRegistryRoutes } from './registry/registry-routes.js';
+import { registerDocsRoutes, trackRoutes } from './docs/openapi.js';
 
 export interface GatewayDeps {
   readonly config: ServerConfig;
@@ -22,6 +25,8 @@ export interface GatewayDeps {
   /** Whether the server has finished loading its repository. */
   readonly isReady: () => boolean;
   readonly scheduler: LiveScheduler;
+  /** The model registry's admin API (/v1/models); absent = not served. */
+  readonly registry?: { readonly service: RegistryService; readonly pushBodyLimitBytes: number };
 }
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
@@ -51,6 +56,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     sendError(reply, new SwitchyardError('ROUTE_NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0] ?? ''}; see docs/api.md`)),
   );
 
+  // Before any route, so the OpenAPI document at /docs sees every one.
+  const routes = trackRoutes(app);
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
@@ -69,5 +76,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     scheduler: deps.scheduler,
   });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
+  if (deps.registry) registerRegistryRoutes(app, { registry: deps.registry.service, pushBodyLimitBytes: deps.registry.pushBodyLimitBytes });
+  registerDocsRoutes(app, routes, deps.serverVersion);
   return app;
 }

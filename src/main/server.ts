@@ -15,6 +15,9 @@ import type { Logger } from '../telemetry/logger.js';
 import { ServingMetrics } from '../telemetry/serving-metrics.js';
 import { SchedulingMetrics } from '../telemetry/scheduling-metrics.js';
 import { SWITCHYARD_VERSION } from './version.js';
+import { openStorage } from '../registry/storage/open-storage.js';
+import type { Storage } from '../registry/storage/storage.js';
+import { registryDeps } from './registry-wiring.js';
 
 export interface EmbeddedServer {
   readonly app: FastifyInstance;
@@ -30,18 +33,21 @@ export interface ServerOptions {
   readonly loadBackend?: LoadBackend;
   /** Process metrics (CPU, heap) are off in tests, where many servers share a process. */
   readonly processMetrics?: boolean;
+  /** A store opened by the caller (tests), who also closes it; by default SQLite in the data folder. */
+  readonly storage?: Storage;
 }
 
 /** Builds the server and loads the model repository; does not listen. */
 export async function createServer(options: ServerOptions): Promise<EmbeddedServer> {
   const { config, log } = options;
   await mkdir(config.dataDir, { recursive: true });
+  const storage = options.storage ?? (await openStorage({ driver: 'sqlite', dataDir: config.dataDir }));
   const catalog = new ModelCatalog(config, options.loadBackend ?? loadOnnxBackend, log);
   let loaded = false;
   const metrics = new ServingMetrics({ processMetrics: options.processMetrics ?? true });
   const scheduler = new LiveScheduler(systemClock, log);
   scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.queueDepths()));
-  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler });
+  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, registry: registryDeps(config, storage) });
   await catalog.loadRepository();
   for (const served of catalog.all()) if (served.state === 'READY') scheduler.addVersion(served, config);
   loaded = true;
@@ -54,6 +60,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
       await app.close();
       scheduler.close();
       await catalog.unloadAll();
+      if (!options.storage) await storage.close();
     },
   };
 }

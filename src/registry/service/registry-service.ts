@@ -8,7 +8,7 @@ import { SwitchyardError } from '../../core/errors.js';
 import type { RegistrySettings } from '../../core/registry-config.js';
 import type { ArtifactFile, ArtifactStore, LoadedArtifactFiles } from '../artifacts/artifact-store.js';
 import { buildManifest, canonicalManifest, manifestDigest, parseManifest } from '../artifacts/manifest.js';
-import { checkManifestSignature, type ManifestSignature } from '../artifacts/signatures.js';
+import { checkManifestSignature } from '../artifacts/signatures.js';
 import { compareContracts, type CompatibilityReport } from '../contracts/compatibility.js';
 import { contractToJson, parseContract, type VersionContract } from '../contracts/version-contract.js';
 import { fetchSource } from '../ingest/url-source.js';
