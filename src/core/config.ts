@@ -46,6 +46,31 @@ export interface ServerConfig {
   readonly onnx: OnnxSettings;
   /** Model registry: ingest, signatures, approval gates (see registry-config.ts). */
   readonly registry: RegistrySettings;
+  readonly storage: StorageSettings;
+  readonly auth: AuthSettings;
+  readonly audit: AuditSettings;
+}
+
+export interface StorageSettings {
+  /** @default 'sqlite' (a file in dataDir) */
+  readonly driver: 'sqlite' | 'postgres';
+  /** Required when driver is postgres. @default '' */
+  readonly postgresUrl: string;
+}
+
+/** When /v2 inference may run without an API key. */
+export type AnonymousInference = 'loopback' | 'allow' | 'deny';
+
+export interface AuthSettings {
+  /** @default 'loopback' (only while the server binds a loopback address) */
+  readonly anonymousInference: AnonymousInference;
+}
+
+export interface AuditSettings {
+  /** Inference summaries are buffered and written together at most this often. @default 200 */
+  readonly flushIntervalMs: number;
+  /** ... or as soon as this many are buffered. @default 500 */
+  readonly flushMaxRows: number;
 }
 
 /** The ONNX session settings a server sets for all models and a model.yaml may override. */
@@ -78,8 +103,32 @@ export const CONFIG_SCHEMA = {
       },
     },
     registry: REGISTRY_CONFIG_SCHEMA,
+    storage: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        driver: { enum: ['sqlite', 'postgres'] },
+        postgres_url: { type: 'string', pattern: '^(|postgres(ql)?://.+)$' },
+      },
+    },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { anonymous_inference: { enum: ['loopback', 'allow', 'deny'] } },
+    },
+    audit: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        flush_interval_ms: { type: 'integer', minimum: 1, maximum: 60000 },
+        flush_max_rows: { type: 'integer', minimum: 1, maximum: 100000 },
+      },
+    },
   },
 } as const;
+
+/** Keys of the file that hold a nested section of settings. */
+const SECTIONS = new Set(['onnx', 'storage', 'auth', 'audit']);
 
 export const CONFIG_DEFAULTS = {
   host: '127.0.0.1',
@@ -94,6 +143,11 @@ export const CONFIG_DEFAULTS = {
   'onnx.intra_op_threads': 1,
   'onnx.instances': 1,
   'onnx.inline_below_ms': 0.2,
+  'storage.driver': 'sqlite',
+  'storage.postgres_url': '',
+  'auth.anonymous_inference': 'loopback',
+  'audit.flush_interval_ms': 200,
+  'audit.flush_max_rows': 500,
 } as const satisfies Record<string, string | number>;
 
 /** A dotted key (`port`, `onnx.instances`) with its raw value and where it came from. */
@@ -143,9 +197,8 @@ function describeProblem(error: ErrorObject, raw: RawConfig): string {
   if (error.keyword === 'additionalProperties') {
     const extra = String((error.params as { additionalProperty: string }).additionalProperty);
     const key = path ? `${path}.${extra}` : extra;
-    const allowed = Object.keys(
-      path === 'onnx' ? CONFIG_SCHEMA.properties.onnx.properties : CONFIG_SCHEMA.properties,
-    ).join(', ');
+    const section = (CONFIG_SCHEMA.properties as Record<string, { properties?: object }>)[path];
+    const allowed = Object.keys(section?.properties ?? CONFIG_SCHEMA.properties).join(', ');
     return `${key} (from ${raw.get(key)?.source ?? 'config'}): unknown key; allowed keys here: ${allowed}`;
   }
   const setting = raw.get(path);
@@ -170,6 +223,12 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
   const registryProblems: string[] = [];
   const registry = compileRegistrySettings(file.registry, registryProblems);
   if (registryProblems.length > 0) throw new ConfigError(registryProblems);
+  const storage = (file.storage ?? {}) as Record<string, unknown>;
+  const auth = (file.auth ?? {}) as Record<string, unknown>;
+  const audit = (file.audit ?? {}) as Record<string, unknown>;
+  if (storage.driver === 'postgres' && !storage.postgres_url) {
+    throw new ConfigError([`storage.postgres_url (from ${merged.get('storage.postgres_url')?.source ?? 'default'}): required when storage.driver is postgres`]);
+  }
   const absolute = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
   return Object.freeze({
     host: file.host as string,
@@ -187,6 +246,9 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
       inlineBelowMs: onnx.inline_below_ms as number,
     }),
     registry,
+    storage: Object.freeze({ driver: storage.driver as StorageSettings['driver'], postgresUrl: storage.postgres_url as string }),
+    auth: Object.freeze({ anonymousInference: auth.anonymous_inference as AnonymousInference }),
+    audit: Object.freeze({ flushIntervalMs: audit.flush_interval_ms as number, flushMaxRows: audit.flush_max_rows as number }),
   });
 }
 
@@ -197,8 +259,8 @@ export function flattenConfigFile(content: unknown, source: string): RawConfig {
     throw new ConfigError([`${source}: must be a mapping of keys to values`]);
   }
   for (const [key, value] of Object.entries(content)) {
-    if (key === 'onnx' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) raw.set(`onnx.${inner}`, { value: innerValue, source });
+    if (SECTIONS.has(key) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) raw.set(`${key}.${inner}`, { value: innerValue, source });
     } else {
       raw.set(key, { value, source });
     }

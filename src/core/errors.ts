@@ -53,6 +53,9 @@ export const ERROR_CATALOGUE = {
   TRANSITION_NOT_ALLOWED: { status: 409, retryable: false, summary: 'The lifecycle transition (or approval) is not allowed from the version\'s current state.' },
   APPROVAL_GATE_UNMET: { status: 409, retryable: false, summary: 'The version cannot be approved yet: required approvals by role or evaluation thresholds are missing.' },
   SELF_APPROVAL_FORBIDDEN: { status: 403, retryable: false, summary: 'The approving key is the key that pushed the version; approval needs a different key.' },
+  UNAUTHENTICATED: { status: 401, retryable: false, summary: 'The route needs an API key and none was sent, or the key sent is unknown, malformed or revoked.' },
+  FORBIDDEN: { status: 403, retryable: false, summary: "The API key is valid but lacks a role the route admits, or its tenant may not use this model." },
+  KEY_NOT_FOUND: { status: 404, retryable: false, summary: 'No API key has this id.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -15,6 +15,15 @@ import { registerMetadataRoutes } from './oip/metadata-routes.js';
 import type { RegistryService } from '../registry/service/registry-service.js';
 import { registerRegistryRoutes } from './registry/registry-routes.js';
 import { registerDocsRoutes, trackRoutes } from './docs/openapi.js';
+import { systemClock } from '../core/clock.js';
+import type { Storage } from '../registry/storage/storage.js';
+import type { AuditBuffer } from '../registry/audit/audit-buffer.js';
+import { AccessCache } from './auth/access-cache.js';
+import { registerAuth } from './auth/auth-hook.js';
+import { registerKeyRoutes } from './auth/keys-routes.js';
+import { registerTenantRoutes } from './auth/tenants-routes.js';
+import { registerAuditRoutes } from './audit/audit-routes.js';
+import { auditInference } from './audit/inference-summary.js';
 
 export interface GatewayDeps {
   readonly config: ServerConfig;
@@ -27,6 +36,10 @@ export interface GatewayDeps {
   readonly scheduler: LiveScheduler;
   /** The model registry's admin API (/v1/models); absent = not served. */
   readonly registry?: { readonly service: RegistryService; readonly pushBodyLimitBytes: number };
+  /** Governance records: keys, tenants, audit log (and the registry's tables). */
+  readonly storage: Storage;
+  /** Where inference summaries wait to be appended to the audit log. */
+  readonly auditBuffer: AuditBuffer;
 }
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
@@ -67,6 +80,10 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     return undefined;
   });
 
+  // First, so its onRoute check sees every route registered after it.
+  const access = new AccessCache(deps.storage, systemClock);
+  registerAuth(app, { cache: access, host: deps.config.host, anonymousInference: deps.config.auth.anonymousInference });
+
   registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady);
   registerInferRoute(app, {
     catalog: deps.catalog,
@@ -74,7 +91,11 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     log: deps.log,
     limits: { maxTensorElements: deps.config.maxTensorElements },
     scheduler: deps.scheduler,
+    onComplete: auditInference(deps.auditBuffer, systemClock, deps.log),
   });
+  registerKeyRoutes(app, { storage: deps.storage, cache: access });
+  registerTenantRoutes(app, { storage: deps.storage, cache: access });
+  registerAuditRoutes(app, { storage: deps.storage });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
   if (deps.registry) registerRegistryRoutes(app, { registry: deps.registry.service, pushBodyLimitBytes: deps.registry.pushBodyLimitBytes });
   registerDocsRoutes(app, routes, deps.serverVersion);

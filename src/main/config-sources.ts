@@ -21,6 +21,11 @@ export const ENVIRONMENT_KEYS: Readonly<Record<string, string>> = {
   SWITCHYARD_ONNX_INTRA_OP_THREADS: 'onnx.intra_op_threads',
   SWITCHYARD_ONNX_INSTANCES: 'onnx.instances',
   SWITCHYARD_ONNX_INLINE_BELOW_MS: 'onnx.inline_below_ms',
+  SWITCHYARD_STORAGE_DRIVER: 'storage.driver',
+  SWITCHYARD_POSTGRES_URL: 'storage.postgres_url',
+  SWITCHYARD_ANONYMOUS_INFERENCE: 'auth.anonymous_inference',
+  SWITCHYARD_AUDIT_FLUSH_INTERVAL_MS: 'audit.flush_interval_ms',
+  SWITCHYARD_AUDIT_FLUSH_MAX_ROWS: 'audit.flush_max_rows',
 };
 
 export interface ConfigInputs {

@@ -15,14 +15,21 @@ import type { Logger } from '../telemetry/logger.js';
 import { ServingMetrics } from '../telemetry/serving-metrics.js';
 import { SchedulingMetrics } from '../telemetry/scheduling-metrics.js';
 import { SWITCHYARD_VERSION } from './version.js';
-import { openStorage } from '../registry/storage/open-storage.js';
 import type { Storage } from '../registry/storage/storage.js';
+import { openStorage } from '../registry/storage/open-storage.js';
+import { AuditBuffer } from '../registry/audit/audit-buffer.js';
+import { ensureAdminKey } from './bootstrap-admin.js';
 import { registryDeps } from './registry-wiring.js';
 
 export interface EmbeddedServer {
   readonly app: FastifyInstance;
   readonly catalog: ModelCatalog;
   readonly config: ServerConfig;
+  readonly storage: Storage;
+  /** The admin key created because the store had no key yet: to be shown once, then forgotten. */
+  readonly initialAdminKey: string | undefined;
+  /** Writes the buffered inference summaries to the audit log now. */
+  flushAudit(): Promise<void>;
   /** Stops listening, lets in-flight requests finish, frees every model. */
   close(): Promise<void>;
 }
@@ -33,7 +40,7 @@ export interface ServerOptions {
   readonly loadBackend?: LoadBackend;
   /** Process metrics (CPU, heap) are off in tests, where many servers share a process. */
   readonly processMetrics?: boolean;
-  /** A store opened by the caller (tests), who also closes it; by default SQLite in the data folder. */
+  /** A store opened by the caller (tests), who also closes it; by default the configured one is opened here. */
   readonly storage?: Storage;
 }
 
@@ -41,13 +48,19 @@ export interface ServerOptions {
 export async function createServer(options: ServerOptions): Promise<EmbeddedServer> {
   const { config, log } = options;
   await mkdir(config.dataDir, { recursive: true });
-  const storage = options.storage ?? (await openStorage({ driver: 'sqlite', dataDir: config.dataDir }));
+  const storage = options.storage ?? (await openStorage({ driver: config.storage.driver, dataDir: config.dataDir, postgresUrl: config.storage.postgresUrl }));
+  const initialAdminKey = await ensureAdminKey(storage);
+  const auditBuffer = new AuditBuffer(storage, {
+    flushIntervalMs: config.audit.flushIntervalMs,
+    flushMaxRows: config.audit.flushMaxRows,
+    onError: (error, pending) => log.error({ err: error, pending }, 'audit log: inference summaries could not be written; retrying'),
+  });
   const catalog = new ModelCatalog(config, options.loadBackend ?? loadOnnxBackend, log);
   let loaded = false;
   const metrics = new ServingMetrics({ processMetrics: options.processMetrics ?? true });
   const scheduler = new LiveScheduler(systemClock, log);
   scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.queueDepths()));
-  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, registry: registryDeps(config, storage) });
+  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, storage, auditBuffer, registry: registryDeps(config, storage) });
   await catalog.loadRepository();
   for (const served of catalog.all()) if (served.state === 'READY') scheduler.addVersion(served, config);
   loaded = true;
@@ -56,10 +69,14 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
     app,
     catalog,
     config,
+    storage,
+    initialAdminKey,
+    flushAudit: () => auditBuffer.flush(),
     async close() {
       await app.close();
       scheduler.close();
       await catalog.unloadAll();
+      await auditBuffer.close();
       if (!options.storage) await storage.close();
     },
   };

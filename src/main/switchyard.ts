@@ -8,6 +8,8 @@ import { createLogger } from '../telemetry/logger.js';
 import { loadConfig } from './config-sources.js';
 import { registerHardwareCommand } from './hardware-command.js';
 import { registerSimCommand } from './sim-command.js';
+import { registerAuditCommand } from './audit-command.js';
+import { registerKeysCommand } from './keys-command.js';
 import { createServer } from './server.js';
 import { SWITCHYARD_VERSION } from './version.js';
 
@@ -53,6 +55,9 @@ async function up(options: UpOptions): Promise<void> {
     return refuseToStart(error);
   }
   const address = await server.app.listen({ host: config.host, port: config.port });
+  if (server.initialAdminKey) {
+    process.stdout.write(`switchyard: created the first admin API key. It is shown only now and stored hashed; keep it:\n  ${server.initialAdminKey}\n`);
+  }
   const ready = server.catalog.all().filter((v) => v.state === 'READY').length;
   log.info({ address, models: ready, repository: config.modelRepository }, `switchyard ${SWITCHYARD_VERSION} serving ${ready} model versions at ${address}`);
   let closing = false;
@@ -91,5 +96,7 @@ program
 registerClientCommands(program);
 registerSimCommand(program);
 registerHardwareCommand(program);
+registerKeysCommand(program);
+registerAuditCommand(program);
 
 await program.parseAsync(process.argv);

@@ -16,6 +16,13 @@ export interface RouteDoc {
   readonly status?: number;
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** How the route appears in the OpenAPI document (summary, body schema). */
+    openapi?: RouteDoc;
+  }
+}
+
 interface TrackedRoute {
   readonly method: string;
   readonly url: string;
@@ -36,6 +43,13 @@ const KNOWN: Record<string, string> = {
   'POST /v2/models/:model/versions/:version/infer': 'Inference on one version',
   'POST /v2/repository/index': 'Every model version with its state and reason',
   'GET /metrics': 'Prometheus metrics',
+  'POST /v1/keys': 'Create an API key (its text is shown once)',
+  'GET /v1/keys': 'List API keys (never their text)',
+  'DELETE /v1/keys/:id': 'Revoke an API key',
+  'PUT /v1/tenants/:name': 'Create or replace a tenant (allowed models, quotas)',
+  'GET /v1/tenants': 'List tenants',
+  'GET /v1/audit': 'A page of the hash-chained audit log',
+  'GET /v1/audit/head': 'The audit chain head (seq and hash), for later verification',
   'GET /docs': 'This API description as a page',
   'GET /docs/openapi.json': 'This API description (OpenAPI 3.1)',
 };

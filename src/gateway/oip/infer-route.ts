@@ -18,6 +18,7 @@ import { encodeInferResponse } from './encode-response.js';
 import { callMetadata } from './call-metadata.js';
 import { readSchedulingHints } from './scheduling-hints.js';
 import { splitBinaryBody } from './binary-tensors.js';
+import { inputDigest, type InferenceOutcome } from '../audit/inference-summary.js';
 
 interface InferParams { model: string; version?: string }
 
@@ -27,6 +28,8 @@ export interface InferRouteOptions {
   readonly log: Logger;
   readonly limits: DecodeLimits;
   readonly scheduler: LiveScheduler;
+  /** Called once per request when its answer is decided (the audit log's inference summary); must not block. */
+  readonly onComplete?: (request: FastifyRequest, result: InferenceOutcome) => void;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -44,7 +47,7 @@ function decodeBinaryBody(body: Buffer, headerLength: string | string[] | undefi
 }
 
 export function registerInferRoute(app: FastifyInstance, options: InferRouteOptions): void {
-  const { catalog, metrics, log, limits, scheduler } = options;
+  const { catalog, metrics, log, limits, scheduler, onComplete } = options;
 
   async function infer(request: FastifyRequest<{ Params: InferParams; Body: unknown }>, reply: FastifyReply): Promise<FastifyReply> {
     const trace = childTraceContext(parseTraceparent(headerValue(request.headers.traceparent)));
@@ -52,19 +55,24 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
     // Labels stay bounded: only names the catalogue knows become label values.
     let modelLabel = catalog.hasModel(request.params.model) ? request.params.model : UNKNOWN_MODEL_LABEL;
     let versionLabel = UNKNOWN_MODEL_LABEL;
+    let digest: string | undefined;
+    let decoded;
+    let inputSha256: string | undefined;
     try {
       const served = resolveVersion(catalog, request.params.model, request.params.version);
       modelLabel = served.model;
       versionLabel = served.version;
+      digest = served.digest;
       const { backend, config } = served;
       if (served.state !== 'READY' || !backend || !config) throw notReady(served);
-      let decoded;
       if (Buffer.isBuffer(request.body)) {
         const { header, binary } = decodeBinaryBody(request.body, request.headers['inference-header-content-length']);
         decoded = decodeInferRequest(header, config.contract, limits, binary);
       } else {
         decoded = decodeInferRequest(request.body, config.contract, limits);
       }
+      // Before submit: the input buffers move to a worker thread and are detached here afterwards.
+      if (onComplete) inputSha256 = inputDigest(decoded.inputs, undefined);
       const hints = readSchedulingHints(request.headers, decoded.parameters, config.latencyClass);
       const result = await scheduler.submit(served, decoded.inputs, decoded.outputNames, decoded.batchSize, hints);
       if (!result.ok) {
@@ -98,10 +106,12 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         void reply.header('content-type', 'application/octet-stream').header('inference-header-content-length', String(head.length));
       }
       metrics.observe({ model: modelLabel, version: versionLabel, outcome: 'ok', seconds: reply.elapsedTime / 1000 });
+      onComplete?.(request, { model: modelLabel, version: versionLabel, digest, outcome: 'ok', latencyMs: reply.elapsedTime, inputSha256 });
       return reply.send(body);
     } catch (error) {
       const failure = toSwitchyardError(error, log, { trace_id: trace.traceId });
       metrics.observe({ model: modelLabel, version: versionLabel, outcome: failure.code, seconds: reply.elapsedTime / 1000 });
+      onComplete?.(request, { model: modelLabel, version: versionLabel, digest, outcome: failure.code, latencyMs: reply.elapsedTime, inputSha256 });
       return sendError(reply, failure);
     }
   }

@@ -1,17 +1,10 @@
-/**
- * The registry's view of who is calling: the principal the auth hook (gateway/auth) attaches
- * to the request. Read structurally, so this file does not depend on how the hook is built;
- * a request without one (no auth hook registered) acts as no one and holds no role.
- */
+/** The registry's view of who is calling: the principal the auth hook (gateway/auth) attached. */
 import type { FastifyRequest } from 'fastify';
-import type { Role } from '../../registry/storage/rows.js';
 import type { Actor } from '../../registry/service/registry-service.js';
+import type { Principal } from '../auth/principal.js';
 
-interface WithPrincipal {
-  principal?: { keyId: string; roles: readonly Role[] } | null;
-}
-
+/** /v1 routes always run behind the auth hook, so a principal is there; without one the caller acts as no one, with no role. */
 export function requestActor(request: FastifyRequest): Actor {
-  const principal = (request as unknown as WithPrincipal).principal;
+  const principal: Principal | null = request.principal;
   return principal ? { keyId: principal.keyId, roles: principal.roles } : { keyId: 'anonymous', roles: [] };
 }

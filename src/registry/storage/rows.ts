@@ -11,7 +11,7 @@ export type VersionState = (typeof VERSION_STATES)[number];
 export const ROLES = ['admin', 'operator', 'approver', 'deployer', 'invoker', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 
 export interface ModelRow {
   readonly name: string;
