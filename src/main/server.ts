@@ -20,6 +20,7 @@ import { openStorage } from '../registry/storage/open-storage.js';
 import { AuditBuffer } from '../registry/audit/audit-buffer.js';
 import { ensureAdminKey } from './bootstrap-admin.js';
 import { registryDeps } from './registry-wiring.js';
+import { serveProductionVersions } from '../gateway/registry/serve-production.js';
 
 export interface EmbeddedServer {
   readonly app: FastifyInstance;
@@ -55,13 +56,15 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
     flushMaxRows: config.audit.flushMaxRows,
     onError: (error, pending) => log.error({ err: error, pending }, 'audit log: inference summaries could not be written; retrying'),
   });
+  const registry = registryDeps(config, storage);
   const catalog = new ModelCatalog(config, options.loadBackend ?? loadOnnxBackend, log);
   let loaded = false;
   const metrics = new ServingMetrics({ processMetrics: options.processMetrics ?? true });
   const scheduler = new LiveScheduler(systemClock, log);
   scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.queueDepths()));
-  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, storage, auditBuffer, registry: registryDeps(config, storage) });
+  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, storage, auditBuffer, registry });
   await catalog.loadRepository();
+  await serveProductionVersions(registry.service, catalog, log);
   for (const served of catalog.all()) if (served.state === 'READY') scheduler.addVersion(served, config);
   loaded = true;
   await app.ready();
