@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,8 @@ import { digestHex } from '../../src/registry/artifacts/manifest.js';
 import { RegistryService, type Actor } from '../../src/registry/service/registry-service.js';
 import { parsePushMetadata } from '../../src/registry/service/push-request.js';
 import { openSqliteStorage } from '../../src/registry/storage/sqlite/open-sqlite.js';
+import { openPostgresStorage } from '../../src/registry/storage/postgres/open-postgres.js';
+import { freshSchema, testPostgres } from '../helpers/postgres.js';
 import type { Storage } from '../../src/registry/storage/storage.js';
 import { matmulChain } from '../fixtures/onnx-fixtures.js';
 
@@ -18,9 +20,34 @@ const approver: Actor = { keyId: 'approver1', roles: ['approver'] };
 const operator: Actor = { keyId: 'operator1', roles: ['operator'] };
 const contract = { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 4] }], max_batch_size: 4 };
 
-async function setup(settings: RegistrySettings = compileRegistrySettings({ gates: { approvals: [{ role: 'approver', count: 1 }], thresholds: [{ metric: 'accuracy', dataset: 'holdout', op: '>=', value: 0.9 }] } }, [])) {
+// The registry runs over the Storage interface: the same scenarios on SQLite and PostgreSQL.
+const postgres = await testPostgres();
+const cleanups: (() => Promise<void>)[] = [];
+// Each store is dropped after its test, as the storage suite does: one fresh schema at a time.
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+after(() => {
+  if (typeof postgres !== 'string') postgres.stop();
+});
+const BACKENDS = ['sqlite', 'postgres'] as const;
+type Backend = (typeof BACKENDS)[number];
+const skip = (backend: Backend): string | false => (backend === 'postgres' && typeof postgres === 'string' ? postgres : false);
+
+async function openBackend(backend: Backend, dir: string): Promise<Storage> {
+  if (backend === 'sqlite' || typeof postgres === 'string') return openSqliteStorage({ path: join(dir, 'switchyard.db'), wallNow: () => 1_800_000_000_000 });
+  const { schema, drop } = await freshSchema(postgres.url);
+  const storage = await openPostgresStorage({ url: postgres.url, schema, wallNow: () => 1_800_000_000_000 });
+  cleanups.push(async () => {
+    await storage.close();
+    await drop();
+  });
+  return storage;
+}
+
+async function setup(backend: Backend, settings: RegistrySettings = compileRegistrySettings({ gates: { approvals: [{ role: 'approver', count: 1 }], thresholds: [{ metric: 'accuracy', dataset: 'holdout', op: '>=', value: 0.9 }] } }, [])) {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-registry-'));
-  const storage: Storage = await openSqliteStorage({ path: join(dir, 'switchyard.db'), wallNow: () => 1_800_000_000_000 });
+  const storage = await openBackend(backend, dir);
   const store = new ArtifactStore(join(dir, 'artifacts'));
   return { storage, store, service: new RegistryService(storage, store, settings) };
 }
@@ -34,8 +61,8 @@ const code = (expected: ErrorCode) => (error: unknown): boolean => {
 const push = (service: RegistryService, version: string, extra: object = {}, actor = deployer) =>
   service.push(actor, 'iris', version, parsePushMetadata({ contract, card: '# Iris\nA test model.', lineage: { code_revision: 'abc123', training_data_digest: 'sha256:feed' }, ...extra }), { kind: 'file', fileName: 'model.onnx', bytes: matmulChain(4, 1) });
 
-test('push, evaluate, stage, approve behind the gates, promote, replace, retire: with history and audit', async () => {
-  const { service, storage } = await setup();
+for (const backend of BACKENDS) test(`${backend}: push, evaluate, stage, approve behind the gates, promote, replace, retire: with history and audit`, { skip: skip(backend) }, async () => {
+  const { service, storage } = await setup(backend);
   const first = await push(service, '1');
   assert.equal(first.version.state, 'draft');
   assert.match(first.version.digest, /^sha256:[0-9a-f]{64}$/);
@@ -77,8 +104,8 @@ test('push, evaluate, stage, approve behind the gates, promote, replace, retire:
   assert.ok(audit.includes('model.version.approve') && audit.includes('model.version.evaluate') && audit.includes('model.version.transition'));
 });
 
-test('a breaking contract change must be declared', async () => {
-  const { service } = await setup();
+for (const backend of BACKENDS) test(`${backend}: a breaking contract change must be declared`, { skip: skip(backend) }, async () => {
+  const { service } = await setup(backend);
   await push(service, '1');
   const breaking = { ...contract, inputs: [{ name: 'x', datatype: 'FP64', shape: [-1, 4] }] };
   await assert.rejects(push(service, '2', { contract: breaking }), (error: unknown) => code('CONTRACT_BREAKING_UNDECLARED')(error) && /inputs.x.datatype/.test((error as Error).message));
@@ -90,8 +117,8 @@ test('a breaking contract change must be declared', async () => {
   await assert.rejects(push(service, '4', { lineage: { parent_version: '9' } }), code('INVALID_REQUEST'));
 });
 
-test('a tampered artifact is refused when promoted, audited, and the version stays where it was', async () => {
-  const { service, store, storage } = await setup(compileRegistrySettings({ gates: { approvals: [] } }, []));
+for (const backend of BACKENDS) test(`${backend}: a tampered artifact is refused when promoted, audited, and the version stays where it was`, { skip: skip(backend) }, async () => {
+  const { service, store, storage } = await setup(backend, compileRegistrySettings({ gates: { approvals: [] } }, []));
   const { version } = await push(service, '1');
   await service.transition(deployer, 'iris', '1', 'staged', '');
   await service.transition(operator, 'iris', '1', 'approved', '');
@@ -103,8 +130,8 @@ test('a tampered artifact is refused when promoted, audited, and the version sta
   assert.match(refused[0]?.detail ?? '', /added/);
 });
 
-test('unknown models and versions are 404s', async () => {
-  const { service } = await setup();
+for (const backend of BACKENDS) test(`${backend}: unknown models and versions are 404s`, { skip: skip(backend) }, async () => {
+  const { service } = await setup(backend);
   await assert.rejects(service.getModel('nope'), code('MODEL_NOT_FOUND'));
   await push(service, '1');
   await assert.rejects(service.getVersion('iris', '7'), code('MODEL_VERSION_NOT_FOUND'));
