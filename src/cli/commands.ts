@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { SwitchyardClient, SwitchyardClientError } from '../client/client.js';
 import { parseInputs, InputParseError } from './parse-inputs.js';
+import { CliUsageError, registerModelsSubcommands } from './models-commands.js';
 
 const DEFAULT_URL = process.env.SWITCHYARD_URL ?? 'http://127.0.0.1:8080';
 
@@ -9,14 +10,14 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-async function withClient(url: string, action: (client: SwitchyardClient) => Promise<void>): Promise<void> {
-  const client = new SwitchyardClient({ baseUrl: url });
+async function withClient(url: string, action: (client: SwitchyardClient) => Promise<void>, apiKey?: string): Promise<void> {
+  const client = new SwitchyardClient({ baseUrl: url, ...(apiKey ? { apiKey } : {}) });
   try {
     await action(client);
   } catch (error) {
     if (error instanceof SwitchyardClientError) {
       process.stderr.write(`error ${error.status} ${error.code}: ${error.message}\n`);
-    } else if (error instanceof InputParseError) {
+    } else if (error instanceof InputParseError || error instanceof CliUsageError) {
       process.stderr.write(`error: ${error.message}\n`);
     } else if (error instanceof Error && /ECONNREFUSED/.test(`${error.message} ${String((error as { code?: string }).code)}`)) {
       process.stderr.write(`error: no Switchyard server answers at ${url}; start one with 'switchyard up'\n`);
@@ -30,12 +31,12 @@ async function withClient(url: string, action: (client: SwitchyardClient) => Pro
 }
 
 export function registerClientCommands(program: Command): void {
-  program
+  const models = program
     .command('models')
-    .description('list the model versions the server knows, with state and digest')
+    .description('list the model versions the server serves (state, digest); subcommands manage the registry')
     .option('--url <url>', 'server address', DEFAULT_URL)
     .option('--json', 'print JSON')
-    .action((options: { url: string; json?: boolean }) =>
+    .action((options: { url: string; json?: boolean; apiKey?: string }) =>
       withClient(options.url, async (client) => {
         const entries = await client.repositoryIndex();
         if (options.json) {
@@ -46,8 +47,9 @@ export function registerClientCommands(program: Command): void {
         for (const e of entries) rows.push([e.name, e.version, e.state, (e.digest ?? '').slice(0, 19), e.reason || (e.description ?? '')]);
         const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
         for (const row of rows) process.stdout.write(`${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')}\n`);
-      }),
+      }, options.apiKey),
     );
+  registerModelsSubcommands(models, DEFAULT_URL, (options, action) => withClient(options.url, action, options.apiKey));
 
   program
     .command('infer <model>')

@@ -104,3 +104,23 @@ export interface ErrorResponse {
   code: ErrorCode;
   retryable: boolean;
 }
+
+/** A registry version as listed (GET /v1/models). */
+export interface RegistryVersionSummary {
+  model: string;
+  version: string;
+  state: 'draft' | 'staged' | 'approved' | 'production' | 'retired';
+  digest: string;
+  breaking: boolean;
+  created_by: string;
+  created_at: string;
+}
+
+export interface RegistryModel {
+  name: string;
+  description: string;
+  created_by: string;
+  created_at: string;
+  versions: RegistryVersionSummary[];
+  deployments?: { version: string; from: string | null; to: string; by: string; at: string; reason: string }[];
+}

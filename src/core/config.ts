@@ -7,6 +7,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { TIERS, type Tier } from './tiers.js';
+import { compileRegistrySettings, REGISTRY_CONFIG_SCHEMA, type RegistrySettings } from './registry-config.js';
 
 export type ExecutionProvider = 'cpu' | 'cuda';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -152,6 +153,8 @@ export interface ServerConfig {
   readonly tracing: TracingSettings;
   /** How often device metrics are refreshed from hardware discovery; 0 = never. @default 15000 */
   readonly deviceMetricsIntervalMs: number;
+  /** Model registry: ingest, signatures, approval gates (see registry-config.ts). */
+  readonly registry: RegistrySettings;
   readonly storage: StorageSettings;
   readonly auth: AuthSettings;
   readonly audit: AuditSettings;
@@ -275,6 +278,7 @@ export const CONFIG_SCHEMA = {
     },
     // Why the floor: discovery runs vendor tools (nvidia-smi...), not something to run every second.
     device_metrics_interval_ms: { anyOf: [{ const: 0 }, { type: 'integer', minimum: 1000, maximum: 3600000 }] },
+    registry: REGISTRY_CONFIG_SCHEMA,
     storage: {
       type: 'object',
       additionalProperties: false,
@@ -476,6 +480,9 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
   const onnx = (file.onnx ?? {}) as Record<string, unknown>;
   const slo = (file.slo ?? {}) as Record<string, unknown>;
   const tracing = (file.tracing ?? {}) as Record<string, unknown>;
+  const registryProblems: string[] = [];
+  const registry = compileRegistrySettings(file.registry, registryProblems);
+  if (registryProblems.length > 0) throw new ConfigError(registryProblems);
   const storage = (file.storage ?? {}) as Record<string, unknown>;
   const auth = (file.auth ?? {}) as Record<string, unknown>;
   const audit = (file.audit ?? {}) as Record<string, unknown>;
@@ -518,6 +525,7 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
       serviceName: tracing.service_name as string,
     }),
     deviceMetricsIntervalMs: file.device_metrics_interval_ms as number,
+    registry,
     storage: Object.freeze({ driver: storage.driver as StorageSettings['driver'], postgresUrl: storage.postgres_url as string }),
     auth: Object.freeze({ anonymousInference: auth.anonymous_inference as AnonymousInference }),
     audit: Object.freeze({ flushIntervalMs: audit.flush_interval_ms as number, flushMaxRows: audit.flush_max_rows as number }),

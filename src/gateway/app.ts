@@ -21,6 +21,9 @@ import { registerMetadataRoutes } from './oip/metadata-routes.js';
 import { registerSloRoutes } from './slo/slo-routes.js';
 import type { SloBook } from '../telemetry/slo/slo-book.js';
 import type { Tracing } from '../telemetry/tracing/tracing.js';
+import type { RegistryService } from '../registry/service/registry-service.js';
+import { registerRegistryRoutes } from './registry/registry-routes.js';
+import { registerDocsRoutes, trackRoutes } from './docs/openapi.js';
 import { systemClock } from '../core/clock.js';
 import type { Storage } from '../registry/storage/storage.js';
 import type { AuditBuffer } from '../registry/audit/audit-buffer.js';
@@ -47,6 +50,8 @@ export interface GatewayDeps {
   readonly slo?: { readonly book: SloBook; readonly clock: Clock };
   /** @default off */
   readonly tracing?: Tracing;
+  /** The model registry's admin API (/v1/models); absent = not served. */
+  readonly registry?: { readonly service: RegistryService; readonly pushBodyLimitBytes: number };
   /** Governance records: keys, tenants, audit log (and the registry's tables). */
   readonly storage: Storage;
   /** Where inference summaries wait to be appended to the audit log. */
@@ -87,6 +92,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     sendError(reply, new SwitchyardError('ROUTE_NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0] ?? ''}; see docs/api.md`)),
   );
 
+  // Before any route, so the OpenAPI document at /docs sees every one.
+  const routes = trackRoutes(app);
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
@@ -121,5 +128,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   registerDriftRoutes(app, { catalog: deps.catalog, drift: deps.drift });
   registerCostRoutes(app, { ledger: deps.costs, clock: deps.clock });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
+  if (deps.registry) registerRegistryRoutes(app, { registry: deps.registry.service, pushBodyLimitBytes: deps.registry.pushBodyLimitBytes });
+  registerDocsRoutes(app, routes, deps.serverVersion);
   return app;
 }

@@ -59,6 +59,11 @@ export class ModelCatalog {
     await Promise.all(candidates.map((c) => this.loadCandidate(c)));
   }
 
+  /** Loads one version read and verified elsewhere (the registry's production versions). */
+  async add(candidate: VersionCandidate): Promise<void> {
+    return this.loadCandidate(candidate);
+  }
+
   private async loadCandidate(candidate: VersionCandidate): Promise<void> {
     const entry: ServedVersion = {
       model: candidate.model,

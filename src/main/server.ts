@@ -43,6 +43,8 @@ import { registerDriftMetrics } from '../telemetry/drift/drift-metrics.js';
 import { FallbackChainMetrics } from '../telemetry/fallback-chain-metrics.js';
 import { localNodeCost } from './node-cost.js';
 import { LOCAL_NODE } from '../gateway/live/live-scheduler.js';
+import { registryDeps } from './registry-wiring.js';
+import { serveProductionVersions } from '../gateway/registry/serve-production.js';
 
 export interface EmbeddedServer {
   readonly app: FastifyInstance;
@@ -110,6 +112,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
     flushMaxRows: config.audit.flushMaxRows,
     onError: (error, pending) => log.error({ err: error, pending }, 'audit log: inference summaries could not be written; retrying'),
   });
+  const registry = registryDeps(config, storage);
   const catalog = new ModelCatalog(config, options.loadBackend ?? loadOnnxBackend, log);
   let loaded = false;
   const clock = options.clock ?? systemClock;
@@ -161,9 +164,10 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   runner.useBurnSignal((deployment) => book.sloState(deployment).fallback);
   const drift = new DriftTracker(config.drift, clock, log);
   registerDriftMetrics(metrics.registry, () => drift.rows());
-  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, slo: { book, clock }, tracing, storage, auditBuffer, cluster, runner, drift, costs, clock });
+  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, slo: { book, clock }, tracing, storage, auditBuffer, registry, cluster, runner, drift, costs, clock });
   try {
     await catalog.loadRepository();
+    await serveProductionVersions(registry.service, catalog, log);
   } catch (error) {
     // A refused repository stops start-up; the store's connections must not keep the process alive.
     devices?.stop();
