@@ -25,6 +25,32 @@ export interface OnnxSettings {
   readonly inlineBelowMs: number;
 }
 
+export interface SloSettings {
+  /** How often the control loop evaluates every SLO. @default 10000 */
+  readonly evaluateIntervalMs: number;
+  /** Where SLO alerts are POSTed when an SLO names no webhook of its own. @default none */
+  readonly webhookUrl: string | undefined;
+  /** Retries of a failed alert, with exponential backoff. @default 4 */
+  readonly webhookRetries: number;
+  /** Wait before the first retry, doubled each time. @default 250 */
+  readonly webhookBackoffMs: number;
+  /** Per-attempt timeout. @default 5000 */
+  readonly webhookTimeoutMs: number;
+}
+
+export interface TracingSettings {
+  /** Off by default: no OpenTelemetry object exists on the request path when off. @default false */
+  readonly enabled: boolean;
+  /** OTLP/HTTP traces endpoint. @default 'http://127.0.0.1:4318/v1/traces' */
+  readonly endpoint: string;
+  /** Extra HTTP headers for the exporter (e.g. an API key). @default {} */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Share of new traces sampled (a caller's sampled flag is followed). @default 1 */
+  readonly samplingRatio: number;
+  /** @default 'switchyard' */
+  readonly serviceName: string;
+}
+
 export interface CircuitConfig {
   /** Consecutive failures (5xx, timeouts) that open a deployment's circuit. @default 5 */
   readonly failureThreshold: number;
@@ -66,6 +92,10 @@ export interface ServerConfig {
   /** @default 'info' */
   readonly logLevel: LogLevel;
   readonly onnx: OnnxSettings;
+  readonly slo: SloSettings;
+  readonly tracing: TracingSettings;
+  /** How often device metrics are refreshed from hardware discovery; 0 = never. @default 15000 */
+  readonly deviceMetricsIntervalMs: number;
   readonly circuit: CircuitConfig;
   readonly drift: DriftConfig;
   readonly cost: CostConfig;
@@ -100,6 +130,31 @@ export const CONFIG_SCHEMA = {
         inline_below_ms: { type: 'number', minimum: 0, maximum: 1 },
       },
     },
+    slo: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        // Why the floor: the burn windows are minute-bucketed, faster ticks add nothing.
+        evaluate_interval_ms: { type: 'integer', minimum: 1000, maximum: 600000 },
+        webhook_url: { type: 'string', pattern: '^https?://', maxLength: 2048 },
+        webhook_retries: { type: 'integer', minimum: 0, maximum: 20 },
+        webhook_backoff_ms: { type: 'integer', minimum: 1, maximum: 600000 },
+        webhook_timeout_ms: { type: 'integer', minimum: 100, maximum: 600000 },
+      },
+    },
+    tracing: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        endpoint: { type: 'string', pattern: '^https?://', maxLength: 2048 },
+        headers: { type: 'object', additionalProperties: { type: 'string' } },
+        sampling_ratio: { type: 'number', minimum: 0, maximum: 1 },
+        service_name: { type: 'string', minLength: 1, maxLength: 256 },
+      },
+    },
+    // Why the floor: discovery runs vendor tools (nvidia-smi...), not something to run every second.
+    device_metrics_interval_ms: { anyOf: [{ const: 0 }, { type: 'integer', minimum: 1000, maximum: 3600000 }] },
     circuit: {
       type: 'object',
       additionalProperties: false,
@@ -128,8 +183,6 @@ export const CONFIG_SCHEMA = {
   },
 } as const;
 
-/** Sections of the config file whose keys are written `section.key` in flags and the environment. */
-const SECTIONS = ['onnx', 'circuit', 'drift', 'cost'] as const;
 
 export const CONFIG_DEFAULTS = {
   host: '127.0.0.1',
@@ -144,6 +197,15 @@ export const CONFIG_DEFAULTS = {
   'onnx.intra_op_threads': 1,
   'onnx.instances': 1,
   'onnx.inline_below_ms': 0.2,
+  'slo.evaluate_interval_ms': 10000,
+  'slo.webhook_retries': 4,
+  'slo.webhook_backoff_ms': 250,
+  'slo.webhook_timeout_ms': 5000,
+  'tracing.enabled': 'false',
+  'tracing.endpoint': 'http://127.0.0.1:4318/v1/traces',
+  'tracing.sampling_ratio': 1,
+  'tracing.service_name': 'switchyard',
+  device_metrics_interval_ms: 15000,
   'circuit.failure_threshold': 5,
   'circuit.open_seconds': 10,
   'drift.sample_every': 4,
@@ -166,13 +228,20 @@ export class ConfigError extends Error {
   }
 }
 
+/** The nested sections of the config file: their keys are dotted (`onnx.instances`). */
+type Section = 'onnx' | 'slo' | 'tracing' | 'circuit' | 'drift' | 'cost';
+const SECTIONS: ReadonlySet<string> = new Set<Section>(['onnx', 'slo', 'tracing', 'circuit', 'drift', 'cost']);
+
 const NUMERIC_KEYS = new Set(
   Object.entries(CONFIG_DEFAULTS).filter(([, v]) => typeof v === 'number').map(([k]) => k),
 );
 
-/** Environment variables and flags arrive as strings; numbers among them become numbers. */
+const BOOLEAN_KEYS = new Set(['tracing.enabled']);
+
+/** Environment variables and flags arrive as strings; numbers and booleans among them are converted. */
 function coerce(key: string, value: unknown): unknown {
   if ((NUMERIC_KEYS.has(key) || key === 'cost.node_cost_per_hour') && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value.trim());
+  if (BOOLEAN_KEYS.has(key) && typeof value === 'string' && /^(true|false)$/.test(value.trim())) return value.trim() === 'true';
   return value;
 }
 
@@ -199,8 +268,8 @@ function describeProblem(error: ErrorObject, raw: RawConfig): string {
   if (error.keyword === 'additionalProperties') {
     const extra = String((error.params as { additionalProperty: string }).additionalProperty);
     const key = path ? `${path}.${extra}` : extra;
-    const section = (SECTIONS as readonly string[]).includes(path) ? CONFIG_SCHEMA.properties[path as (typeof SECTIONS)[number]] : undefined;
-    const allowed = Object.keys(section ? section.properties : CONFIG_SCHEMA.properties).join(', ');
+    const section = SECTIONS.has(path) ? (CONFIG_SCHEMA.properties[path as Section] as { properties: object }).properties : CONFIG_SCHEMA.properties;
+    const allowed = Object.keys(section).join(', ');
     return `${key} (from ${raw.get(key)?.source ?? 'config'}): unknown key; allowed keys here: ${allowed}`;
   }
   const setting = raw.get(path);
@@ -222,6 +291,8 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
   const file = nest(merged);
   if (!validate(file)) throw new ConfigError((validate.errors ?? []).map((e) => describeProblem(e, merged)));
   const onnx = (file.onnx ?? {}) as Record<string, unknown>;
+  const slo = (file.slo ?? {}) as Record<string, unknown>;
+  const tracing = (file.tracing ?? {}) as Record<string, unknown>;
   const circuit = (file.circuit ?? {}) as Record<string, number>;
   const drift = (file.drift ?? {}) as Record<string, number>;
   const cost = (file.cost ?? {}) as Record<string, number | undefined>;
@@ -241,6 +312,21 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
       instances: onnx.instances as number,
       inlineBelowMs: onnx.inline_below_ms as number,
     }),
+    slo: Object.freeze({
+      evaluateIntervalMs: slo.evaluate_interval_ms as number,
+      webhookUrl: slo.webhook_url as string | undefined,
+      webhookRetries: slo.webhook_retries as number,
+      webhookBackoffMs: slo.webhook_backoff_ms as number,
+      webhookTimeoutMs: slo.webhook_timeout_ms as number,
+    }),
+    tracing: Object.freeze({
+      enabled: tracing.enabled as boolean,
+      endpoint: tracing.endpoint as string,
+      headers: Object.freeze({ ...((tracing.headers ?? {}) as Record<string, string>) }),
+      samplingRatio: tracing.sampling_ratio as number,
+      serviceName: tracing.service_name as string,
+    }),
+    deviceMetricsIntervalMs: file.device_metrics_interval_ms as number,
     circuit: Object.freeze({ failureThreshold: circuit.failure_threshold!, openMs: circuit.open_seconds! * 1000 }),
     drift: Object.freeze({
       sampleEvery: drift.sample_every!,
@@ -259,7 +345,7 @@ export function flattenConfigFile(content: unknown, source: string): RawConfig {
     throw new ConfigError([`${source}: must be a mapping of keys to values`]);
   }
   for (const [key, value] of Object.entries(content)) {
-    if ((SECTIONS as readonly string[]).includes(key) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    if (SECTIONS.has(key) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
       for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) raw.set(`${key}.${inner}`, { value: innerValue, source });
     } else {
       raw.set(key, { value, source });

@@ -41,6 +41,8 @@ export const ERROR_CATALOGUE = {
   SHUTTING_DOWN: { status: 503, retryable: true, summary: 'The server is shutting down and takes no new requests; retry on another instance or after Retry-After.' },
   INFERENCE_FAILED: { status: 500, retryable: true, summary: 'The backend failed while running a valid request. Details are in the server log, never in the response.' },
   INTERNAL: { status: 500, retryable: true, summary: 'An unexpected server error. Details are in the server log, never in the response.' },
+  SLO_SHEDDING: { status: 503, retryable: true, summary: "Sheddable traffic is refused while the deployment's error budget burns fast (an SLO with the shed action fired); retry after Retry-After or send it as standard." },
+  SLO_NOT_FOUND: { status: 404, retryable: false, summary: 'No SLO with this id (model:version:latency_class); GET /v1/slos lists them.' },
   CIRCUIT_OPEN: { status: 503, retryable: true, summary: "The deployment's circuit breaker is open after repeated failures and no fallback could answer; retry after Retry-After." },
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -17,6 +17,9 @@ import { registerDriftRoutes } from './drift/drift-routes.js';
 import type { FallbackRunner } from './fallback/fallback-runner.js';
 import { registerInferRoute } from './oip/infer-route.js';
 import { registerMetadataRoutes } from './oip/metadata-routes.js';
+import { registerSloRoutes } from './slo/slo-routes.js';
+import type { SloBook } from '../telemetry/slo/slo-book.js';
+import type { Tracing } from '../telemetry/tracing/tracing.js';
 
 export interface GatewayDeps {
   readonly config: ServerConfig;
@@ -31,6 +34,10 @@ export interface GatewayDeps {
   readonly drift: DriftTracker;
   readonly costs: CostLedger;
   readonly clock: Clock;
+  /** SLOs: counted per request, listed and set at /v1/slos. */
+  readonly slo?: { readonly book: SloBook; readonly clock: Clock };
+  /** @default off */
+  readonly tracing?: Tracing;
 }
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
@@ -77,7 +84,10 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     limits: { maxTensorElements: deps.config.maxTensorElements },
     runner: deps.runner,
     observe: deps.drift,
+    ...(deps.slo ? { slo: deps.slo.book } : {}),
+    ...(deps.tracing ? { tracing: deps.tracing } : {}),
   });
+  if (deps.slo) registerSloRoutes(app, { book: deps.slo.book, catalog: deps.catalog, clock: deps.slo.clock, log: deps.log });
   registerDriftRoutes(app, { catalog: deps.catalog, drift: deps.drift });
   registerCostRoutes(app, { ledger: deps.costs, clock: deps.clock });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));

@@ -21,6 +21,12 @@ export const ENVIRONMENT_KEYS: Readonly<Record<string, string>> = {
   SWITCHYARD_ONNX_INTRA_OP_THREADS: 'onnx.intra_op_threads',
   SWITCHYARD_ONNX_INSTANCES: 'onnx.instances',
   SWITCHYARD_ONNX_INLINE_BELOW_MS: 'onnx.inline_below_ms',
+  SWITCHYARD_SLO_WEBHOOK_URL: 'slo.webhook_url',
+  SWITCHYARD_SLO_EVALUATE_INTERVAL_MS: 'slo.evaluate_interval_ms',
+  SWITCHYARD_TRACING_ENABLED: 'tracing.enabled',
+  SWITCHYARD_TRACING_ENDPOINT: 'tracing.endpoint',
+  SWITCHYARD_TRACING_SAMPLING_RATIO: 'tracing.sampling_ratio',
+  SWITCHYARD_DEVICE_METRICS_INTERVAL_MS: 'device_metrics_interval_ms',
 };
 
 export interface ConfigInputs {

@@ -7,6 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Datatype } from '../core/datatypes.js';
 import type { LatencyClass, ModelContract, TensorSpec } from '../core/contract.js';
 import { ONNX_SESSION_PROPERTIES, type ExecutionProvider } from '../core/config.js';
+import { RAW_SLO_SCHEMA, type RawSlo } from '../telemetry/slo/objective.js';
 
 /** One link of a fallback chain, tried in order when the primary cannot answer (docs/fallbacks.md). */
 export type FallbackSpec =
@@ -33,6 +34,8 @@ export interface ModelVersionConfig {
   };
   readonly onnx: { readonly executionProvider: ExecutionProvider | undefined; readonly intraOpThreads: number | undefined };
   readonly metadata: Readonly<Record<string, string | number | boolean>>;
+  /** The `slo` block: one SLO per latency class, compiled by the server once it knows the model and version. */
+  readonly slos: readonly RawSlo[];
   readonly fallbacks: readonly FallbackSpec[];
   /** File in the version folder with the reference distributions for drift (docs/drift.md). */
   readonly driftReference: string | undefined;
@@ -129,6 +132,8 @@ export const MODEL_CONFIG_SCHEMA = {
       properties: ONNX_SESSION_PROPERTIES,
     },
     metadata: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    // One SLO, or a list of them (one per latency class).
+    slo: { anyOf: [RAW_SLO_SCHEMA, { type: 'array', maxItems: 2, items: RAW_SLO_SCHEMA }] },
     fallbacks: { type: 'array', maxItems: 16, items: FALLBACK_SCHEMA },
     drift_reference: FILE_NAME,
   },
@@ -170,6 +175,7 @@ interface RawModelConfig {
   batching?: { policy?: 'adaptive' | 'fixed'; preferred_batch_sizes?: number[]; max_queue_delay_ms?: { realtime?: number; throughput?: number } };
   onnx?: { execution_provider?: ExecutionProvider; intra_op_threads?: number };
   metadata?: Record<string, string | number | boolean>;
+  slo?: RawSlo | RawSlo[];
   fallbacks?: RawFallback[];
   drift_reference?: string;
 }
@@ -256,6 +262,9 @@ export function parseModelConfig(text: string): ModelVersionConfig {
   const maxBatchSize = raw.max_batch_size ?? 0;
   const inputs = compileTensors('inputs', raw.inputs, maxBatchSize, problems);
   const outputs = compileTensors('outputs', raw.outputs, maxBatchSize, problems);
+  const slos = raw.slo === undefined ? [] : Array.isArray(raw.slo) ? raw.slo : [raw.slo];
+  const classes = slos.map((slo) => slo.latency_class ?? raw.latency_class ?? 'realtime');
+  if (new Set(classes).size !== classes.length) problems.push(`slo: two SLOs for latency class ${classes.join(', ')}; give each its own latency_class`);
   const fallbacks = compileFallbacks(raw.fallbacks ?? [], outputs, problems);
   if (problems.length > 0) throw new ModelConfigError(problems);
   return Object.freeze({
@@ -273,6 +282,7 @@ export function parseModelConfig(text: string): ModelVersionConfig {
     }),
     onnx: Object.freeze({ executionProvider: raw.onnx?.execution_provider, intraOpThreads: raw.onnx?.intra_op_threads }),
     metadata: Object.freeze({ ...(raw.metadata ?? {}) }),
+    slos: Object.freeze(slos.map((slo) => Object.freeze({ ...slo }))),
     fallbacks: Object.freeze(fallbacks),
     driftReference: raw.drift_reference,
   });

@@ -1,17 +1,12 @@
 /**
- * What the scheduler does, as Prometheus metrics: time waiting for a batch, time computing it,
- * batch sizes, and queue depth, by model, version, hardware class and latency class (all
- * bounded label sets: the catalogue's names and two latency classes).
+ * What the scheduler does, as Prometheus metrics: time waiting for a batch and time computing,
+ * per request and per batch, batch sizes, queue depth and requests in flight, by model,
+ * version, hardware class and latency class (all bounded label sets: the catalogue's names
+ * and two latency classes).
  */
 import { Gauge, Histogram, type Registry } from 'prom-client';
-
-/** Why: from 50 µs (a request that never waits) to 10 s (a deadline-bound throughput wait). */
-const WAIT_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-/** Why: powers of two up to the largest max_batch_size a model typically declares. */
-const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
-
-type QueueLabel = 'model' | 'version' | 'hardware_class' | 'latency_class';
-type BatchLabel = 'model' | 'version' | 'hardware_class';
+import { BATCH_BUCKETS, WAIT_BUCKETS } from './buckets.js';
+import { LabelCache } from './label-cache.js';
 
 export interface BatchObservation {
   readonly model: string;
@@ -21,65 +16,92 @@ export interface BatchObservation {
   readonly computeSeconds: number;
 }
 
-export class SchedulingMetrics {
-  private readonly queue: Histogram<QueueLabel>;
-  private readonly compute: Histogram<BatchLabel>;
-  private readonly batchSize: Histogram<BatchLabel>;
-  private readonly queueChildren = new Map<string, Histogram.Internal<QueueLabel>>();
-  private readonly batchChildren = new Map<string, { compute: Histogram.Internal<BatchLabel>; size: Histogram.Internal<BatchLabel> }>();
+/** Per deployment: requests admitted and waiting, and requests admitted and not yet answered. */
+export interface DeploymentLoad {
+  readonly model: string;
+  readonly version: string;
+  readonly depth: number;
+  readonly inFlight: number;
+}
 
-  constructor(registry: Registry, queueDepth: () => Iterable<{ model: string; version: string; depth: number }>) {
+export class SchedulingMetrics {
+  private readonly queue: Histogram<string>;
+  private readonly compute: Histogram<string>;
+  private readonly requestCompute: Histogram<string>;
+  private readonly batchSize: Histogram<string>;
+  private readonly requestChildren: LabelCache<{ queue: Histogram.Internal<string>; compute: Histogram.Internal<string> }>;
+  private readonly batchChildren: LabelCache<{ compute: Histogram.Internal<string>; size: Histogram.Internal<string> }>;
+
+  constructor(registry: Registry, load: () => Iterable<DeploymentLoad>) {
+    const registers = [registry];
     this.queue = new Histogram({
       name: 'switchyard_inference_queue_seconds',
       help: 'Time a served request waited from admission until its batch started.',
       labelNames: ['model', 'version', 'hardware_class', 'latency_class'],
       buckets: WAIT_BUCKETS,
-      registers: [registry],
+      registers,
+    });
+    this.requestCompute = new Histogram({
+      name: 'switchyard_inference_compute_seconds',
+      help: 'Compute time of the batch a served request ran in, counted once per request.',
+      labelNames: ['model', 'version', 'hardware_class', 'latency_class'],
+      buckets: WAIT_BUCKETS,
+      registers,
     });
     this.compute = new Histogram({
       name: 'switchyard_batch_compute_seconds',
       help: 'Time the backend spent computing one batch.',
       labelNames: ['model', 'version', 'hardware_class'],
       buckets: WAIT_BUCKETS,
-      registers: [registry],
+      registers,
     });
     this.batchSize = new Histogram({
       name: 'switchyard_batch_size',
       help: 'Rows in each batch run.',
       labelNames: ['model', 'version', 'hardware_class'],
       buckets: BATCH_BUCKETS,
-      registers: [registry],
+      registers,
     });
+    // Both gauges read the scheduler at scrape time: nothing is kept up to date per request.
     new Gauge({
       name: 'switchyard_queue_depth',
       help: 'Requests waiting (admitted, not yet running) per model version.',
       labelNames: ['model', 'version'],
-      registers: [registry],
+      registers,
       collect() {
         this.reset();
-        for (const { model, version, depth } of queueDepth()) this.set({ model, version }, depth);
+        for (const { model, version, depth } of load()) this.set({ model, version }, depth);
       },
+    });
+    new Gauge({
+      name: 'switchyard_inference_in_flight',
+      help: 'Requests admitted and not yet answered (waiting or running) per model version.',
+      labelNames: ['model', 'version'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { model, version, inFlight } of load()) this.set({ model, version }, inFlight);
+      },
+    });
+    this.requestChildren = new LabelCache((model, version, hardwareClass, latencyClass) => {
+      const labels = { model, version, hardware_class: hardwareClass, latency_class: latencyClass };
+      return { queue: this.queue.labels(labels), compute: this.requestCompute.labels(labels) };
+    });
+    this.batchChildren = new LabelCache((model, version, hardwareClass) => {
+      const labels = { model, version, hardware_class: hardwareClass };
+      return { compute: this.compute.labels(labels), size: this.batchSize.labels(labels) };
     });
   }
 
-  observeQueue(model: string, version: string, hardwareClass: string, latencyClass: string, seconds: number): void {
-    const key = `${model}\u0000${version}\u0000${hardwareClass}\u0000${latencyClass}`;
-    let child = this.queueChildren.get(key);
-    if (!child) {
-      child = this.queue.labels({ model, version, hardware_class: hardwareClass, latency_class: latencyClass });
-      this.queueChildren.set(key, child);
-    }
-    child.observe(seconds);
+  /** One served request: how long it queued and how long its batch computed. */
+  observeRequest(model: string, version: string, hardwareClass: string, latencyClass: string, queueSeconds: number, computeSeconds: number): void {
+    const child = this.requestChildren.get(model, version, hardwareClass, latencyClass);
+    child.queue.observe(queueSeconds);
+    child.compute.observe(computeSeconds);
   }
 
   observeBatch({ model, version, hardwareClass, rows, computeSeconds }: BatchObservation): void {
-    const key = `${model}\u0000${version}\u0000${hardwareClass}`;
-    let child = this.batchChildren.get(key);
-    if (!child) {
-      const labels = { model, version, hardware_class: hardwareClass };
-      child = { compute: this.compute.labels(labels), size: this.batchSize.labels(labels) };
-      this.batchChildren.set(key, child);
-    }
+    const child = this.batchChildren.get(model, version, hardwareClass);
     child.compute.observe(computeSeconds);
     child.size.observe(rows);
   }

@@ -85,3 +85,24 @@ test('an unreadable or malformed config file is a clear error', () => {
   writeFileSync(file, '- just\n- a list\n');
   assert.match(problems(() => load({}, {}, file))[0] ?? '', /must be a mapping/);
 });
+
+test('slo and tracing sections: defaults, file values, environment booleans, unknown keys named', async () => {
+  const { compileConfig, flattenConfigFile, ConfigError } = await import('../../src/core/config.js');
+  const defaults = compileConfig(new Map(), '/srv');
+  assert.equal(defaults.tracing.enabled, false, 'tracing is off by default');
+  assert.equal(defaults.tracing.samplingRatio, 1);
+  assert.equal(defaults.slo.evaluateIntervalMs, 10000);
+  assert.equal(defaults.slo.webhookUrl, undefined);
+  assert.equal(defaults.deviceMetricsIntervalMs, 15000);
+  const file = flattenConfigFile({ tracing: { enabled: true, endpoint: 'http://collector:4318/v1/traces', headers: { authorization: 'Bearer x' }, sampling_ratio: 0.25 }, slo: { webhook_url: 'http://127.0.0.1:9/hook' } }, 'switchyard.yaml');
+  const fromFile = compileConfig(file, '/srv');
+  assert.deepEqual({ ...fromFile.tracing }, { enabled: true, endpoint: 'http://collector:4318/v1/traces', headers: { authorization: 'Bearer x' }, samplingRatio: 0.25, serviceName: 'switchyard' });
+  assert.equal(fromFile.slo.webhookUrl, 'http://127.0.0.1:9/hook');
+  const fromEnv = compileConfig(new Map([['tracing.enabled', { value: 'true', source: 'environment SWITCHYARD_TRACING_ENABLED' }]]), '/srv');
+  assert.equal(fromEnv.tracing.enabled, true);
+  assert.throws(
+    () => compileConfig(flattenConfigFile({ tracing: { sampling: 2 } }, 'f.yaml'), '/srv'),
+    (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.startsWith('tracing.sampling') && p.includes('allowed keys here: enabled, endpoint, headers, sampling_ratio, service_name')),
+  );
+  assert.throws(() => compileConfig(new Map([['tracing.sampling_ratio', { value: 1.5, source: 'test' }]]), '/srv'), ConfigError);
+});

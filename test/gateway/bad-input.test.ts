@@ -81,6 +81,6 @@ test('bad input leaves the server serving and is counted by code', async () => {
   const good = await server.app.inject({ method: 'POST', url: '/v2/models/small/infer', payload: { inputs: [row()] } });
   assert.equal(good.statusCode, 200, good.body);
   const metrics = await server.app.inject({ method: 'GET', url: '/metrics' });
-  assert.match(metrics.body, /switchyard_inference_requests_total\{model="small",version="1",outcome="INPUT_SHAPE_MISMATCH"\} [1-9]/);
-  assert.match(metrics.body, /switchyard_inference_requests_total\{model="_unknown",version="_unknown",outcome="MODEL_NOT_FOUND"\} 1/);
+  assert.match(metrics.body, /switchyard_inference_requests_total\{model="small",version="1",latency_class="realtime",outcome="INPUT_SHAPE_MISMATCH"\} [1-9]/);
+  assert.match(metrics.body, /switchyard_inference_requests_total\{model="_unknown",version="_unknown",latency_class="none",outcome="MODEL_NOT_FOUND"\} 1/);
 });

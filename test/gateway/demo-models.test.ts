@@ -169,8 +169,8 @@ test('/metrics counts requests and latency by model, version and outcome', async
   const metrics = await server.app.inject({ method: 'GET', url: '/metrics' });
   assert.equal(metrics.statusCode, 200);
   assert.match(String(metrics.headers['content-type']), /^text\/plain; version=0\.0\.4/);
-  assert.match(metrics.body, /switchyard_inference_requests_total\{model="identity",version="1",outcome="ok"\} \d+/);
-  assert.match(metrics.body, /switchyard_inference_request_duration_seconds_bucket\{le="\+Inf",model="identity",version="1",outcome="ok"\} \d+/);
+  assert.match(metrics.body, /switchyard_inference_requests_total\{model="identity",version="1",latency_class="realtime",outcome="ok"\} \d+/);
+  assert.match(metrics.body, /switchyard_inference_request_duration_seconds_bucket\{le="\+Inf",model="identity",version="1",hardware_class="[a-z0-9-]+",latency_class="realtime",outcome_class="ok"\} \d+/);
 });
 
 test('text-sentiment-rules (rules backend) scores texts with the VADER lexicon', async () => {

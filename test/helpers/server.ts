@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function startTestServer(repository: string, settings: Record<string, string | number> = {}): Promise<EmbeddedServer> {
+export async function startTestServer(repository: string, settings: Record<string, unknown> = {}): Promise<EmbeddedServer> {
   const raw: RawConfig = new Map([
     ['model_repository', { value: repository, source: 'test' }],
     ['data_dir', { value: mkdtempSync(join(tmpdir(), 'switchyard-data-')), source: 'test' }],

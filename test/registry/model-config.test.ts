@@ -59,3 +59,15 @@ test('an artifact name that could leave its folder is refused', () => {
     assert.ok(problems.some((p) => p.startsWith('artifact: must match pattern')), `${artifact}: ${problems.join('; ')}`);
   }
 });
+
+test('an slo block is one SLO or a list, one per latency class, validated like the admin API', () => {
+  const tensors = '  - { name: x, datatype: FP32, shape: [-1, 8], batch_axis: 0 }';
+  assert.deepEqual(parseModelConfig(base(tensors)).slos, []);
+  const one = parseModelConfig(base(tensors, 'max_batch_size: 4\nslo:\n  latency_threshold_ms: 50\n  latency_target: 0.99\n  actions: [alert, shed]\n'));
+  assert.deepEqual(one.slos, [{ latency_threshold_ms: 50, latency_target: 0.99, actions: ['alert', 'shed'] }]);
+  const two = parseModelConfig(base(tensors, 'max_batch_size: 4\nslo:\n  - { latency_class: realtime, latency_threshold_ms: 25 }\n  - { latency_class: throughput, latency_threshold_ms: 250, window_days: 7 }\n'));
+  assert.equal(two.slos.length, 2);
+  assert.ok(refused(base(tensors, 'max_batch_size: 4\nslo:\n  - { latency_threshold_ms: 25 }\n  - { latency_class: realtime }\n')).some((p) => p.includes('two SLOs for latency class')));
+  assert.ok(refused(base(tensors, 'max_batch_size: 4\nslo:\n  latency_target: 1\n')).length > 0, 'a 100% target leaves no budget');
+  assert.ok(refused(base(tensors, 'max_batch_size: 4\nslo:\n  actions: [reboot]\n')).length > 0);
+});

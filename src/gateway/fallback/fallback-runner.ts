@@ -14,6 +14,7 @@ import { requestDigest } from '../../scheduler/response-cache.js';
 import type { Refused } from '../../scheduler/types.js';
 import type { FallbackChainMetrics } from '../../telemetry/fallback-chain-metrics.js';
 import type { Logger } from '../../telemetry/logger.js';
+import type { RequestSpan } from '../../telemetry/tracing/tracing.js';
 import { LiveScheduler, type LiveServed } from '../live/live-scheduler.js';
 import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
 import type { SchedulingHints } from '../oip/scheduling-hints.js';
@@ -84,11 +85,11 @@ export class FallbackRunner {
     for (const [served, { breaker }] of this.states) yield { model: served.model, version: served.version, state: breaker.state() };
   }
 
-  async infer(served: ServedVersion, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints): Promise<Answer> {
+  async infer(served: ServedVersion, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints, span?: RequestSpan): Promise<Answer> {
     const { scheduler, clock } = this.options;
     const state = this.states.get(served);
     if (!state) {
-      const live = await scheduler.submit(served, inputs, outputNames, rows, hints);
+      const live = await scheduler.submit(served, inputs, outputNames, rows, hints, span);
       if (!live.ok) throw refusalError(live);
       return { fallback: undefined, live };
     }
@@ -103,7 +104,7 @@ export class FallbackRunner {
     if (decision === 'refuse') reason = 'circuit_open';
     let primaryError: SwitchyardError | undefined;
     if (!reason) {
-      const live = await scheduler.submit(served, inputs, outputNames, rows, hints);
+      const live = await scheduler.submit(served, inputs, outputNames, rows, hints, span);
       if (live.ok) {
         breaker.success();
         if (chain.cache && cacheKey) chain.cache.put(cacheKey, live.outputs, clock.now());
@@ -126,7 +127,7 @@ export class FallbackRunner {
     if (primaryError) throw primaryError;
     if (reason === 'slo_burn') {
       // Nothing in the chain could answer: the primary still may.
-      const live = await scheduler.submit(served, spare, outputNames, rows, hints);
+      const live = await scheduler.submit(served, spare, outputNames, rows, hints, span);
       if (!live.ok) throw refusalError(live);
       return { fallback: undefined, live };
     }

@@ -11,7 +11,9 @@ import type { Backend } from '../../runtime/backend.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import type { Batch, Outcome, Refused, ReplicaSpec, SchedulerRequest } from '../../scheduler/types.js';
 import type { Logger } from '../../telemetry/logger.js';
-import type { SchedulingMetrics } from '../../telemetry/scheduling-metrics.js';
+import type { DeploymentLoad, SchedulingMetrics } from '../../telemetry/scheduling-metrics.js';
+import { NO_SLO_SIGNALS, type SloSignals } from '../../telemetry/slo/slo-signals.js';
+import { NO_TRACING, type BatchSpan, type RequestSpan, type Tracing } from '../../telemetry/tracing/tracing.js';
 import type { CostLedger } from '../../telemetry/cost/cost-ledger.js';
 import type { ServedVersion } from '../model-catalog.js';
 import type { SchedulingHints } from '../oip/scheduling-hints.js';
@@ -34,6 +36,8 @@ interface Payload {
   /** Filled in when the batch returns, before the scheduler settles the request. */
   outputs: TensorMap | undefined;
   backendQueueMs: number;
+  /** The request's span when tracing is on. */
+  readonly span: RequestSpan | undefined;
 }
 
 interface Deployed {
@@ -42,6 +46,8 @@ interface Deployed {
   readonly backend: Backend;
   readonly contract: ModelContract;
   readonly batchable: boolean;
+  /** Admitted and not yet answered. */
+  inFlight: number;
 }
 
 export const LOCAL_NODE = 'local';
@@ -53,6 +59,8 @@ export class LiveScheduler {
   private armedAt = Number.POSITIVE_INFINITY;
   private nextId = 1;
   private metrics: SchedulingMetrics | undefined;
+  private slo: SloSignals = NO_SLO_SIGNALS;
+  private tracing: Tracing = NO_TRACING;
   private ledger: CostLedger | undefined;
 
   constructor(
@@ -78,9 +86,18 @@ export class LiveScheduler {
     this.ledger = ledger;
   }
 
-  /** Waiting requests per deployed version, for the queue-depth gauge. */
-  *queueDepths(): Generator<{ model: string; version: string; depth: number }> {
-    for (const [deployment, { model, version }] of this.deployed) yield { model, version, depth: this.scheduler.queuedFor(deployment) };
+  /** Burning error budgets ask admission to shed sheddable traffic through these signals. */
+  useSloSignals(signals: SloSignals): void {
+    this.slo = signals;
+  }
+
+  useTracing(tracing: Tracing): void {
+    this.tracing = tracing;
+  }
+
+  /** Waiting and in-flight requests per deployed version, for the load gauges. */
+  *load(): Generator<DeploymentLoad> {
+    for (const [deployment, { model, version, inFlight }] of this.deployed) yield { model, version, depth: this.scheduler.queuedFor(deployment), inFlight };
   }
 
   static deploymentOf(served: { model: string; version: string }): string {
@@ -95,7 +112,7 @@ export class LiveScheduler {
     const contract = modelConfig.contract;
     // Requests batch together only if every output can be cut back apart along a batch axis.
     const batchable = contract.maxBatchSize > 0 && contract.outputs.every((o) => o.batchAxis !== undefined);
-    this.deployed.set(deployment, { model: served.model, version: served.version, backend, contract, batchable });
+    this.deployed.set(deployment, { model: served.model, version: served.version, backend, contract, batchable, inFlight: 0 });
     this.scheduler.addDeployment(deployment, {
       maxQueue: config.maxQueuePerModel,
       admission: 'predictive',
@@ -123,12 +140,26 @@ export class LiveScheduler {
     }
   }
 
-  submit(served: ServedVersion, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints): Promise<LiveOutcome> {
+  submit(served: ServedVersion, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints, span?: RequestSpan): Promise<LiveOutcome> {
     const deployment = LiveScheduler.deploymentOf(served);
     const deployed = this.deployed.get(deployment);
+    if (hints.priority === 'sheddable') {
+      const state = this.slo.sloState(deployment, hints.latencyClass);
+      if (state.shed) {
+        if (span) span.admission(this.clock.now(), this.clock.now(), 'SLO_SHEDDING');
+        return Promise.resolve({ ok: false, code: 'SLO_SHEDDING', message: `sheddable traffic to ${deployment} is refused while its error budget burns (${state.reason ?? 'SLO'})`, retryAfterSeconds: state.retryAfterSeconds });
+      }
+    }
     const now = this.clock.now();
     const id = this.nextId++;
-    return new Promise<LiveOutcome>((resolve) => {
+    return new Promise<LiveOutcome>((outerResolve) => {
+      if (deployed) deployed.inFlight++;
+      const resolve = deployed
+        ? (outcome: LiveOutcome): void => {
+            deployed.inFlight--;
+            outerResolve(outcome);
+          }
+        : outerResolve;
       const request: SchedulerRequest<Payload> = {
         id,
         deployment,
@@ -140,9 +171,10 @@ export class LiveScheduler {
         rows,
         batchKey: (deployed && batchKeyOf(inputs, deployed.contract.inputs, deployed.batchable)) ?? `solo:${id}`,
         hints: hints.hints,
-        payload: { inputs, outputNames, resolve, outputs: undefined, backendQueueMs: 0 },
+        payload: { inputs, outputNames, resolve, outputs: undefined, backendQueueMs: 0, span },
       };
       const refused = this.scheduler.submit(request, now);
+      if (span) span.admission(now, this.clock.now(), refused?.code);
       if (refused) resolve(refused);
       this.rearm();
     });
@@ -154,6 +186,7 @@ export class LiveScheduler {
       queueMicrotask(() => this.finish(batch, { ok: false, code: 'MODEL_NOT_READY', message: `${batch.replica.deployment} is no longer deployed` }));
       return;
     }
+    const batchSpan = this.traceBatch(batch);
     const members = batch.requests.map((r) => r.payload);
     const inputs = mergeInputs(members.map((m) => m.inputs), deployed.contract.inputs);
     const names = [...new Set(members.flatMap((m) => m.outputNames))];
@@ -172,14 +205,36 @@ export class LiveScheduler {
           start += request.rows;
         }
         this.metrics?.observeBatch({ model: deployed.model, version: deployed.version, hardwareClass: batch.replica.hardwareClass, rows: batch.rows, computeSeconds: result.computeMs / 1000 });
+        if (batchSpan) this.endBatchSpan(batch, batchSpan, true);
         this.ledger?.recordBatch({ model: deployed.model, version: deployed.version, hardwareClass: batch.replica.hardwareClass, node: batch.replica.node }, result.computeMs / 1000, batch.rows);
         this.finish(batch, { ok: true, computeMs: result.computeMs });
       },
       (error: unknown) => {
         this.log.error({ err: error, replica: batch.replica.id, batch_size: batch.rows }, 'batch failed');
+        if (batchSpan) this.endBatchSpan(batch, batchSpan, false);
         this.finish(batch, { ok: false, code: 'INFERENCE_FAILED', message: 'the backend failed on this batch' });
       },
     );
+  }
+
+  /** The batch span and each member's queue span; nothing at all when no member is traced. */
+  private traceBatch(batch: Batch<Payload>): BatchSpan | undefined {
+    let spans: RequestSpan[] | undefined;
+    for (const request of batch.requests) {
+      const span = request.payload.span;
+      if (!span) continue;
+      (spans ??= []).push(span);
+      span.queued(request.arrivalMs, batch.dispatchedAtMs);
+    }
+    if (!spans) return undefined;
+    const { replica } = batch;
+    return this.tracing.startBatch(spans, { replica: replica.id, hardwareClass: replica.hardwareClass, node: replica.node, rows: batch.rows, simulated: replica.simulated }, batch.dispatchedAtMs);
+  }
+
+  private endBatchSpan(batch: Batch<Payload>, batchSpan: BatchSpan, ok: boolean): void {
+    const now = this.clock.now();
+    for (const request of batch.requests) request.payload.span?.computed(batch.dispatchedAtMs, now, batchSpan, ok);
+    batchSpan.end(now, ok);
   }
 
   private finish(batch: Batch<Payload>, result: Parameters<Scheduler<Payload>['complete']>[2]): void {
@@ -194,12 +249,13 @@ export class LiveScheduler {
       return;
     }
     const deployed = this.deployed.get(request.deployment);
-    this.metrics?.observeQueue(
+    this.metrics?.observeRequest(
       deployed?.model ?? request.deployment,
       deployed?.version ?? '',
       outcome.replica.hardwareClass,
       request.latencyClass,
       (outcome.queueMs + payload.backendQueueMs) / 1000,
+      outcome.computeMs / 1000,
     );
     payload.resolve({
       ok: true,

@@ -8,12 +8,16 @@ import { SwitchyardError } from '../../core/errors.js';
 import type { Tensor, TensorMap } from '../../core/tensor.js';
 import { childTraceContext, formatTraceparent, parseTraceparent } from '../../core/trace-context.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { UNKNOWN_MODEL_LABEL, type ServingMetrics } from '../../telemetry/serving-metrics.js';
+import { NO_HARDWARE_LABEL, SHED_OUTCOME, UNKNOWN_MODEL_LABEL, type ServingMetrics } from '../../telemetry/serving-metrics.js';
+import { NO_SLO_RECORDER, type SloRecorder } from '../../telemetry/slo/slo-recorder.js';
+import type { LatencyClass } from '../../core/contract.js';
+import { NO_TRACING, type RequestSpan, type Tracing } from '../../telemetry/tracing/tracing.js';
 import { sendError, toSwitchyardError } from '../error-reply.js';
 import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
-import { notReady, resolveVersion } from '../resolve-version.js';
 import type { FallbackRunner } from '../fallback/fallback-runner.js';
 import { fallbackMetadata } from '../fallback/fallback-metadata.js';
+import { notReady, resolveVersion } from '../resolve-version.js';
+import { LiveScheduler } from '../live/live-scheduler.js';
 import { decodeInferRequest, type DecodeLimits } from './decode-request.js';
 import { encodeInferResponse } from './encode-response.js';
 import { callMetadata } from './call-metadata.js';
@@ -31,6 +35,10 @@ export interface InferRouteOptions {
   readonly runner: FallbackRunner;
   /** Sees each valid request's inputs, and the primary's outputs (drift sampling). */
   readonly observe?: InferObserver;
+  /** Counts each answer against its deployment's SLO. @default none */
+  readonly slo?: SloRecorder;
+  /** @default NO_TRACING (off: no span objects) */
+  readonly tracing?: Tracing;
 }
 
 export interface InferObserver {
@@ -54,18 +62,24 @@ function decodeBinaryBody(body: Buffer, headerLength: string | string[] | undefi
 
 export function registerInferRoute(app: FastifyInstance, options: InferRouteOptions): void {
   const { catalog, metrics, log, limits, runner, observe } = options;
+  const slo = options.slo ?? NO_SLO_RECORDER;
+  const tracing = options.tracing ?? NO_TRACING;
 
   async function infer(request: FastifyRequest<{ Params: InferParams; Body: unknown }>, reply: FastifyReply): Promise<FastifyReply> {
-    const trace = childTraceContext(parseTraceparent(headerValue(request.headers.traceparent)));
-    void reply.header('traceparent', formatTraceparent(trace));
+    const parent = parseTraceparent(headerValue(request.headers.traceparent));
+    let trace = childTraceContext(parent);
+    let span: RequestSpan | undefined;
     // Labels stay bounded: only names the catalogue knows become label values.
     let modelLabel = catalog.hasModel(request.params.model) ? request.params.model : UNKNOWN_MODEL_LABEL;
     let versionLabel = UNKNOWN_MODEL_LABEL;
+    let latencyClass: LatencyClass | undefined;
+    let hardwareClass = NO_HARDWARE_LABEL;
     try {
       const served = resolveVersion(catalog, request.params.model, request.params.version);
       modelLabel = served.model;
       versionLabel = served.version;
       const { backend, config } = served;
+      latencyClass = config?.latencyClass;
       if (served.state !== 'READY' || !backend || !config) throw notReady(served);
       let decoded;
       if (Buffer.isBuffer(request.body)) {
@@ -75,20 +89,27 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         decoded = decodeInferRequest(request.body, config.contract, limits);
       }
       const hints = readSchedulingHints(request.headers, decoded.parameters, config.latencyClass);
+      latencyClass = hints.latencyClass;
+      span = tracing.startRequest(parent, trace, { model: served.model, version: served.version, latencyClass: hints.latencyClass, priority: hints.priority });
+      // The sampler may decide differently from the caller-less default; the answer names the real span.
+      if (span) trace = span.context;
       // Sampled before the run: a backend may hand the input buffers to a worker thread.
       observe?.inputs(served, decoded.inputs);
       let answer;
       try {
-        answer = await runner.infer(served, decoded.inputs, decoded.outputNames, decoded.batchSize, hints);
+        answer = await runner.infer(served, decoded.inputs, decoded.outputNames, decoded.batchSize, hints, span);
       } catch (error) {
         if (error instanceof SwitchyardError && error.code === 'INFERENCE_FAILED') {
           log.error({ model: served.model, version: served.version, trace_id: trace.traceId }, 'inference failed');
           throw new SwitchyardError('INFERENCE_FAILED', `inference failed on model '${served.model}' version ${served.version}; trace ${trace.traceId} in the server log has the details`);
         }
+        if (error instanceof SwitchyardError) metrics.reject(served.model, served.version, hints.latencyClass, error.code);
         throw error;
       }
       const answered = answer.fallback ? answer.outputs : answer.live.outputs;
       if (!answer.fallback) observe?.outputs(served, answered);
+      const live = answer.fallback ? answer.fallback.live : answer.live;
+      if (live) hardwareClass = live.replica.hardwareClass;
       const outputs: (readonly [string, Tensor])[] = [];
       for (const name of decoded.outputNames) {
         const tensor = answered[name];
@@ -98,6 +119,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       const metadata = answer.fallback
         ? fallbackMetadata(served, answer.fallback, call)
         : callMetadata(served, backend.describe(), { ...call, replica: answer.live.replica, batchSize: answer.live.batchSize, queueMs: answer.live.queueMs, computeMs: answer.live.computeMs });
+      const batchSize = live?.batchSize ?? decoded.batchSize;
       const { json, blobs } = encodeInferResponse({ modelName: served.model, modelVersion: served.version, id: decoded.id, parametersJson: metadata.parametersJson }, outputs, decoded.binaryOutputs);
       void reply.headers(metadata.versionHeaders).headers(metadata.callHeaders);
       let body: string | Buffer = json;
@@ -106,11 +128,21 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         body = Buffer.concat([head, ...blobs]);
         void reply.header('content-type', 'application/octet-stream').header('inference-header-content-length', String(head.length));
       }
-      metrics.observe({ model: modelLabel, version: versionLabel, outcome: 'ok', seconds: reply.elapsedTime / 1000 });
+      const seconds = reply.elapsedTime / 1000;
+      void reply.header('traceparent', formatTraceparent(trace));
+      span?.end({ outcome: 'ok', status: 200, hardwareClass, batchSize });
+      metrics.observe({ model: modelLabel, version: versionLabel, hardwareClass, latencyClass: hints.latencyClass, outcome: 'ok', status: 200, seconds });
+      metrics.inferred(modelLabel, versionLabel, hardwareClass, hints.latencyClass, decoded.batchSize);
+      slo.record(LiveScheduler.deploymentOf(served), hints.latencyClass, seconds, false);
       return reply.send(body);
     } catch (error) {
       const failure = toSwitchyardError(error, log, { trace_id: trace.traceId });
-      metrics.observe({ model: modelLabel, version: versionLabel, outcome: failure.code, seconds: reply.elapsedTime / 1000 });
+      const seconds = reply.elapsedTime / 1000;
+      void reply.header('traceparent', formatTraceparent(trace));
+      span?.end({ outcome: failure.code, status: failure.status, hardwareClass });
+      metrics.observe({ model: modelLabel, version: versionLabel, hardwareClass, latencyClass: latencyClass ?? 'none', outcome: failure.code, status: failure.status, seconds });
+      // Client errors and deliberate shedding say nothing about the service's health.
+      if (latencyClass !== undefined && failure.status >= 500 && failure.code !== SHED_OUTCOME) slo.record(`${modelLabel}:${versionLabel}`, latencyClass, seconds, true);
       return sendError(reply, failure);
     }
   }
