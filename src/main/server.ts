@@ -158,7 +158,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
     registerClusterMetrics(metrics.registry, () => nodes.all().map((n) => n.state), () => scheduler.stats);
   }
   // The gauge reads the runner's circuits only when scraped, after both exist.
-  const fallbackMetrics: FallbackChainMetrics = new FallbackChainMetrics(metrics.registry, () => runner.circuits());
+  const fallbackMetrics: FallbackChainMetrics = new FallbackChainMetrics(metrics.registry, metrics.fallbacks, () => runner.circuits());
   const runner: FallbackRunner = new FallbackRunner({ catalog, scheduler, clock, log, circuit: config.circuit, metrics: fallbackMetrics });
   // A fast-burning error budget sends the deployment's traffic down its fallback chain.
   runner.useBurnSignal((deployment) => book.sloState(deployment).fallback);

@@ -3,6 +3,7 @@
  * version from the catalogue, kind and reason from fixed lists.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { FallbackMetrics } from './fallback-metrics.js';
 
 export interface FallbackAnswer {
   readonly model: string;
@@ -15,16 +16,10 @@ export interface FallbackAnswer {
 const CIRCUIT_VALUE = { closed: 0, open: 1, half_open: 0.5 } as const;
 
 export class FallbackChainMetrics {
-  private readonly answers: Counter<'model' | 'version' | 'kind' | 'reason'>;
   private readonly unanswered: Counter<'model' | 'version' | 'reason'>;
 
-  constructor(registry: Registry, circuits: () => Iterable<{ model: string; version: string; state: keyof typeof CIRCUIT_VALUE }>) {
-    this.answers = new Counter({
-      name: 'switchyard_fallback_answers_total',
-      help: 'Requests answered by a link of the fallback chain, by the link kind and the reason the chain was used.',
-      labelNames: ['model', 'version', 'kind', 'reason'],
-      registers: [registry],
-    });
+  /** Answers are counted in switchyard_fallbacks_total (ServingMetrics.fallbacks); chains and circuits here. */
+  constructor(registry: Registry, private readonly answers: FallbackMetrics, circuits: () => Iterable<{ model: string; version: string; state: keyof typeof CIRCUIT_VALUE }>) {
     this.unanswered = new Counter({
       name: 'switchyard_fallback_exhausted_total',
       help: 'Requests whose fallback chain had no link that could answer.',
@@ -44,7 +39,7 @@ export class FallbackChainMetrics {
   }
 
   answered(a: FallbackAnswer): void {
-    this.answers.inc({ model: a.model, version: a.version, kind: a.kind, reason: a.reason });
+    this.answers.record(a.model, a.version, a.kind, a.reason);
   }
 
   exhausted(model: string, version: string, reason: string): void {

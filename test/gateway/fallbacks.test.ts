@@ -108,7 +108,7 @@ test('sensor-anomaly: cache, then rules, then the circuit opens; the answer says
     failing.delete('sensor-anomaly/1');
   }
   const metrics = await server.app.inject({ method: 'GET', url: '/metrics' });
-  assert.match(metrics.body, /switchyard_fallback_answers_total\{model="sensor-anomaly",version="1",kind="rules",reason="inference_failed"\} 2/);
+  assert.match(metrics.body, /switchyard_fallbacks_total\{model="sensor-anomaly",version="1",kind="rules",reason="inference_failed"\} 2/);
   assert.match(metrics.body, /switchyard_circuit_state\{model="sensor-anomaly",version="1"\} 1/);
 });
 
