@@ -50,7 +50,7 @@ interface NodeView {
 }
 
 async function nodes(): Promise<NodeView[]> {
-  const response = await server.app.inject({ method: 'GET', url: '/v1/nodes' });
+  const response = await server.app.inject({ method: 'GET', url: '/v1/nodes', headers: { authorization: `Bearer ${server.initialAdminKey ?? ''}` } });
   return response.json<{ nodes: NodeView[] }>().nodes;
 }
 
@@ -77,7 +77,7 @@ after(async () => {
 
 test('/v1/nodes answers CLUSTER_DISABLED on a server without a cluster token', async () => {
   const plain = await startTestServer(DEMO_REPOSITORY);
-  const response = await plain.app.inject({ method: 'GET', url: '/v1/nodes' });
+  const response = await plain.app.inject({ method: 'GET', url: '/v1/nodes', headers: { authorization: `Bearer ${plain.initialAdminKey ?? ''}` } });
   assert.equal(response.statusCode, 404);
   assert.equal(response.json<{ code: string }>().code, 'CLUSTER_DISABLED');
   await plain.close();

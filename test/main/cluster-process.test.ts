@@ -44,6 +44,9 @@ function start(name: string, args: readonly string[]): Proc {
     try {
       entry = JSON.parse(text) as Record<string, unknown>;
     } catch {
+      // The first start prints its admin API key as plain text (not a log line).
+      const key = /^\s+(sy_\S+)$/.exec(text)?.[1];
+      if (key) adminKey = key;
       return;
     }
     seen.push(entry);
@@ -75,6 +78,7 @@ function start(name: string, args: readonly string[]): Proc {
 }
 
 let url = '';
+let adminKey = '';
 let client: Pool;
 
 function startAgent(name: string): Proc {
@@ -88,7 +92,7 @@ interface NodeView {
 }
 
 async function nodes(): Promise<NodeView[]> {
-  const response = await client.request({ method: 'GET', path: '/v1/nodes' });
+  const response = await client.request({ method: 'GET', path: '/v1/nodes', headers: { authorization: `Bearer ${adminKey}` } });
   return ((await response.body.json()) as { nodes: NodeView[] }).nodes;
 }
 

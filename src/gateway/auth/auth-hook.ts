@@ -70,6 +70,8 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.addHook('onRequest', async (request, reply) => {
     const declared = request.routeOptions.config.roles;
     const url = request.routeOptions.url;
+    // Agents' routes carry their own credentials (the join token, then a per-node secret): docs/cluster.md.
+    if (url?.startsWith('/internal/')) return;
     const required = declared ?? (url !== undefined && INFER_URL.test(url) ? INFER_ROLES : undefined);
     const text = presentedKey(request);
     const unauthenticated = (why: string): SwitchyardError => {
