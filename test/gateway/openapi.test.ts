@@ -33,7 +33,7 @@ test('/docs/openapi.json is OpenAPI 3.1 and lists every registered /v1 and /v2 r
   const routes = registeredRoutes().filter((r) => r.url.startsWith('/v1') || r.url.startsWith('/v2'));
   assert.ok(routes.filter((r) => r.url.startsWith('/v1')).length >= 7, JSON.stringify(routes));
   // The registry's own operations carry real summaries and body schemas.
-  const push = doc.paths['/v1/models/{name}/versions/{version}']?.post as { summary: string; requestBody?: unknown } | undefined;
+  const push = doc.paths['/v1/models/{name}/versions/{version}']?.post;
   assert.match(push?.summary ?? '', /Push an immutable version/);
   assert.ok(push?.requestBody);
   for (const route of routes) {
