@@ -28,7 +28,7 @@ function registeredRoutes(): { method: string; url: string }[] {
 test('/docs/openapi.json is OpenAPI 3.1 and lists every registered /v1 and /v2 route with its roles', async () => {
   const response = await server.app.inject({ method: 'GET', url: '/docs/openapi.json' });
   assert.equal(response.statusCode, 200);
-  const doc = response.json<{ openapi: string; paths: Record<string, Record<string, { 'x-roles'?: string[]; summary: string }>> }>();
+  const doc = response.json<{ openapi: string; paths: Record<string, Record<string, { 'x-roles'?: string[]; summary: string; requestBody?: unknown }>> }>();
   assert.equal(doc.openapi, '3.1.0');
   const routes = registeredRoutes().filter((r) => r.url.startsWith('/v1') || r.url.startsWith('/v2'));
   assert.ok(routes.filter((r) => r.url.startsWith('/v1')).length >= 7, JSON.stringify(routes));
