@@ -50,7 +50,16 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const { config, log } = options;
   await mkdir(config.dataDir, { recursive: true });
   const storage = options.storage ?? (await openStorage({ driver: config.storage.driver, dataDir: config.dataDir, postgresUrl: config.storage.postgresUrl }));
-  const initialAdminKey = await ensureAdminKey(storage);
+  const closeStorage = async (): Promise<void> => {
+    if (!options.storage) await storage.close();
+  };
+  let initialAdminKey: string | undefined;
+  try {
+    initialAdminKey = await ensureAdminKey(storage);
+  } catch (error) {
+    await closeStorage();
+    throw error;
+  }
   const auditBuffer = new AuditBuffer(storage, {
     flushIntervalMs: config.audit.flushIntervalMs,
     flushMaxRows: config.audit.flushMaxRows,
@@ -63,7 +72,14 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const scheduler = new LiveScheduler(systemClock, log);
   scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.queueDepths()));
   const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, storage, auditBuffer, registry });
-  await catalog.loadRepository();
+  try {
+    await catalog.loadRepository();
+  } catch (error) {
+    // A refused repository stops start-up; the store's connections must not keep the process alive.
+    await auditBuffer.close();
+    await closeStorage();
+    throw error;
+  }
   await serveProductionVersions(registry.service, catalog, log);
   for (const served of catalog.all()) if (served.state === 'READY') scheduler.addVersion(served, config);
   loaded = true;
@@ -80,7 +96,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
       scheduler.close();
       await catalog.unloadAll();
       await auditBuffer.close();
-      if (!options.storage) await storage.close();
+      await closeStorage();
     },
   };
 }

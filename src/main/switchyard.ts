@@ -55,11 +55,12 @@ async function up(options: UpOptions): Promise<void> {
     return refuseToStart(error);
   }
   const address = await server.app.listen({ host: config.host, port: config.port });
+  const ready = server.catalog.all().filter((v) => v.state === 'READY').length;
+  log.info({ address, models: ready, repository: config.modelRepository }, `switchyard ${SWITCHYARD_VERSION} serving ${ready} model versions at ${address}`);
+  // Plain text, not a log line: the key must not end up in log storage.
   if (server.initialAdminKey) {
     process.stdout.write(`switchyard: created the first admin API key. It is shown only now and stored hashed; keep it:\n  ${server.initialAdminKey}\n`);
   }
-  const ready = server.catalog.all().filter((v) => v.state === 'READY').length;
-  log.info({ address, models: ready, repository: config.modelRepository }, `switchyard ${SWITCHYARD_VERSION} serving ${ready} model versions at ${address}`);
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;

@@ -21,6 +21,8 @@ before(async () => {
   child = spawn(NODE[0], [...NODE.slice(1), 'up', '--port', '0', '--data-dir', '/tmp/switchyard-process-test'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   for await (const line of lines) {
+    // The first start also prints the initial admin key as plain text.
+    if (!line.startsWith('{')) continue;
     const entry = JSON.parse(line) as { msg: string; address?: string };
     if (entry.address) {
       url = entry.address;

@@ -51,9 +51,6 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return match?.[1] ?? '';
 }
 
-const unauthenticated = (why: string) =>
-  new SwitchyardError('UNAUTHENTICATED', `${why}; send an API key as 'authorization: Bearer <key>' or 'x-api-key: <key>'`);
-
 /** Registers the route check and the request hook; call before any route is added. */
 export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   const routes: RouteAccess[] = [];
@@ -70,11 +67,16 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     for (const method of methods) routes.push({ method: String(method), url: route.url, roles });
   });
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const declared = request.routeOptions.config.roles;
     const url = request.routeOptions.url;
     const required = declared ?? (url !== undefined && INFER_URL.test(url) ? INFER_ROLES : undefined);
     const text = presentedKey(request);
+    const unauthenticated = (why: string): SwitchyardError => {
+      // RFC 6750: a 401 names the scheme it wants.
+      void reply.header('www-authenticate', 'Bearer realm="switchyard"');
+      return new SwitchyardError('UNAUTHENTICATED', `${why}; send an API key as 'authorization: Bearer <key>' or 'x-api-key: <key>'`);
+    };
     if (text === undefined) {
       if (declared === undefined && anonymousAllowed) return;
       throw unauthenticated('this route needs an API key');

@@ -41,6 +41,7 @@ test('every /v1 route declares roles and refuses callers without a key, with a b
     const none = await call({});
     assert.equal(none.statusCode, 401, `${what} without a key`);
     if (route.method !== 'HEAD') assert.equal(none.json<{ code: string }>().code, 'UNAUTHENTICATED', `${what} code`);
+    assert.match(String(none.headers['www-authenticate']), /^Bearer/);
     assert.equal((await call({ authorization: 'Bearer sy_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })).statusCode, 401, `${what} with an unknown key`);
     assert.equal((await call({ 'x-api-key': revoked })).statusCode, 401, `${what} with a revoked key`);
     assert.equal((await call({ authorization: 'Basic YWRtaW46YWRtaW4=' })).statusCode, 401, `${what} with another scheme`);

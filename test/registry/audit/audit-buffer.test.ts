@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AuditBuffer } from '../../../src/registry/audit/audit-buffer.js';
+import { openSqliteStorage } from '../../../src/registry/storage/sqlite/open-sqlite.js';
+import type { AuditEntryInput } from '../../../src/registry/storage/rows.js';
+import type { Storage } from '../../../src/registry/storage/storage.js';
+
+const entry = (i: number): AuditEntryInput => ({ actor: 'anonymous', action: 'inference', target: 'model/m/1', at: '2026-01-01T00:00:00.000Z', detail: { i } });
+
+test('summaries are written in one batch when flushMaxRows wait, and on close', async () => {
+  const storage = await openSqliteStorage({ path: ':memory:' });
+  const calls: number[] = [];
+  const counting: Storage = Object.assign(Object.create(storage) as Storage, {
+    appendAudit: async (entries: readonly AuditEntryInput[]) => {
+      calls.push(entries.length);
+      return storage.appendAudit(entries);
+    },
+  });
+  const buffer = new AuditBuffer(counting, { flushIntervalMs: 60_000, flushMaxRows: 4, onError: () => assert.fail('no error expected') });
+  for (let i = 0; i < 4; i += 1) buffer.add(entry(i));
+  // The interval is a minute: only reaching flushMaxRows can have started this write.
+  for (let spins = 0; calls.length === 0 && spins < 1000; spins += 1) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(calls, [4]);
+  buffer.add(entry(4));
+  buffer.add(entry(5));
+  await buffer.flush();
+  buffer.add(entry(6));
+  await buffer.close();
+  buffer.add(entry(7));
+  assert.deepEqual(calls, [4, 2, 1], 'a batch at 4, the rest on flush, then on close; nothing after close');
+  assert.equal((await storage.auditHead()).seq, 7);
+  await storage.close();
+});
+
+test('a failed flush keeps its rows for the next one, in order', async () => {
+  const storage = await openSqliteStorage({ path: ':memory:' });
+  let fail = true;
+  const errors: number[] = [];
+  const flaky: Storage = Object.assign(Object.create(storage) as Storage, {
+    appendAudit: async (entries: readonly AuditEntryInput[]) => {
+      if (fail) throw new Error('database down');
+      return storage.appendAudit(entries);
+    },
+  });
+  const buffer = new AuditBuffer(flaky, { flushIntervalMs: 60_000, flushMaxRows: 100, maxBuffered: 3, onError: (_e, pending) => errors.push(pending) });
+  buffer.add(entry(0));
+  buffer.add(entry(1));
+  await buffer.flush();
+  buffer.add(entry(2));
+  buffer.add(entry(3));
+  assert.equal(buffer.dropped, 1, 'over maxBuffered the oldest is dropped and counted');
+  fail = false;
+  await buffer.close();
+  assert.deepEqual(errors, [2]);
+  const rows = (await storage.listAudit(0, 10)).rows.map((r) => JSON.parse(r.detail ?? '{}') as { i: number });
+  assert.deepEqual(rows.map((r) => r.i), [1, 2, 3]);
+  await storage.close();
+});
