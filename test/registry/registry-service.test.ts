@@ -137,3 +137,12 @@ for (const backend of BACKENDS) test(`${backend}: unknown models and versions ar
   await assert.rejects(service.getVersion('iris', '7'), code('MODEL_VERSION_NOT_FOUND'));
   await assert.rejects(service.push(deployer, '../x', '1', parsePushMetadata({ contract }), { kind: 'file', fileName: 'model.onnx', bytes: matmulChain(4, 1) }), code('INVALID_REQUEST'));
 });
+
+for (const backend of BACKENDS) test(`${backend}: concurrent first pushes of one model both land, and one version number only once`, { skip: skip(backend) }, async () => {
+  const { service } = await setup(backend);
+  const results = await Promise.allSettled([push(service, '1'), push(service, '2'), push(service, '3'), push(service, '3')]);
+  const codes = results.map((r) => (r.status === 'fulfilled' ? 'ok' : isSwitchyardError(r.reason) ? r.reason.code : String(r.reason)));
+  assert.deepEqual(codes.filter((c) => c === 'ok').length, 3, codes.join(','));
+  assert.deepEqual(codes.filter((c) => c !== 'ok'), ['MODEL_VERSION_EXISTS']);
+  assert.deepEqual((await service.getModel('iris')).versions.map((v) => v.version), ['1', '2', '3']);
+});

@@ -107,7 +107,7 @@ export class RegistryService {
       files: manifest.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
       ...(metadata.signature ? { signature: metadata.signature } : {}),
     };
-    const row = await this.storage.transaction(async (tx) => {
+    const record = () => this.storage.transaction(async (tx) => {
       if (!(await tx.getModel(model))) await tx.createModel({ name: model, description: metadata.description, createdBy: actor.keyId });
       const created = await tx.createVersion({
         model, version, digest: stored.digest, manifest: manifestJson as unknown as Json, contract: contractToJson(contract) as Json,
@@ -123,6 +123,12 @@ export class RegistryService {
         after: { digest: stored.digest, state: 'draft', breaking: metadata.breaking, signed: metadata.signature !== undefined, replaces: previous?.version ?? null, lineage: metadata.lineage as Json },
       }]);
       return created;
+    });
+    // Two first pushes of one model may race to create it: the loser's transaction rolls back
+    // on the model's unique name and runs once more, now finding the model.
+    const row = await record().catch((error: unknown) => {
+      if (error instanceof StorageConflictError) return record();
+      throw error;
     });
     return { version: row, compatibility, replaces: previous?.version };
   }
