@@ -129,7 +129,7 @@ test('`up` with a cluster token still serves on its own replicas (node local) an
   const answer = await up.app.inject({ method: 'POST', url: '/v2/models/identity/infer', payload: { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 2], data: [5, 6] }] } });
   assert.equal(answer.statusCode, 200);
   assert.equal(answer.headers['x-switchyard-node'], 'local');
-  const list = await up.app.inject({ method: 'GET', url: '/v1/nodes' });
+  const list = await up.app.inject({ method: 'GET', url: '/v1/nodes', headers: { authorization: `Bearer ${up.initialAdminKey ?? ''}` } });
   assert.deepEqual(list.json(), { nodes: [] });
   const metrics = await up.app.inject({ method: 'GET', url: '/metrics' });
   assert.match(metrics.body, /^switchyard_cluster_nodes\{state="ready"\} 0$/m);

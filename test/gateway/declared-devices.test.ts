@@ -86,8 +86,15 @@ test('when on-prem cannot meet the deadline, other traffic bursts to the cloud a
     assert.equal(burst.headers['x-switchyard-tier'], 'cloud');
     assert.equal(burst.headers['x-switchyard-simulated'], 'true');
     const pinned = await infer(fresh, 200, { 'x-switchyard-deadline-ms': '5', 'x-switchyard-tenant': 'bank' });
-    assert.equal(pinned.statusCode, 503, pinned.body);
-    assert.equal(pinned.json<{ code: string }>().code, 'DEADLINE_INFEASIBLE');
+    // sensor-anomaly has a fallback chain: the pinned tenant is refused, or answered by a fallback on
+    // this node (saying why), but never served by the cloud replica.
+    if (pinned.statusCode === 200) {
+      assert.match(String(pinned.headers['x-switchyard-fallback']), /reason=deadline_infeasible/, pinned.body);
+      assert.notEqual(pinned.headers['x-switchyard-tier'], 'cloud');
+    } else {
+      assert.equal(pinned.statusCode, 503, pinned.body);
+      assert.equal(pinned.json<{ code: string }>().code, 'DEADLINE_INFEASIBLE');
+    }
     const relaxed = await infer(fresh, 1, { 'x-switchyard-deadline-ms': '1000' });
     assert.equal(relaxed.headers['x-switchyard-tier'], 'onprem', 'a deadline on-prem can meet stays on-prem');
     const metrics = (await fresh.app.inject({ method: 'GET', url: '/metrics' })).body;

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { EmbeddedServer } from '../../src/main/server.js';
-import { DEMO_REPOSITORY, startTestServer } from '../helpers/server.js';
+import { DEMO_REPOSITORY, startTestServer, adminHeaders } from '../helpers/server.js';
 
 const reference = JSON.parse(readFileSync(new URL('../../models/sensor-anomaly/1/reference.json', import.meta.url), 'utf8')) as { inputs: Record<string, number[]> };
 const FEATURES = ['vibration_rms', 'vibration_kurtosis', 'energy_ratio_1x', 'energy_ratio_2x', 'energy_ratio_bearing', 'bearing_temperature', 'ambient_temperature', 'motor_current'];
@@ -37,7 +37,7 @@ test('sensor-anomaly fed a shifted sensor distribution: PSI > 0.25 on the shifte
     });
     assert.equal(response.statusCode, 200, response.body);
   }
-  const response = await server.app.inject({ method: 'GET', url: '/v1/deployments/sensor-anomaly:1/drift' });
+  const response = await server.app.inject({ method: 'GET', headers: adminHeaders(server), url: '/v1/deployments/sensor-anomaly:1/drift' });
   assert.equal(response.statusCode, 200, response.body);
   const drift = response.json<Drift>();
   assert.equal(drift.deployment, 'sensor-anomaly:1');
@@ -57,8 +57,8 @@ test('sensor-anomaly fed a shifted sensor distribution: PSI > 0.25 on the shifte
   }
   assert.ok(drift.features.some((x) => x.kind === 'output' && x.feature === 'anomaly_score'));
   // A model name alone means its default version; an unknown one is a 404.
-  assert.equal((await server.app.inject({ method: 'GET', url: '/v1/deployments/sensor-anomaly/drift' })).statusCode, 200);
-  const unknown = await server.app.inject({ method: 'GET', url: '/v1/deployments/nope:1/drift' });
+  assert.equal((await server.app.inject({ method: 'GET', headers: adminHeaders(server), url: '/v1/deployments/sensor-anomaly/drift' })).statusCode, 200);
+  const unknown = await server.app.inject({ method: 'GET', headers: adminHeaders(server), url: '/v1/deployments/nope:1/drift' });
   assert.deepEqual([unknown.statusCode, unknown.json<{ code: string }>().code], [404, 'MODEL_NOT_FOUND']);
 
   const metrics = (await server.app.inject({ method: 'GET', url: '/metrics' })).body;
@@ -73,7 +73,7 @@ interface Costs {
 
 test('GET /v1/costs attributes the node price by busy time and reports cost per 1,000 inferences', async () => {
   await server.app.inject({ method: 'POST', url: '/v2/models/identity/infer', payload: { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 2], data: [1, 2] }] } });
-  const response = await server.app.inject({ method: 'GET', url: '/v1/costs' });
+  const response = await server.app.inject({ method: 'GET', headers: adminHeaders(server), url: '/v1/costs' });
   assert.equal(response.statusCode, 200);
   const costs = response.json<Costs>();
   assert.equal(costs.currency, 'USD');

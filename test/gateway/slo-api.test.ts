@@ -4,7 +4,7 @@ import { cpSync, appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EmbeddedServer } from '../../src/main/server.js';
-import { DEMO_REPOSITORY, startTestServer } from '../helpers/server.js';
+import { DEMO_REPOSITORY, startTestServer, adminHeaders } from '../helpers/server.js';
 
 // A repository with only the identity model, whose model.yaml carries an slo block.
 let server: EmbeddedServer;
@@ -26,7 +26,7 @@ function infer(headers: Record<string, string> = {}) {
 }
 
 test('the model.yaml SLO is listed with a full budget and no burn', async () => {
-  const response = await server.app.inject({ method: 'GET', url: '/v1/slos' });
+  const response = await server.app.inject({ method: 'GET', headers: adminHeaders(server), url: '/v1/slos' });
   assert.equal(response.statusCode, 200);
   const [slo] = response.json<{ slos: Record<string, unknown>[] }>().slos;
   assert.deepEqual(slo?.objective, { latency_class: 'realtime', latency_threshold_ms: 25, latency_target: 0.99, availability_target: 0.999, window_days: 28, actions: ['shed', 'fallback', 'freeze'] });
@@ -36,12 +36,12 @@ test('the model.yaml SLO is listed with a full budget and no burn', async () => 
 });
 
 test('PUT and POST set SLOs; bad ones are 400 and unknown ones 404', async () => {
-  const put = await server.app.inject({ method: 'PUT', url: '/v1/slos/identity:1:throughput', payload: { latency_threshold_ms: 100, latency_target: 0.95, actions: ['alert'] } });
+  const put = await server.app.inject({ method: 'PUT', headers: adminHeaders(server), url: '/v1/slos/identity:1:throughput', payload: { latency_threshold_ms: 100, latency_target: 0.95, actions: ['alert'] } });
   assert.equal(put.statusCode, 200, put.body);
   assert.equal(put.json<{ objective: { latency_target: number } }>().objective.latency_target, 0.95);
-  const post = await server.app.inject({ method: 'POST', url: '/v1/slos', payload: { model: 'identity', version: '1', latency_class: 'throughput', availability_target: 0.9 } });
+  const post = await server.app.inject({ method: 'POST', headers: adminHeaders(server), url: '/v1/slos', payload: { model: 'identity', version: '1', latency_class: 'throughput', availability_target: 0.9 } });
   assert.equal(post.statusCode, 200, 'replacing an existing SLO');
-  const list = (await server.app.inject({ method: 'GET', url: '/v1/slos' })).json<{ slos: { id: string }[] }>().slos.map((s) => s.id).sort();
+  const list = (await server.app.inject({ method: 'GET', headers: adminHeaders(server), url: '/v1/slos' })).json<{ slos: { id: string }[] }>().slos.map((s) => s.id).sort();
   assert.deepEqual(list, ['identity:1:realtime', 'identity:1:throughput']);
 
   const cases: [string, string, unknown, number, string][] = [
@@ -55,7 +55,7 @@ test('PUT and POST set SLOs; bad ones are 400 and unknown ones 404', async () =>
     ['GET', '/v1/slos/identity:2:realtime', undefined, 404, 'SLO_NOT_FOUND'],
   ];
   for (const [method, url, payload, status, code] of cases) {
-    const response = await server.app.inject({ method: method as 'GET', url, ...(payload === undefined ? {} : { payload: payload as object }) });
+    const response = await server.app.inject({ method: method as 'GET', url, headers: adminHeaders(server), ...(payload === undefined ? {} : { payload: payload as object }) });
     assert.equal(response.statusCode, status, `${method} ${url} ${JSON.stringify(payload)}: ${response.body}`);
     assert.equal(response.json<{ code: string }>().code, code);
   }
@@ -78,7 +78,7 @@ test('a burning budget sheds sheddable traffic with 503, Retry-After and a reaso
   assert.equal((await infer({ 'x-switchyard-priority': 'standard' })).statusCode, 200);
   assert.equal((await infer({ 'x-switchyard-priority': 'sheddable', 'x-switchyard-latency-class': 'throughput' })).statusCode, 200);
 
-  const slo = (await server.app.inject({ method: 'GET', url: '/v1/slos/identity:1:realtime' })).json<Record<string, unknown>>();
+  const slo = (await server.app.inject({ method: 'GET', headers: adminHeaders(server), url: '/v1/slos/identity:1:realtime' })).json<Record<string, unknown>>();
   assert.deepEqual(slo.actions_in_force, { shed: true, fallback: true, freeze: true });
   assert.deepEqual((slo.firing as { pair: string }[]).map((f) => f.pair), ['1h_5m', '6h_30m', '3d_6h']);
   assert.ok((slo.budget_remaining as { latency: number }).latency < 0);

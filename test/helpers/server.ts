@@ -18,3 +18,8 @@ export async function startTestServer(repository: string, settings: Record<strin
 }
 
 export const DEMO_REPOSITORY = new URL('../../models', import.meta.url).pathname;
+
+/** The admin key the test server created on first start, as request headers for /v1 routes. */
+export function adminHeaders(server: { readonly initialAdminKey: string | undefined }): Record<string, string> {
+  return { authorization: `Bearer ${server.initialAdminKey ?? ''}` };
+}
