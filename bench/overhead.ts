@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { allowedCpus, pinSelf, REPO_ROOT, scratchDir, startServer, type ServerChild } from './lib/children.js';
 import { closedLoop, fetchJson, interleavedSequential, type LoadedResult, type Target } from './lib/load.js';
 import { median, percentile, round } from './lib/stats.js';
+import { positiveIntegerFlag } from './lib/flags.js';
 
 const CONNECTIONS = 32;
 const MODELS = ['identity', 'sensor-anomaly'] as const;
@@ -44,12 +45,7 @@ function parseSettings(args: readonly string[]): Settings {
     },
     strict: true,
   });
-  const positive = (flag: string, raw: string | undefined, fallback: number): number => {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a positive integer, got '${raw}'`);
-    return n;
-  };
+  const positive = positiveIntegerFlag;
   const quick = values.quick === true;
   const durationS = positive('duration', values.duration, quick ? 3 : 10);
   const rounds = positive('rounds', values.rounds, quick ? 2 : 3);

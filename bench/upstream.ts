@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { allowedCpus, pinSelf, scratchDir, startServer, type ServerChild } from './lib/children.js';
 import { closedLoop, fetchJson, type LoadedResult, type Target } from './lib/load.js';
 import { median, round } from './lib/stats.js';
+import { positiveIntegerFlag } from './lib/flags.js';
 
 const CONNECTIONS = 32;
 const BODY = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 16], data: Array.from({ length: 16 }, (_, i) => (i - 8) / 8) }] });
@@ -37,12 +38,7 @@ function parseSettings(args: readonly string[]): Settings {
     options: { duration: { type: 'string' }, quick: { type: 'boolean', default: false }, rounds: { type: 'string' }, 'no-pin': { type: 'boolean', default: false }, profile: { type: 'string' } },
     strict: true,
   });
-  const positive = (flag: string, raw: string | undefined, fallback: number): number => {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a positive integer, got '${raw}'`);
-    return n;
-  };
+  const positive = positiveIntegerFlag;
   const quick = values.quick === true;
   const durationS = positive('duration', values.duration, quick ? 3 : 10);
   const rounds = positive('rounds', values.rounds, quick ? 2 : 3);

@@ -10,6 +10,7 @@
  */
 import { Pool, request } from 'undici';
 import { percentile } from '../lib/stats.js';
+import { seededRandom } from '../batching/model.js';
 
 export type Priority = 'critical' | 'standard' | 'sheddable';
 
@@ -39,16 +40,6 @@ function headers(priority: Priority, deadlineMs: number): Record<string, string>
   return { 'content-type': 'application/json', 'x-switchyard-priority': priority, 'x-switchyard-deadline-ms': String(deadlineMs) };
 }
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function closed(c: Extract<Command, { kind: 'closed' }>): Promise<object> {
   const pool = new Pool(c.origin, { connections: c.connections, pipelining: 1 });
@@ -83,7 +74,7 @@ async function sequential(c: Extract<Command, { kind: 'sequential' }>): Promise<
 
 async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> {
   const pool = new Pool(c.origin, { connections: c.connections, pipelining: 1 });
-  const random = seeded(c.seed);
+  const random = seededRandom(c.seed);
   const byStatus: Record<string, number> = {};
   const criticalOk: number[] = [];
   const rejects: number[] = [];

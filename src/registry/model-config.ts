@@ -52,14 +52,19 @@ export interface ModelVersionConfig {
   readonly driftReference: string | undefined;
 }
 
+/** A tensor's name, datatype and shape as a contract spells them (model.yaml and registry contracts alike). */
+export const TENSOR_SPEC_PROPERTIES = {
+  name: { type: 'string', pattern: '^[A-Za-z0-9_.:/-]{1,128}$' },
+  datatype: { enum: ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] },
+  shape: { type: 'array', maxItems: 16, items: { type: 'integer', minimum: -1, maximum: 2147483647, not: { const: 0 } } },
+} as const;
+
 const TENSOR_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['name', 'datatype', 'shape'],
   properties: {
-    name: { type: 'string', pattern: '^[A-Za-z0-9_.:/-]{1,128}$' },
-    datatype: { enum: ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] },
-    shape: { type: 'array', maxItems: 16, items: { type: 'integer', minimum: -1, maximum: 2147483647, not: { const: 0 } } },
+    ...TENSOR_SPEC_PROPERTIES,
     batch_axis: { type: 'integer', minimum: 0, maximum: 15 },
     description: { type: 'string' },
   },

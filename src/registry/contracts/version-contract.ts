@@ -6,6 +6,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { SwitchyardError } from '../../core/errors.js';
 import type { Datatype } from '../../core/datatypes.js';
+import { TENSOR_SPEC_PROPERTIES } from '../model-config.js';
 
 export interface ContractTensor {
   readonly name: string;
@@ -30,9 +31,7 @@ const TENSOR = {
   additionalProperties: false,
   required: ['name', 'datatype', 'shape'],
   properties: {
-    name: { type: 'string', pattern: '^[A-Za-z0-9_.:/-]{1,128}$' },
-    datatype: { enum: ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] },
-    shape: { type: 'array', maxItems: 16, items: { type: 'integer', minimum: -1, maximum: 2147483647, not: { const: 0 } } },
+    ...TENSOR_SPEC_PROPERTIES,
     optional: { type: 'boolean' },
   },
 } as const;
