@@ -37,6 +37,7 @@ import { RetryBudget } from '../control/retry-budget.js';
 import { registerClusterMetrics } from '../telemetry/cluster-metrics.js';
 import { FallbackRunner } from '../gateway/fallback/fallback-runner.js';
 import { DriftTracker } from '../gateway/drift/drift-tracker.js';
+import { driftAlertSender } from '../control/drift-alerts.js';
 import { CostLedger } from '../telemetry/cost/cost-ledger.js';
 import { registerCostMetrics } from '../telemetry/cost/cost-metrics.js';
 import { registerDriftMetrics } from '../telemetry/drift/drift-metrics.js';
@@ -162,7 +163,8 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const runner: FallbackRunner = new FallbackRunner({ catalog, scheduler, clock, log, circuit: config.circuit, metrics: fallbackMetrics });
   // A fast-burning error budget sends the deployment's traffic down its fallback chain.
   runner.useBurnSignal((deployment) => book.sloState(deployment).fallback);
-  const drift = new DriftTracker(config.drift, clock, log);
+  const webhook = { retries: config.slo.webhookRetries, backoffMs: config.slo.webhookBackoffMs, timeoutMs: config.slo.webhookTimeoutMs };
+  const drift = new DriftTracker(config.drift, clock, log, driftAlertSender(config.slo.webhookUrl, webhook, log, () => clock.wallNow()));
   registerDriftMetrics(metrics.registry, () => drift.rows());
   const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, slo: { book, clock }, tracing, storage, auditBuffer, registry, cluster, runner, drift, costs, clock });
   try {
