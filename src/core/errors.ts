@@ -69,6 +69,7 @@ export const ERROR_CATALOGUE = {
   NODE_UNKNOWN: { status: 410, retryable: true, summary: 'The node was declared dead or has left; the agent must join again.' },
   CLUSTER_DISABLED: { status: 404, retryable: false, summary: 'Cluster mode is off on this server (no cluster.token is set), so it has no nodes and takes no agents.' },
   CIRCUIT_OPEN: { status: 503, retryable: true, summary: "The deployment's circuit breaker is open after repeated failures and no fallback could answer; retry after Retry-After." },
+  QUOTA_EXCEEDED: { status: 429, retryable: true, summary: "The API key's tenant is over its quota (requests_per_second or max_concurrent); retry after the Retry-After header's seconds." },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -105,7 +105,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
 
   // First, so its onRoute check sees every route registered after it.
   const access = new AccessCache(deps.storage, systemClock);
-  registerAuth(app, { cache: access, host: deps.config.host, anonymousInference: deps.config.auth.anonymousInference });
+  registerAuth(app, { cache: access, host: deps.config.host, anonymousInference: deps.config.auth.anonymousInference, clock: deps.clock });
 
   registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady, () => deps.scheduler.replicaInfo());
   registerInferRoute(app, {

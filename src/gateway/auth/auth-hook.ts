@@ -11,12 +11,16 @@ import { keyId, keyMatches } from '../../registry/access/api-key.js';
 import type { Role } from '../../registry/storage/rows.js';
 import type { AccessCache } from './access-cache.js';
 import type { Principal } from './principal.js';
+import { TenantQuotaGate } from './tenant-quota.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 
 export interface AuthOptions {
   readonly cache: AccessCache;
   /** The address the server binds: anonymous inference depends on it. */
   readonly host: string;
   readonly anonymousInference: AnonymousInference;
+  /** For tenant quotas. @default systemClock */
+  readonly clock?: Clock;
 }
 
 /** A route as registered, with the roles it admits (undefined = the default rule below). */
@@ -58,6 +62,13 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   const anonymousAllowed = options.anonymousInference === 'allow' || (options.anonymousInference === 'loopback' && isLoopback(options.host));
 
   app.decorateRequest('principal', null);
+  const quotas = new TenantQuotaGate(options.clock ?? systemClock);
+  const releases = new WeakMap<FastifyRequest, () => void>();
+  const release = async (request: FastifyRequest): Promise<void> => {
+    releases.get(request)?.();
+  };
+  app.addHook('onResponse', release);
+  app.addHook('onRequestAbort', release);
   app.addHook('onRoute', (route) => {
     const roles = route.config?.roles;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -98,6 +109,7 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
       if (!tenant || !(tenant.allowedModels.includes('*') || tenant.allowedModels.includes(model))) {
         throw new SwitchyardError('FORBIDDEN', `tenant '${row.tenant}' may not use model '${model}'`);
       }
+      if (url !== undefined && INFER_URL.test(url)) releases.set(request, quotas.admit(row.tenant, tenant.quotas));
     }
   });
 }

@@ -96,7 +96,7 @@ export interface ApiKeyRow {
 }
 
 export interface TenantQuotas {
-  /** Inference requests per second allowed to the tenant (enforced by the scheduler's admission). */
+  /** Inference requests per second allowed to the tenant (enforced per gateway: gateway/auth/tenant-quota.ts). */
   readonly requestsPerSecond?: number;
   /** Requests of the tenant that may wait at once. */
   readonly maxConcurrent?: number;
