@@ -118,8 +118,6 @@ export class LiveScheduler {
   private slo: SloSignals = NO_SLO_SIGNALS;
   private tracing: Tracing = NO_TRACING;
   private replicaMetrics: ReplicaMetrics | undefined;
-  /** Backends of replicas that are not the version's own (remote nodes). */
-  private readonly replicaBackends = new Map<string, Backend>();
   /** The state a replica's host wants (node and agent health); ejection may hold it failed. */
   private readonly baseStates = new Map<string, ReplicaState>();
   private readonly readmitTimers = new Map<string, NodeJS.Timeout>();
@@ -253,8 +251,9 @@ export class LiveScheduler {
 
   /** Adds a replica backed by its own backend (a remote node's), in the given state. */
   addReplica(spec: ReplicaSpec, backend: Backend, state: ReplicaState): void {
-    if (!this.deployed.has(spec.deployment)) throw new Error(`replica ${spec.id}: ${spec.deployment} is not deployed here`);
-    this.replicaBackends.set(spec.id, backend);
+    const deployed = this.deployed.get(spec.deployment);
+    if (!deployed) throw new Error(`replica ${spec.id}: ${spec.deployment} is not deployed here`);
+    deployed.backends.set(spec.id, backend);
     this.baseStates.set(spec.id, state);
     this.scheduler.addReplica(spec, this.clock.now(), this.effectiveState(spec.id));
     this.rearm();
@@ -280,7 +279,7 @@ export class LiveScheduler {
 
   removeReplica(replicaId: string): void {
     this.scheduler.removeReplica(replicaId, this.clock.now());
-    this.replicaBackends.delete(replicaId);
+    for (const deployed of this.deployed.values()) deployed.backends.delete(replicaId);
     this.baseStates.delete(replicaId);
     this.resilience?.outliers.forget(replicaId);
     const timer = this.readmitTimers.get(replicaId);
@@ -342,7 +341,7 @@ export class LiveScheduler {
 
   private execute(batch: Batch<Payload>): void {
     const deployed = this.deployed.get(batch.replica.deployment);
-    const backend = deployed && (this.replicaBackends.get(batch.replica.id) ?? deployed.backends.get(batch.replica.id));
+    const backend = deployed?.backends.get(batch.replica.id);
     if (!deployed || !backend) {
       queueMicrotask(() => this.finish(batch, { ok: false, code: 'MODEL_NOT_READY', message: `${batch.replica.deployment} is no longer deployed` }));
       return;
