@@ -12,7 +12,7 @@ import { ReplicaGroup } from './replica-group.js';
 import { ReplicaRuntime } from './replica.js';
 import type { Queued } from './request-queue.js';
 import { createRouter, type Router, type RouterPolicy } from './router.js';
-import type { Batch, Outcome, Refused, ReplicaSpec, ReplicaState, Runtime, SchedulerRequest, Settle } from './types.js';
+import type { Batch, Outcome, Priority, Refused, ReplicaSpec, ReplicaState, Runtime, SchedulerRequest, Settle } from './types.js';
 import { Wakeups } from './wakeups.js';
 
 export interface DeploymentConfig {
@@ -42,6 +42,9 @@ export type BatchResult = { readonly ok: true; readonly computeMs: number } | { 
 
 /** Share of the queue bound each priority may fill: sheddable is refused first, then standard. */
 const QUEUE_SHARE = { critical: 1, standard: 0.85, sheddable: 0.5 } as const;
+
+/** `peek` scans every ready replica of a deployment only up to this many. */
+const PEEK_MAX_REPLICAS = 64;
 
 interface Deployment<P> {
   readonly name: string;
@@ -171,6 +174,29 @@ export class Scheduler<P = unknown> {
       if (replica) soonest = Math.min(soonest, replica.predictCompletion(0, nowMs) - nowMs);
     }
     return Number.isFinite(soonest) ? Math.max(1, Math.ceil(soonest / 1000)) : 1;
+  }
+
+  /**
+   * What admission can already say before a request's body is read: a non-critical request over
+   * its priority's share of the queue, or a deadline the soonest ready replica would miss even
+   * with one row, is refused now. Hints only narrow the replicas, so a refusal here is one
+   * `submit` would make too; undefined means "decide on submit".
+   */
+  peek(deploymentName: string, priority: Priority, deadlineMs: number, nowMs: number): Refused | undefined {
+    const deployment = this.deployments.get(deploymentName);
+    if (!deployment || deployment.ready.length === 0) return undefined;
+    if (priority !== 'critical') {
+      const limit = Math.ceil(deployment.config.maxQueue * QUEUE_SHARE[priority]);
+      if (deployment.queued >= limit) {
+        return refusal('OVERLOADED', `${deployment.name} is saturated: ${deployment.queued} requests are waiting (the ${priority} share of max_queue is ${limit})`, this.drainSeconds(deployment, nowMs));
+      }
+    }
+    // Past a few dozen replicas the scan would cost more than it saves: submit decides.
+    if (deployment.config.admission !== 'predictive' || !Number.isFinite(deadlineMs) || deployment.ready.length > PEEK_MAX_REPLICAS) return undefined;
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const replica of deployment.ready) soonest = Math.min(soonest, replica.predictCompletion(1, nowMs));
+    if (soonest <= deadlineMs) return undefined;
+    return refusal('DEADLINE_INFEASIBLE', `predicted completion in ${(soonest - nowMs).toFixed(1)} ms on the soonest replica of ${deployment.name} misses the deadline`, this.drainSeconds(deployment, nowMs));
   }
 
   /** Admits the request (returns undefined; it will be settled later) or refuses it now. */

@@ -79,6 +79,11 @@ export class FallbackRunner {
     }
   }
 
+  /** Admission's early word for a version without a fallback chain (a chain answers refusals itself). */
+  peek(served: ServedVersion, priority: SchedulingHints['priority'], deadlineInMs: number): Refused | undefined {
+    return this.states.has(served) ? undefined : this.options.scheduler.peek(served, priority, deadlineInMs);
+  }
+
   chainOf(served: ServedVersion): FallbackChain | undefined {
     return this.states.get(served)?.chain;
   }

@@ -298,6 +298,12 @@ export class LiveScheduler {
     return base === 'ready' && this.resilience?.outliers.isEjected(replicaId, this.clock.now()) ? 'failed' : base;
   }
 
+  /** Admission's early word from the headers alone (see Scheduler.peek); deadline in ms from now. */
+  peek(served: ServedVersion, priority: SchedulingHints['priority'], deadlineInMs: number): Refused | undefined {
+    const now = this.clock.now();
+    return this.scheduler.peek(LiveScheduler.deploymentOf(served), priority, now + deadlineInMs, now);
+  }
+
   submit(served: ServedVersion, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints, span?: RequestSpan): Promise<LiveOutcome> {
     const deployment = LiveScheduler.deploymentOf(served);
     const deployed = this.deployed.get(deployment);

@@ -16,7 +16,7 @@ import { sendError, toSwitchyardError } from '../error-reply.js';
 import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
 import { notReady, resolveVersion } from '../resolve-version.js';
 import { LiveScheduler } from '../live/live-scheduler.js';
-import type { FallbackRunner } from '../fallback/fallback-runner.js';
+import { refusalError, type FallbackRunner } from '../fallback/fallback-runner.js';
 import { fallbackMetadata } from '../fallback/fallback-metadata.js';
 import { decodeInferRequest, type DecodeLimits } from './decode-request.js';
 import { encodeInferResponse } from './encode-response.js';
@@ -162,6 +162,36 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
     }
   }
 
-  app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/infer', infer);
-  app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/versions/:version/infer', infer);
+  /**
+   * Admission's early word, from the headers alone and before the body is read: under overload a
+   * refusal then costs no body parsing, validation or input digest. Only an explicit, valid
+   * priority header takes part (the body could still name another), and a version with a
+   * fallback chain is left to its chain.
+   */
+  async function refuseEarly(request: FastifyRequest<{ Params: InferParams }>, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const priority = headerValue(request.headers['x-switchyard-priority']);
+    if (priority !== 'critical' && priority !== 'standard' && priority !== 'sheddable') return undefined;
+    const deadlineHeader = headerValue(request.headers['x-switchyard-deadline-ms']);
+    const deadlineMs = deadlineHeader === undefined ? Number.POSITIVE_INFINITY : Number(deadlineHeader);
+    if (!(deadlineMs > 0)) return undefined;
+    let served: ServedVersion;
+    try {
+      served = resolveVersion(catalog, request.params.model, request.params.version);
+    } catch {
+      return undefined;
+    }
+    if (served.state !== 'READY' || !served.config) return undefined;
+    const refused = runner.peek(served, priority, deadlineMs);
+    if (!refused) return undefined;
+    const latencyClass = served.config.latencyClass;
+    const seconds = reply.elapsedTime / 1000;
+    metrics.reject(served.model, served.version, latencyClass, refused.code);
+    metrics.observe({ model: served.model, version: served.version, hardwareClass: NO_HARDWARE_LABEL, latencyClass, outcome: refused.code, status: 503, seconds });
+    slo.record(LiveScheduler.deploymentOf(served), latencyClass, seconds, true);
+    onComplete?.(request, { model: served.model, version: served.version, digest: served.digest, outcome: refused.code, latencyMs: reply.elapsedTime, inputSha256: undefined });
+    return sendError(reply, refusalError(refused));
+  }
+
+  app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/infer', { onRequest: refuseEarly }, infer);
+  app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/versions/:version/infer', { onRequest: refuseEarly }, infer);
 }
