@@ -3,7 +3,8 @@
  * seeded MLP, one worker instance, no batching), the full server in a child process and an
  * open-loop load generator in another (bench/overload/loadgen.ts, undici).
  *
- *   npm run bench -- overload [--quick] [--factor 3] [--deadline-ms 250] [--duration S]
+ *   npm run bench -- overload [--quick] [--factor 3] [--deadline-ms 250] [--duration S] [--profile DIR]
+ *   (--profile: the server runs under node --cpu-prof, its profiles land in DIR)
  *
  * 1. Capacity: closed loop at 8 connections; served requests per second.
  * 2. Unloaded: critical requests one at a time; their p99.
@@ -14,7 +15,7 @@
  * The last stdout line is one JSON object (see bench/README.md).
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scratchDir, startChild, startServer, type ServerChild } from './lib/children.js';
 import { round } from './lib/stats.js';
@@ -23,6 +24,7 @@ import type { Command, OpenResult } from './overload/loadgen.js';
 
 const MODEL = 'mlp-overload';
 const WIDTHS = [512, 2048, 2048, 512];
+const OPEN_CONNECTIONS = 512;
 
 function rssMiB(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
@@ -44,7 +46,7 @@ async function run<T>(command: Command): Promise<T> {
 }
 
 export async function main(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { quick: { type: 'boolean', default: false }, factor: { type: 'string' }, 'deadline-ms': { type: 'string' }, duration: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args: [...args], options: { quick: { type: 'boolean', default: false }, factor: { type: 'string' }, 'deadline-ms': { type: 'string' }, duration: { type: 'string' }, profile: { type: 'string' } }, strict: true });
   const factor = Number(values.factor ?? 3);
   const deadlineMs = Number(values['deadline-ms'] ?? 250);
   const durationS = Number(values.duration ?? (values.quick ? 4 : 10));
@@ -54,7 +56,7 @@ export async function main(args: readonly string[]): Promise<number> {
   writeModelVersion(join(root, 'models'), MODEL, mlpRowModel(spec), buildMlp(spec), { maxBatchSize: 1, latencyClass: 'realtime', policy: 'adaptive', maxQueueDelayMs: { realtime: 0, throughput: 0 }, intraOpThreads: 1 });
   const row = Array.from({ length: WIDTHS[0]! }, (_, i) => Math.sin(i));
   const body = JSON.stringify({ inputs: [{ name: INPUT_NAME, datatype: 'FP32', shape: [1, WIDTHS[0]], data: row }] });
-  const server: ServerChild = await startServer('overload', 'bench/servers/full.ts', ['--scratch', join(root, 'server'), '--repository', join(root, 'models'), MODEL]);
+  const server: ServerChild = await startServer('overload', 'bench/servers/full.ts', ['--scratch', join(root, 'server'), '--repository', join(root, 'models'), MODEL], { nodeFlags: values.profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(values.profile)] });
   try {
     const target = { origin: server.origin, path: `/v2/models/${MODEL}/infer`, body };
     await run({ kind: 'sequential', ...target, requests: 50, deadlineMs: 60_000 }); // warm-up
@@ -69,7 +71,7 @@ export async function main(args: readonly string[]): Promise<number> {
       deadlineMs,
       mix: { critical: 0.1, standard: 0.3, sheddable: 0.6 },
       seed: 42,
-      connections: 512,
+      connections: OPEN_CONNECTIONS,
     });
     const rssAfter = rssMiB(server.pid);
     const after = await run<{ p50Ms: number }>({ kind: 'sequential', ...target, requests: 20, deadlineMs: 60_000 });
@@ -83,6 +85,7 @@ export async function main(args: readonly string[]): Promise<number> {
       ['goodput (2xx within deadline)', `${round(loaded.goodput, 1)} req/s`, `ratio ${round(goodputRatio, 3)} (target >= 0.9)`],
       ['critical p99 under load', `${round(loaded.criticalP99Ms, 2)} ms`, `ratio ${round(criticalRatio, 2)} (target <= 2); ${loaded.criticalOk}/${loaded.criticalSent} served`],
       ['refusals p99', `${round(loaded.rejectP99Ms, 2)} ms`, `${loaded.rejects} refused, ${loaded.rejectsWithoutRetryAfter} without Retry-After (target < 50 ms, 0)`],
+      ['load generator send lag p99', `${round(loaded.sendLagP99Ms, 2)} ms`, `included in every latency above; generator ${loaded.niced ? 'at nice -10 (run first by the OS)' : 'at the same priority as the server'}, keep-alive pool of ${OPEN_CONNECTIONS} warmed`],
       ['answers by status', JSON.stringify(loaded.byStatus), `${loaded.errors} transport errors, ${loaded.sent - loaded.answered - loaded.errors} unanswered`],
       ['server RSS before / after', `${round(rssBefore ?? Number.NaN, 1)} / ${round(rssAfter ?? Number.NaN, 1)} MiB`, ''],
       ['server up afterwards', after.p50Ms > 0 ? 'yes' : 'no', `p50 ${round(after.p50Ms, 2)} ms`],
@@ -104,6 +107,7 @@ export async function main(args: readonly string[]): Promise<number> {
         rejects: loaded.rejects,
         rejects_without_retry_after: loaded.rejectsWithoutRetryAfter,
         transport_errors: loaded.errors,
+        send_lag_p99_ms: round(loaded.sendLagP99Ms, 2),
         rss_before_mib: rssBefore === undefined ? null : round(rssBefore, 1),
         rss_after_mib: rssAfter === undefined ? null : round(rssAfter, 1),
         server_up: after.p50Ms > 0,

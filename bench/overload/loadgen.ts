@@ -8,6 +8,8 @@
  *   open:       Poisson arrivals at R/s for D s, a mix of priorities -> every answer's status,
  *               latency and Retry-After
  */
+import { writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { Pool, request } from 'undici';
 import { percentile } from '../lib/stats.js';
 import { seededRandom } from '../batching/model.js';
@@ -34,6 +36,10 @@ export interface OpenResult {
   readonly rejects: number;
   readonly rejectsWithoutRetryAfter: number;
   readonly durationS: number;
+  /** How late the generator sent, p99: its own lag, which every latency includes. */
+  readonly sendLagP99Ms: number;
+  /** Whether the generator runs at a higher scheduling priority than the server. */
+  readonly niced: boolean;
 }
 
 function headers(priority: Priority, deadlineMs: number): Record<string, string> {
@@ -72,8 +78,17 @@ async function sequential(c: Extract<Command, { kind: 'sequential' }>): Promise<
   return { kind: 'sequential', p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
+/** Opens the pool's connections before the clock starts: clients of a loaded service hold warm keep-alive pools. */
+async function warm(pool: Pool, c: Extract<Command, { kind: 'open' }>): Promise<void> {
+  await Promise.all(Array.from({ length: c.connections }, async () => {
+    const r = await request(`${c.origin}/v2/health/live`, { dispatcher: pool, method: 'GET' });
+    await r.body.dump();
+  }));
+}
+
 async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> {
   const pool = new Pool(c.origin, { connections: c.connections, pipelining: 1 });
+  await warm(pool, c);
   const random = seededRandom(c.seed);
   const byStatus: Record<string, number> = {};
   const criticalOk: number[] = [];
@@ -85,6 +100,9 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
   let criticalSent = 0;
   let noRetryAfter = 0;
   const inFlight = new Set<Promise<void>>();
+  const sendLags: number[] = [];
+  // SWITCHYARD_BENCH_TRACE=FILE: every answer's send time, latency, status and priority, for study.
+  const trace = process.env.SWITCHYARD_BENCH_TRACE ? ([] as string[]) : undefined;
   const start = performance.now();
   let next = start;
   const end = start + c.durationS * 1000;
@@ -96,6 +114,7 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
     const wait = next - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     const scheduled = next;
+    sendLags.push(performance.now() - scheduled);
     const priority = pick();
     sent++;
     if (priority === 'critical') criticalSent++;
@@ -103,6 +122,7 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
       async (r) => {
         await r.body.dump();
         const ms = performance.now() - scheduled;
+        trace?.push(`${(scheduled - start).toFixed(1)} ${ms.toFixed(1)} ${r.statusCode} ${priority}`);
         answered++;
         byStatus[r.statusCode] = (byStatus[r.statusCode] ?? 0) + 1;
         if (r.statusCode === 200) {
@@ -123,6 +143,7 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
   }
   await Promise.all(inFlight);
   await pool.close();
+  if (trace) writeFileSync(process.env.SWITCHYARD_BENCH_TRACE!, `${trace.join('\n')}\n`);
   return {
     kind: 'open',
     sent,
@@ -137,7 +158,19 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
     rejects: rejects.length,
     rejectsWithoutRetryAfter: noRetryAfter,
     durationS: c.durationS,
+    sendLagP99Ms: percentile(sendLags, 99),
+    niced,
   };
+}
+
+// The clients of a real service run on other machines; here they share two cores with the server,
+// so the generator asks the OS to run it first, keeping its own lag out of the latencies it measures.
+let niced = false;
+try {
+  setPriority(-10);
+  niced = true;
+} catch {
+  // Not permitted (not root): the send lag in the result shows how much that costs.
 }
 
 const command = JSON.parse(process.argv[2] ?? '{}') as Command;

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { compileConfig, type RawConfig } from '../../src/core/config.js';
 import { createServer } from '../../src/main/server.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { announceAndServe, modelNames, MODELS_DIR } from './lifecycle.js';
+import { announceAndServe, logEventLoopDelay, modelNames, MODELS_DIR } from './lifecycle.js';
 
 const argv = process.argv.slice(2);
 const scratchAt = argv.indexOf('--scratch');
@@ -53,6 +53,7 @@ await server.app.listen({ host: config.host, port: config.port });
 const address = server.app.server.address();
 if (address === null || typeof address === 'string') throw new Error('fastify is not listening on a TCP port');
 
+await logEventLoopDelay();
 announceAndServe(address.port, async () => {
   await server.close();
   rmSync(scratch, { recursive: true, force: true });

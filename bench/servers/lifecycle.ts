@@ -33,3 +33,22 @@ export function modelNames(argv: readonly string[]): string[] {
 }
 
 export const MODELS_DIR = new URL('../../models/', import.meta.url);
+
+/**
+ * With SWITCHYARD_BENCH_LOOP_LOG=FILE, appends one line per second to FILE: the event loop's
+ * delay (p50, p99, max in ms) over that second, to tell the server's own lag from the load
+ * generator's.
+ */
+export async function logEventLoopDelay(): Promise<void> {
+  const file = process.env.SWITCHYARD_BENCH_LOOP_LOG;
+  if (!file) return;
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const { appendFileSync } = await import('node:fs');
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  histogram.enable();
+  setInterval(() => {
+    const ms = (ns: number): string => (ns / 1e6).toFixed(1);
+    appendFileSync(file, `${new Date().toISOString()} p50 ${ms(histogram.percentile(50))} p99 ${ms(histogram.percentile(99))} max ${ms(histogram.max)}\n`);
+    histogram.reset();
+  }, 1000).unref();
+}

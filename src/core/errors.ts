@@ -83,7 +83,13 @@ export class SwitchyardError extends Error {
   readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+    // A refusal or a caller's mistake is an answer, not a fault: capturing its stack would cost
+    // more than the rest of the refusal under overload. Faults (non-retryable 5xx) keep theirs.
+    const answer = ERROR_CATALOGUE[code].status < 500 || ERROR_CATALOGUE[code].retryable;
+    const limit = Error.stackTraceLimit;
+    if (answer) Error.stackTraceLimit = 0;
     super(message, { cause: options.cause });
+    Error.stackTraceLimit = limit;
     this.name = 'SwitchyardError';
     this.code = code;
     const definition = ERROR_CATALOGUE[code];

@@ -26,6 +26,7 @@ import { startDeviceMetrics, type DeviceRefresh } from './device-metrics-refresh
 import type { Storage } from '../registry/storage/storage.js';
 import { openStorage } from '../registry/storage/open-storage.js';
 import { AuditBuffer } from '../registry/audit/audit-buffer.js';
+import { OffThreadAuditAppender } from '../registry/audit/off-thread-appender.js';
 import { ensureAdminKey } from './bootstrap-admin.js';
 import { loadCatalog } from '../hardware/catalog.js';
 import { realTimers, type SimTimers } from '../runtime/sim/sim-backend.js';
@@ -97,18 +98,24 @@ async function createTracing(config: ServerConfig): Promise<Tracing> {
 export async function createServer(options: ServerOptions): Promise<EmbeddedServer> {
   const { config, log } = options;
   await mkdir(config.dataDir, { recursive: true });
-  const storage = options.storage ?? (await openStorage({ driver: config.storage.driver, dataDir: config.dataDir, postgresUrl: config.storage.postgresUrl }));
+  const storageSettings = { driver: config.storage.driver, dataDir: config.dataDir, postgresUrl: config.storage.postgresUrl };
+  const storage = options.storage ?? (await openStorage(storageSettings));
+  // Inference summaries are appended by a thread with its own connection (hashing, inserts and
+  // SQLite's fsync stay off the event loop) when this process opened the store itself.
+  const appender = options.storage ? undefined : new OffThreadAuditAppender(storageSettings);
   const closeStorage = async (): Promise<void> => {
+    await appender?.close();
     if (!options.storage) await storage.close();
   };
   let initialAdminKey: string | undefined;
   try {
     initialAdminKey = await ensureAdminKey(storage);
+    await appender?.start();
   } catch (error) {
     await closeStorage();
     throw error;
   }
-  const auditBuffer = new AuditBuffer(storage, {
+  const auditBuffer = new AuditBuffer(appender ?? storage, {
     flushIntervalMs: config.audit.flushIntervalMs,
     flushMaxRows: config.audit.flushMaxRows,
     onError: (error, pending) => log.error({ err: error, pending }, 'audit log: inference summaries could not be written; retrying'),

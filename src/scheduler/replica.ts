@@ -1,7 +1,7 @@
 /** A replica as the scheduler tracks it: its spec, state, queue, learned speed and load. */
 import { RequestQueue } from './request-queue.js';
 import { ServiceTimeModel } from './service-time.js';
-import type { Batch, ReplicaSpec, ReplicaState } from './types.js';
+import type { Batch, Priority, ReplicaSpec, ReplicaState } from './types.js';
 
 // Why: arrival rates follow load changes within about ten arrivals.
 const ARRIVAL_DECAY = 0.9;
@@ -10,9 +10,15 @@ export class ReplicaRuntime<P> {
   state: ReplicaState;
   readonly queue = new RequestQueue<P>();
   readonly service: ServiceTimeModel;
-  running: Batch<P> | undefined;
-  /** Predicted end of the running batch. */
+  /** Batches dispatched and not yet complete, oldest first (at most `depth`). */
+  readonly inFlight: Batch<P>[] = [];
+  /** Requests in those batches. */
+  inFlightRequests = 0;
+  /** Predicted end of the last batch in flight. */
   busyUntilMs = 0;
+  /** When the last batch completed, as the host saw it: the start of the next one's occupancy. */
+  lastCompletedMs = Number.NEGATIVE_INFINITY;
+  readonly depth: number;
   /** Last time the replica's node reported load; stale reports make it look saturated. */
   lastReportMs: number;
   /** Pending wake-up time and its version, for the scheduler's wake-up heap. */
@@ -33,11 +39,12 @@ export class ReplicaRuntime<P> {
     this.state = state;
     this.lastReportMs = nowMs;
     this.service = new ServiceTimeModel(spec.maxBatchSize, spec.serviceTimePrior);
+    this.depth = Math.max(1, Math.floor(spec.pipelineDepth ?? 1));
   }
 
   /** Requests waiting or running here. */
   get outstanding(): number {
-    return this.queue.size + (this.running?.requests.length ?? 0);
+    return this.queue.size + this.inFlightRequests;
   }
 
   noteArrival(rows: number, nowMs: number): void {
@@ -56,10 +63,14 @@ export class ReplicaRuntime<P> {
     return gap > 0 ? 1 / gap : Number.POSITIVE_INFINITY;
   }
 
-  /** When this replica would finish `rows` more rows queued behind what it has now. */
-  predictCompletion(rows: number, nowMs: number): number {
-    const start = this.running ? Math.max(nowMs, this.busyUntilMs) : nowMs;
-    return start + this.service.drain(this.queue.rows + rows);
+  /**
+   * When this replica would finish `rows` more rows: after what is in flight and what waits
+   * ahead of them (with a priority, only the waiting work that would go first: its level and above).
+   */
+  predictCompletion(rows: number, nowMs: number, priority?: Priority): number {
+    const start = this.inFlight.length > 0 ? Math.max(nowMs, this.busyUntilMs) : nowMs;
+    const ahead = priority === undefined ? this.queue.rows : this.queue.rowsAhead(priority);
+    return start + this.service.drain(ahead + rows);
   }
 
   /** Cost of one row at the batch size this replica would likely run, in cost units. */

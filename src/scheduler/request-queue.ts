@@ -2,7 +2,7 @@
  * One replica's waiting requests: a level per priority (plus one below them for requests
  * demoted by the DELAY timeout action), each in earliest-deadline-first order, ties by arrival.
  */
-import { PRIORITY_RANK, type SchedulerRequest } from './types.js';
+import { PRIORITY_RANK, type Priority, type SchedulerRequest } from './types.js';
 
 export interface Queued<P> {
   readonly request: SchedulerRequest<P>;
@@ -19,6 +19,7 @@ function before<P>(a: Queued<P>, b: Queued<P>): boolean {
 
 export class RequestQueue<P> {
   private readonly levels: Queued<P>[][] = Array.from({ length: LEVELS }, () => []);
+  private readonly levelRows = new Array<number>(LEVELS).fill(0);
   private rowCount = 0;
   private count = 0;
 
@@ -30,12 +31,20 @@ export class RequestQueue<P> {
     return this.rowCount;
   }
 
+  /** Rows that would be served before a new request of this priority: its level and those above. */
+  rowsAhead(priority: Priority): number {
+    let rows = 0;
+    for (let level = 0; level <= PRIORITY_RANK[priority]; level++) rows += this.levelRows[level]!;
+    return rows;
+  }
+
   push(item: Queued<P>, level = PRIORITY_RANK[item.request.priority]): void {
     const list = this.levels[level]!;
     // Deadlines mostly grow with arrival, so the slot is usually at the end: search from there.
     let at = list.length;
     while (at > 0 && before(item, list[at - 1]!)) at--;
     list.splice(at, 0, item);
+    this.levelRows[level]! += item.request.rows;
     this.rowCount += item.request.rows;
     this.count++;
   }
@@ -71,8 +80,16 @@ export class RequestQueue<P> {
     if (items.size === 0) return;
     for (let level = 0; level < LEVELS; level++) {
       const list = this.levels[level]!;
-      const kept = list.filter((item) => !items.has(item));
-      if (kept.length !== list.length) this.levels[level] = kept;
+      let removedRows = 0;
+      const kept = list.filter((item) => {
+        if (!items.has(item)) return true;
+        removedRows += item.request.rows;
+        return false;
+      });
+      if (kept.length !== list.length) {
+        this.levels[level] = kept;
+        this.levelRows[level]! -= removedRows;
+      }
     }
     for (const item of items) {
       this.rowCount -= item.request.rows;

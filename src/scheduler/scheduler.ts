@@ -40,6 +40,9 @@ export interface SchedulerOptions<P> {
 
 export type BatchResult = { readonly ok: true; readonly computeMs: number } | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
 
+// Why: a staged batch must be in the worker's inbox before the running one ends, despite timer slack.
+const STAGE_LEAD_MS = 2;
+
 /** Share of the queue bound each priority may fill: sheddable is refused first, then standard. */
 const QUEUE_SHARE = { critical: 1, standard: 0.85, sheddable: 0.5 } as const;
 
@@ -194,7 +197,7 @@ export class Scheduler<P = unknown> {
     // Past a few dozen replicas the scan would cost more than it saves: submit decides.
     if (deployment.config.admission !== 'predictive' || !Number.isFinite(deadlineMs) || deployment.ready.length > PEEK_MAX_REPLICAS) return undefined;
     let soonest = Number.POSITIVE_INFINITY;
-    for (const replica of deployment.ready) soonest = Math.min(soonest, replica.predictCompletion(1, nowMs));
+    for (const replica of deployment.ready) soonest = Math.min(soonest, replica.predictCompletion(1, nowMs, priority));
     if (soonest <= deadlineMs) return undefined;
     return refusal('DEADLINE_INFEASIBLE', `predicted completion in ${(soonest - nowMs).toFixed(1)} ms on the soonest replica of ${deployment.name} misses the deadline`, this.drainSeconds(deployment, nowMs));
   }
@@ -225,7 +228,7 @@ export class Scheduler<P = unknown> {
       return refusal('HINTS_UNSATISFIABLE', `no ready replica of ${deployment.name} serves under ${request.hints.maxCostPer1k} per 1,000 inferences right now`);
     }
     if (deployment.config.admission === 'predictive') {
-      const finish = target.predictCompletion(request.rows, nowMs);
+      const finish = target.predictCompletion(request.rows, nowMs, request.priority);
       if (finish > request.deadlineMs) {
         return refusal(
           'DEADLINE_INFEASIBLE',
@@ -271,15 +274,33 @@ export class Scheduler<P = unknown> {
     const deployment = this.deployments.get(replica.spec.deployment)!;
     this.expire(replica, deployment, nowMs);
     let wake = Number.POSITIVE_INFINITY;
-    if (!replica.running && replica.state === 'ready' && replica.queue.size > 0) {
+    while (replica.inFlight.length < replica.depth && replica.state === 'ready' && replica.queue.size > 0) {
       const members = this.nextBatch(replica);
       const decision = this.decide(replica, deployment, members, nowMs);
-      if (decision === 'now' || decision <= nowMs) this.dispatch(replica, deployment, members, nowMs);
-      else wake = decision;
+      const at = Math.max(decision === 'now' ? nowMs : decision, this.stageAt(replica, members));
+      if (at > nowMs) {
+        wake = at;
+        break;
+      }
+      this.dispatch(replica, deployment, members, nowMs);
     }
     const next = replica.queue.earliestDeadline();
     if (next) wake = Math.min(wake, next.request.deadlineMs);
     this.book(replica, wake);
+  }
+
+  /**
+   * Earliest time a batch may go behind the ones in flight. A full batch goes at once; a partial
+   * one waits until the last batch in flight is near its end, so it keeps filling meanwhile (no
+   * member could start sooner) and later critical work can still go ahead of it.
+   */
+  private stageAt(replica: ReplicaRuntime<P>, members: readonly Queued<P>[]): number {
+    if (replica.inFlight.length === 0) return Number.NEGATIVE_INFINITY;
+    let rows = 0;
+    for (const item of members) rows += item.request.rows;
+    if (rows >= replica.spec.maxBatchSize) return Number.NEGATIVE_INFINITY;
+    const last = replica.inFlight[replica.inFlight.length - 1]!;
+    return replica.busyUntilMs - Math.max(STAGE_LEAD_MS, replica.service.predict(last.rows) / 2);
   }
 
   private book(replica: ReplicaRuntime<P>, atMs: number): void {
@@ -347,8 +368,9 @@ export class Scheduler<P = unknown> {
     deployment.queued -= members.length;
     const rows = members.reduce((n, item) => n + item.request.rows, 0);
     const batch: Batch<P> = { id: this.nextBatchId++, replica: replica.spec, requests: members.map((m) => m.request), rows, dispatchedAtMs: nowMs };
-    replica.running = batch;
-    replica.busyUntilMs = nowMs + replica.service.predict(rows);
+    replica.busyUntilMs = (replica.inFlight.length > 0 ? Math.max(nowMs, replica.busyUntilMs) : nowMs) + replica.service.predict(rows);
+    replica.inFlight.push(batch);
+    replica.inFlightRequests += batch.requests.length;
     this.running.set(batch.id, replica);
     this.options.runtime.execute(batch);
   }
@@ -356,14 +378,20 @@ export class Scheduler<P = unknown> {
   /** The runtime finished a batch: settle its requests, learn its speed, serve what waits. */
   complete(batchId: number, nowMs: number, result: BatchResult): void {
     const replica = this.running.get(batchId);
-    if (!replica?.running || replica.running.id !== batchId) return;
-    const batch = replica.running;
+    const index = replica ? replica.inFlight.findIndex((b) => b.id === batchId) : -1;
+    if (!replica || index < 0) return;
+    const [batch] = replica.inFlight.splice(index, 1) as [Batch<P>];
+    replica.inFlightRequests -= batch.requests.length;
     this.running.delete(batchId);
-    replica.running = undefined;
     // A finished batch is proof of life: the replica's load is known as of now.
     replica.lastReportMs = nowMs;
+    // What admission must predict is how long the replica is taken, as seen here: compute plus
+    // the hand-over to and from its worker or node (a busy event loop stretches it). With a
+    // batch staged behind another, its occupancy starts when the one before it completed.
+    const occupiedMs = nowMs - Math.max(batch.dispatchedAtMs, replica.lastCompletedMs);
+    replica.lastCompletedMs = nowMs;
     if (result.ok) {
-      replica.service.observe(batch.rows, result.computeMs);
+      replica.service.observe(batch.rows, Math.max(result.computeMs, occupiedMs));
       replica.completedBatches++;
       replica.completedRows += batch.rows;
       replica.busyMs += result.computeMs;
@@ -399,7 +427,7 @@ export class Scheduler<P = unknown> {
       spec: r.spec,
       state: r.state,
       queued: r.queue.size,
-      running: r.running?.requests.length ?? 0,
+      running: r.inFlightRequests,
       completedBatches: r.completedBatches,
       completedRows: r.completedRows,
       busyMs: r.busyMs,

@@ -67,6 +67,11 @@ export interface ReplicaSpec {
   readonly maxBatchSize: number;
   /** Service time at batch size 1 and per extra row, ms: the prior before any batch has run. */
   readonly serviceTimePrior: { readonly baseMs: number; readonly perRowMs: number };
+  /**
+   * Batches that may be in flight at once (default 1). A worker thread behind a busy event loop
+   * idles between batches for the round trip; a second batch staged in its inbox keeps it busy.
+   */
+  readonly pipelineDepth?: number;
 }
 
 /** One batch handed to the runtime: it owns it until it calls `Scheduler.complete` exactly once. */

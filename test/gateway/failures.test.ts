@@ -45,11 +45,16 @@ test('a failure inside ONNX Runtime is a 500 that names a trace id and no intern
 
 test('a full queue answers 503 OVERLOADED with Retry-After and loses nothing it accepted', async () => {
   const payload = { inputs: [{ name: 'x', datatype: 'FP32', shape: [64, 512], data: new Array<number>(64 * 512).fill(0.1) }] };
-  // max_queue_per_model is 1: one request runs, one waits, the third is refused at once.
-  const responses = await Promise.all([0, 1, 2].map(() => server.app.inject({ method: 'POST', url: '/v2/models/slow/infer', payload })));
-  assert.deepEqual(responses.map((r) => r.statusCode), [200, 200, 503]);
-  const refused = responses[2]!;
-  assert.ok(Number(refused.headers['retry-after']) >= 1);
-  assert.equal(refused.json<{ code: string }>().code, 'OVERLOADED');
-  assert.match(refused.json<{ error: string }>().error, /slow:1 is saturated: 1 requests are waiting/);
+  // max_queue_per_model is 1: one request runs, a second may be staged behind it on the worker
+  // (whether it already is depends on timing), one waits; every later one is refused at once.
+  const responses = await Promise.all([0, 1, 2, 3, 4, 5].map(() => server.app.inject({ method: 'POST', url: '/v2/models/slow/infer', payload })));
+  const statuses = responses.map((r) => r.statusCode);
+  const served = statuses.filter((s) => s === 200).length;
+  assert.ok(served >= 2 && served <= 3, `served ${served}: ${statuses.join(',')}`);
+  assert.equal(statuses.filter((s) => s === 503).length, 6 - served, 'every other request was refused, none lost');
+  for (const refused of responses.filter((r) => r.statusCode === 503)) {
+    assert.ok(Number(refused.headers['retry-after']) >= 1);
+    assert.equal(refused.json<{ code: string }>().code, 'OVERLOADED');
+    assert.match(refused.json<{ error: string }>().error, /slow:1 is saturated: 1 requests are waiting/);
+  }
 });

@@ -21,14 +21,14 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant('state' as const), replica: fc.constantFrom('r1', 'r2', 'r3'), state: fc.constantFrom('ready' as const, 'failed' as const, 'draining' as const) }),
 );
 
-for (const [router, policy, admission] of [['ours', 'adaptive', 'predictive'], ['power-of-two', 'fixed', 'none'], ['round-robin', 'fixed', 'none']] as const) {
-  test(`no request is lost or answered twice, no batch breaks its limits (${router}, ${policy})`, () => {
+for (const [router, policy, admission, depth] of [['ours', 'adaptive', 'predictive', 1], ['ours', 'adaptive', 'predictive', 2], ['power-of-two', 'fixed', 'none', 1], ['round-robin', 'fixed', 'none', 3]] as const) {
+  test(`no request is lost or answered twice, no batch breaks its limits (${router}, ${policy}, ${depth} in flight per replica)`, () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
         const h = harness({
           router,
           deployment: { ...FIXED, maxQueue: 12, admission, batching: { ...FIXED.batching, policy } },
-          replicas: [replica('r1', { maxBatchSize: 4 }), replica('r2', { maxBatchSize: 6, hardwareClass: 'gpu' }), replica('r3', { maxBatchSize: 4, tier: 'edge' })],
+          replicas: [replica('r1', { maxBatchSize: 4, pipelineDepth: depth }), replica('r2', { maxBatchSize: 6, hardwareClass: 'gpu', pipelineDepth: depth }), replica('r3', { maxBatchSize: 4, tier: 'edge', pipelineDepth: depth })],
         });
         const running = new Set<Batch<string>>();
         let submitted = 0;
@@ -61,6 +61,10 @@ for (const [router, policy, admission] of [['ours', 'adaptive', 'predictive'], [
             h.scheduler.setReplicaState(o.replica, o.state, h.now);
           }
           track();
+          for (const id of ['r1', 'r2', 'r3']) {
+            const inFlight = [...running].filter((b) => b.replica.id === id).length;
+            assert.ok(inFlight <= depth, `${inFlight} batches in flight on ${id}, more than ${depth}`);
+          }
         }
         // Drain: everything ready, run batches out, let every timer fire.
         for (const id of ['r1', 'r2', 'r3']) h.scheduler.setReplicaState(id, 'ready', h.now);

@@ -4,7 +4,11 @@
  * its rows for the next one (up to `maxBuffered`, then the oldest are dropped and counted).
  */
 import type { AuditEntryInput } from '../storage/rows.js';
-import type { Storage } from '../storage/storage.js';
+
+/** Where flushed entries go: the storage itself, or an appender thread with its own connection. */
+export interface AuditSink {
+  appendAudit(entries: readonly AuditEntryInput[]): Promise<unknown>;
+}
 
 export interface AuditBufferOptions {
   readonly flushIntervalMs: number;
@@ -23,7 +27,7 @@ export class AuditBuffer {
   dropped = 0;
 
   constructor(
-    private readonly storage: Storage,
+    private readonly storage: AuditSink,
     private readonly options: AuditBufferOptions,
   ) {}
 

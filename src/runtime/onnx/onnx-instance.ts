@@ -2,19 +2,13 @@
  * One worker thread holding one session, and the runs waiting on it. A worker that dies
  * fails its in-flight runs (never silently drops them) and is not reused.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../core/module-worker.js';
 import { BackendError, type ArtifactSignature } from '../backend.js';
 import { absoluteNow, transferables, type RunMessage, type WireTensor, type WorkerInit, type WorkerReply } from './protocol.js';
 
-// Under tsx the sources are .ts and the worker needs tsx's loader too; in dist they are .js.
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(`./onnx-worker${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
-
 function spawnWorker(init: WorkerInit): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData: init });
-  // Node 20 does not carry tsx's loader hooks into workers: register them first, then import.
-  const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
+  return startModuleWorker(import.meta.url, 'onnx-worker', init);
 }
 
 /** ONNX Runtime's own messages run to many lines of native detail; keep the part a user can act on. */

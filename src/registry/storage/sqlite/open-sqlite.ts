@@ -3,7 +3,7 @@
  * durable before it returns (an acknowledged write survives a power cut, not just a crash).
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
 import { KyselyStorage } from '../kysely-storage.js';
 import { migrateToLatest } from '../migrations.js';
 import type { Database } from '../schema.js';
@@ -16,13 +16,34 @@ export interface SqliteStorageOptions {
   readonly busyTimeoutMs?: number;
 }
 
+/**
+ * Transactions take the write lock when they begin (BEGIN IMMEDIATE): the audit appender thread
+ * writes through a second connection, and a deferred transaction that read before that commit
+ * would fail at its first write (SQLITE_BUSY_SNAPSHOT) instead of waiting for the lock.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
 export async function openSqliteStorage(options: SqliteStorageOptions): Promise<KyselyStorage> {
   const database = new BetterSqlite3(options.path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
   try {
     await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   } catch (error) {
