@@ -19,7 +19,7 @@ export type Priority = 'critical' | 'standard' | 'sheddable';
 export type Command =
   | { kind: 'closed'; origin: string; path: string; body: string; connections: number; durationS: number; deadlineMs: number }
   | { kind: 'sequential'; origin: string; path: string; body: string; requests: number; deadlineMs: number }
-  | { kind: 'open'; origin: string; path: string; body: string; rate: number; durationS: number; deadlineMs: number; mix: Record<Priority, number>; seed: number; connections: number };
+  | { kind: 'open'; origin: string; path: string; body: string; rate: number; warmupS: number; durationS: number; deadlineMs: number; mix: Record<Priority, number>; seed: number; connections: number };
 
 export interface OpenResult {
   readonly kind: 'open';
@@ -103,8 +103,10 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
   const sendLags: number[] = [];
   // SWITCHYARD_BENCH_TRACE=FILE: every answer's send time, latency, status and priority, for study.
   const trace = process.env.SWITCHYARD_BENCH_TRACE ? ([] as string[]) : undefined;
-  const start = performance.now();
-  let next = start;
+  // The same load runs warmupS first, unmeasured: the figures are the steady state of overload,
+  // not the first second of it (when the refusal paths are still cold in the JIT).
+  const start = performance.now() + c.warmupS * 1000;
+  let next = start - c.warmupS * 1000;
   const end = start + c.durationS * 1000;
   const pick = (): Priority => {
     const u = random();
@@ -114,15 +116,17 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
     const wait = next - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     const scheduled = next;
-    sendLags.push(performance.now() - scheduled);
+    const measured = scheduled >= start;
+    if (measured) sendLags.push(performance.now() - scheduled);
     const priority = pick();
-    sent++;
-    if (priority === 'critical') criticalSent++;
+    if (measured) sent++;
+    if (measured && priority === 'critical') criticalSent++;
     const p = request(`${c.origin}${c.path}`, { dispatcher: pool, method: 'POST', headers: headers(priority, c.deadlineMs), body: c.body }).then(
       async (r) => {
-        await r.body.dump();
+        const code = trace && r.statusCode !== 200 ? ((await r.body.json()) as { code?: string }).code : await r.body.dump();
         const ms = performance.now() - scheduled;
-        trace?.push(`${(scheduled - start).toFixed(1)} ${ms.toFixed(1)} ${r.statusCode} ${priority}`);
+        if (!measured) return;
+        trace?.push(`${(scheduled - start).toFixed(1)} ${ms.toFixed(1)} ${r.statusCode} ${priority} ${code ?? ''}`);
         answered++;
         byStatus[r.statusCode] = (byStatus[r.statusCode] ?? 0) + 1;
         if (r.statusCode === 200) {
@@ -134,7 +138,7 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
         }
       },
       () => {
-        errors++;
+        if (measured) errors++;
       },
     );
     const tracked = p.finally(() => inFlight.delete(tracked));

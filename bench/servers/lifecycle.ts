@@ -36,19 +36,29 @@ export const MODELS_DIR = new URL('../../models/', import.meta.url);
 
 /**
  * With SWITCHYARD_BENCH_LOOP_LOG=FILE, appends one line per second to FILE: the event loop's
- * delay (p50, p99, max in ms) over that second, to tell the server's own lag from the load
- * generator's.
+ * delay (p50, p99, max in ms) and garbage collection over that second, to tell the server's own
+ * lag from the load generator's.
  */
 export async function logEventLoopDelay(): Promise<void> {
   const file = process.env.SWITCHYARD_BENCH_LOOP_LOG;
   if (!file) return;
-  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const { monitorEventLoopDelay, PerformanceObserver } = await import('node:perf_hooks');
   const { appendFileSync } = await import('node:fs');
-  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
+  let gcMs = 0;
+  let gcLongest = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcMs += entry.duration;
+      gcLongest = Math.max(gcLongest, entry.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
   setInterval(() => {
     const ms = (ns: number): string => (ns / 1e6).toFixed(1);
-    appendFileSync(file, `${new Date().toISOString()} p50 ${ms(histogram.percentile(50))} p99 ${ms(histogram.percentile(99))} max ${ms(histogram.max)}\n`);
+    appendFileSync(file, `${new Date().toISOString()} loop delay p50 ${ms(histogram.percentile(50))} p99 ${ms(histogram.percentile(99))} max ${ms(histogram.max)}; gc ${gcMs.toFixed(1)} ms, longest ${gcLongest.toFixed(1)}\n`);
     histogram.reset();
+    gcMs = 0;
+    gcLongest = 0;
   }, 1000).unref();
 }

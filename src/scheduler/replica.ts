@@ -1,10 +1,35 @@
 /** A replica as the scheduler tracks it: its spec, state, queue, learned speed and load. */
 import { RequestQueue } from './request-queue.js';
 import { ServiceTimeModel } from './service-time.js';
-import type { Batch, Priority, ReplicaSpec, ReplicaState } from './types.js';
+import { PRIORITY_RANK, type Batch, type Priority, type ReplicaSpec, type ReplicaState } from './types.js';
 
 // Why: arrival rates follow load changes within about ten arrivals.
 const ARRIVAL_DECAY = 0.9;
+
+// Why: past this, higher-priority work alone saturates the replica; lower work is refused anyway.
+const MAX_LOAD_ABOVE = 0.95;
+
+/** An exponentially weighted arrival rate, in rows per ms. */
+class ArrivalRate {
+  private lastMs = Number.NaN;
+  private meanGapMs = Number.POSITIVE_INFINITY;
+
+  note(rows: number, nowMs: number): void {
+    if (!Number.isNaN(this.lastMs)) {
+      const gap = Math.max(0, nowMs - this.lastMs) / rows;
+      this.meanGapMs = Number.isFinite(this.meanGapMs) ? ARRIVAL_DECAY * this.meanGapMs + (1 - ARRIVAL_DECAY) * gap : gap;
+    }
+    this.lastMs = nowMs;
+  }
+
+  /** 0 when unknown or idle for long. */
+  rowsPerMs(nowMs: number): number {
+    if (!Number.isFinite(this.meanGapMs)) return 0;
+    // A long silence since the last arrival means the rate is at most one over that silence.
+    const gap = Math.max(this.meanGapMs, nowMs - this.lastMs);
+    return gap > 0 ? 1 / gap : Number.POSITIVE_INFINITY;
+  }
+}
 
 export class ReplicaRuntime<P> {
   state: ReplicaState;
@@ -24,8 +49,8 @@ export class ReplicaRuntime<P> {
   /** Pending wake-up time and its version, for the scheduler's wake-up heap. */
   wakeAtMs = Number.POSITIVE_INFINITY;
   wakeVersion = 0;
-  private lastArrivalMs = Number.NaN;
-  private meanGapMs = Number.POSITIVE_INFINITY;
+  private readonly all = new ArrivalRate();
+  private readonly byPriority = [new ArrivalRate(), new ArrivalRate(), new ArrivalRate()];
   completedBatches = 0;
   completedRows = 0;
   busyMs = 0;
@@ -47,20 +72,21 @@ export class ReplicaRuntime<P> {
     return this.queue.size + this.inFlightRequests;
   }
 
-  noteArrival(rows: number, nowMs: number): void {
-    if (!Number.isNaN(this.lastArrivalMs)) {
-      const gap = Math.max(0, nowMs - this.lastArrivalMs) / rows;
-      this.meanGapMs = Number.isFinite(this.meanGapMs) ? ARRIVAL_DECAY * this.meanGapMs + (1 - ARRIVAL_DECAY) * gap : gap;
-    }
-    this.lastArrivalMs = nowMs;
+  noteArrival(rows: number, nowMs: number, priority?: Priority): void {
+    this.all.note(rows, nowMs);
+    if (priority !== undefined) this.byPriority[PRIORITY_RANK[priority]]!.note(rows, nowMs);
   }
 
   /** Rows per ms arriving lately; 0 when unknown or idle for long. */
   arrivalRowsPerMs(nowMs: number): number {
-    if (!Number.isFinite(this.meanGapMs)) return 0;
-    // A long silence since the last arrival means the rate is at most one over that silence.
-    const gap = Math.max(this.meanGapMs, nowMs - this.lastArrivalMs);
-    return gap > 0 ? 1 / gap : Number.POSITIVE_INFINITY;
+    return this.all.rowsPerMs(nowMs);
+  }
+
+  /** Share of this replica's time that work of higher priority than `priority` is taking lately (0..1). */
+  private loadAbove(priority: Priority, nowMs: number, perRowMs: number): number {
+    let rate = 0;
+    for (let rank = 0; rank < PRIORITY_RANK[priority]; rank++) rate += this.byPriority[rank]!.rowsPerMs(nowMs);
+    return Math.min(MAX_LOAD_ABOVE, rate * perRowMs);
   }
 
   /**
@@ -69,8 +95,14 @@ export class ReplicaRuntime<P> {
    */
   predictCompletion(rows: number, nowMs: number, priority?: Priority): number {
     const start = this.inFlight.length > 0 ? Math.max(nowMs, this.busyUntilMs) : nowMs;
-    const ahead = priority === undefined ? this.queue.rows : this.queue.rowsAhead(priority);
-    return start + this.service.drain(ahead + rows);
+    if (priority === undefined) return start + this.service.drain(this.queue.rows + rows);
+    const work = this.queue.rowsAhead(priority) + rows;
+    const drain = this.service.drain(work);
+    // Higher-priority work that keeps arriving goes ahead of this request while it waits: it is
+    // left only the rest of the replica's time (what keeps admitted requests from expiring queued).
+    const batch = Math.min(work, this.spec.maxBatchSize);
+    const busyAbove = this.loadAbove(priority, nowMs, this.service.predict(batch) / batch);
+    return start + drain / (1 - busyAbove);
   }
 
   /** Cost of one row at the batch size this replica would likely run, in cost units. */

@@ -263,7 +263,7 @@ export class Scheduler<P = unknown> {
   }
 
   private enqueue(replica: ReplicaRuntime<P>, deployment: Deployment<P>, request: SchedulerRequest<P>, nowMs: number): void {
-    replica.noteArrival(request.rows, nowMs);
+    replica.noteArrival(request.rows, nowMs, request.priority);
     replica.queue.push({ request, enqueuedAtMs: nowMs, seq: this.nextSeq++ });
     deployment.queued++;
     this.serve(replica, nowMs);
@@ -387,11 +387,12 @@ export class Scheduler<P = unknown> {
     replica.lastReportMs = nowMs;
     // What admission must predict is how long the replica is taken, as seen here: compute plus
     // the hand-over to and from its worker or node (a busy event loop stretches it). With a
-    // batch staged behind another, its occupancy starts when the one before it completed.
+    // batch staged behind another, its occupancy starts when the one before it completed: two
+    // completions seen late together count as one long and one short, which average out.
     const occupiedMs = nowMs - Math.max(batch.dispatchedAtMs, replica.lastCompletedMs);
     replica.lastCompletedMs = nowMs;
     if (result.ok) {
-      replica.service.observe(batch.rows, Math.max(result.computeMs, occupiedMs));
+      replica.service.observe(batch.rows, occupiedMs);
       replica.completedBatches++;
       replica.completedRows += batch.rows;
       replica.busyMs += result.computeMs;
