@@ -5,7 +5,7 @@
  *
  *   npm run bench -- batching [--quick] [--model cnn|mlp] [--step S] [--warmup S] [--slo-ms MS] [--max-batch N]
  *                             [--threads N] [--widths 1024,4096,4096,1024 (mlp)] [--policy adaptive|fixed]
- *                             [--max-delay-ms MS] [--connections N] [--seed N] [--placement one-core|two-cores|none] [--no-pin] [--profile DIR]
+ *                             [--max-delay-ms MS] [--connections N] [--seed N] [--placement two-cores|one-core|none] [--no-pin] [--profile DIR]
  *                             [--binary | --json]
  *
  * 1. Builds a seeded model into a temporary model repository, twice: `mlp` (max_batch_size N,
@@ -102,7 +102,10 @@ function parseSettings(args: readonly string[]): Settings {
   const quick = values.quick === true;
   const widths = (values.widths ?? '1024,4096,4096,1024').split(',').map((w) => Number(w));
   if (widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--widths must be at least two positive integers, got '${values.widths ?? ''}'`);
-  const placement = values['no-pin'] === true ? 'none' : (values.placement ?? 'one-core');
+  // The server runs two busy threads (event loop, ONNX worker) and is deployed on the whole
+  // machine; on these 2-vCPU machines the vCPUs are hyperthreads of one core, so the server, the
+  // limit loop and the load generator share one physical core either way.
+  const placement = values['no-pin'] === true ? 'none' : (values.placement ?? 'two-cores');
   if (placement !== 'one-core' && placement !== 'two-cores' && placement !== 'none') throw new Error(`--placement must be one-core, two-cores or none, got '${placement}'`);
   const model = values.model ?? 'cnn';
   if (model !== 'cnn' && model !== 'mlp') throw new Error(`--model must be cnn or mlp, got '${model}'`);
