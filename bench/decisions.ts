@@ -7,7 +7,8 @@
  *
  * Requests are built before the clock starts; each timed chunk is N submits (each may start a
  * batch on its replica: that is part of the decision). Between chunks, untimed, every running
- * batch completes (at the profile's service time) and the clock moves on, so queues stay short.
+ * batch completes at its true time (dispatch + the profile's service time, in time order, with
+ * the batches that start meanwhile) and the clock moves on, so queues stay short.
  * The process is pinned to one CPU (taskset) so the figure is for one core. Reported: the
  * median of several rounds. The last stdout line is one JSON object (see bench/README.md).
  */
@@ -89,14 +90,27 @@ export async function main(args: readonly string[]): Promise<number> {
     return out;
   };
   const drain = (): void => {
-    // Untimed: finish everything running, let waiting batches start and finish too.
-    for (let guard = 0; guard < 1000 && (running.length > 0 || scheduler.nextWakeupMs() < Number.POSITIVE_INFINITY); guard++) {
-      now += 0.5;
-      for (const batch of running.splice(0)) {
-        const ms = tables.get(batch.replica.hardwareClass)![Math.min(batch.rows, 256)]!;
-        scheduler.complete(batch.id, now, { ok: true, computeMs: ms });
+    // Untimed: finish everything running and everything that starts meanwhile, in time order: each
+    // batch completes when its profile service time has passed since it was dispatched (the
+    // scheduler learns from what it sees, so completions must come at their true times).
+    const serviceMs = (batch: Batch<undefined>): number => tables.get(batch.replica.hardwareClass)![Math.min(batch.rows, 256)]!;
+    const pending: { end: number; batch: Batch<undefined> }[] = [];
+    for (let guard = 0; guard < 100_000; guard++) {
+      if (running.length > 0) {
+        for (const batch of running.splice(0)) pending.push({ end: batch.dispatchedAtMs + serviceMs(batch), batch });
+        pending.sort((a, b) => a.end - b.end);
       }
-      if (scheduler.nextWakeupMs() <= now + 20) scheduler.advance(now + 20);
+      const wake = scheduler.nextWakeupMs();
+      const next = pending[0];
+      if (!next && !Number.isFinite(wake)) break;
+      if (next && next.end <= wake) {
+        pending.shift();
+        now = Math.max(now, next.end);
+        scheduler.complete(next.batch.id, now, { ok: true, computeMs: serviceMs(next.batch) });
+      } else {
+        now = Math.max(now, wake);
+        scheduler.advance(now);
+      }
     }
   };
 

@@ -105,6 +105,14 @@ export async function main(args: readonly string[]): Promise<number> {
     const ours = await startServer('ours', 'bench/servers/full.ts', ['--scratch', scratch, '--repository', upstreamRepository(scratch, upstream.origin), 'identity'], { cpu: proxyCpu, nodeFlags: settings.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', settings.profileDir] });
     servers.push(ours);
 
+    // What the framework and client alone cost (fastify parsing and answering JSON, undici
+    // forwarding), measured once: the part of the floor's gap that no feature of ours adds.
+    const bare = await startServer('fastify', 'bench/servers/proxy-fastify.ts', [upstream.origin], { cpu: proxyCpu });
+    servers.push(bare);
+    const framework = await closedLoop({ origin: bare.origin, path: PATH, body: BODY }, { connections: CONNECTIONS, durationS: settings.durationS, warmupS: settings.warmupS, serverCpuSeconds: () => bare.cpuSeconds() });
+    log(`  reference fastify+undici ${fmt(framework.rps, 0).padStart(6)} req/s  p50 ${fmt(framework.p50Ms, 3)} ms  p99 ${fmt(framework.p99Ms, 3)} ms`);
+    await bare.stop();
+    servers.splice(servers.indexOf(bare), 1);
     const targets = { floor: { origin: floor.origin, path: PATH, body: BODY }, ours: { origin: ours.origin, path: PATH, body: BODY } };
     await checkAgreement(targets.floor, targets.ours);
     const runs = { floor: [] as LoadedResult[], ours: [] as LoadedResult[] };
@@ -140,6 +148,8 @@ export async function main(args: readonly string[]): Promise<number> {
       floor_cpu_ms_per_req: floorCpu ?? null,
       ours_cpu_ms_per_req: oursCpu ?? null,
       cpu_ratio: floorCpu === undefined || oursCpu === undefined ? null : round(floorCpu / oursCpu, 3),
+      framework_rps: round(framework.rps, 1),
+      framework_cpu_ms_per_req: framework.serverCpu === undefined || framework.rps === 0 ? null : round((framework.serverCpu / framework.rps) * 1000, 4),
       connections: CONNECTIONS,
       duration_s: settings.durationS,
       rounds: settings.rounds,
@@ -156,6 +166,7 @@ export async function main(args: readonly string[]): Promise<number> {
       '',
       `ratio (median of per-round ours req/s / floor req/s): ${fmt(ratio, 3)}   target >= 0.7: ${ratio >= 0.7 ? 'met' : 'NOT met'}`,
       `proxy CPU per answer: floor ${floorCpu ?? '?'} ms, ours ${oursCpu ?? '?'} ms (cpu_ratio floor/ours ${summary.cpu_ratio ?? '?'}: what the req/s ratio would be with the proxy CPU-bound)`,
+      `reference, fastify parsing and answering JSON over an undici pool with no feature of ours: ${fmt(summary.framework_rps, 0)} req/s (${fmt(summary.framework_rps / summary.floor_rps, 3)} of the floor), ${summary.framework_cpu_ms_per_req ?? '?'} ms CPU per answer`,
     ];
     process.stdout.write(`${out.join('\n')}\n${JSON.stringify(summary)}\n`);
     return 0;

@@ -82,26 +82,35 @@ export class ReplicaRuntime<P> {
     return this.all.rowsPerMs(nowMs);
   }
 
-  /** Share of this replica's time that work of higher priority than `priority` is taking lately (0..1). */
-  private loadAbove(priority: Priority, nowMs: number, perRowMs: number): number {
-    let rate = 0;
-    for (let rank = 0; rank < PRIORITY_RANK[priority]; rank++) rate += this.byPriority[rank]!.rowsPerMs(nowMs);
-    return Math.min(MAX_LOAD_ABOVE, rate * perRowMs);
+  /** Rows per ms of higher priority than `priority` arriving here lately. */
+  private rateAbove(priority: Priority, nowMs: number): number {
+    const rank = PRIORITY_RANK[priority];
+    if (rank === 0) return 0;
+    let rate = this.byPriority[0]!.rowsPerMs(nowMs);
+    if (rank === 2) rate += this.byPriority[1]!.rowsPerMs(nowMs);
+    return rate;
+  }
+
+  /** When this replica would finish `rows` more rows queued behind everything it has now. */
+  predictCompletion(rows: number, nowMs: number): number {
+    const start = this.inFlight.length > 0 ? Math.max(nowMs, this.busyUntilMs) : nowMs;
+    return start + this.service.drain(this.queue.rows + rows);
   }
 
   /**
-   * When this replica would finish `rows` more rows: after what is in flight and what waits
-   * ahead of them (with a priority, only the waiting work that would go first: its level and above).
+   * When this replica would finish `rows` more rows of this priority: after what is in flight and
+   * what waits at its level and above (lower levels wait behind it), while higher-priority work
+   * that keeps arriving goes ahead of it and leaves it only the rest of the replica's time (what
+   * keeps admitted requests from expiring queued). Admission's question, asked once per request.
    */
-  predictCompletion(rows: number, nowMs: number, priority?: Priority): number {
+  predictCompletionAt(priority: Priority, rows: number, nowMs: number): number {
     const start = this.inFlight.length > 0 ? Math.max(nowMs, this.busyUntilMs) : nowMs;
-    if (priority === undefined) return start + this.service.drain(this.queue.rows + rows);
     const work = this.queue.rowsAhead(priority) + rows;
     const drain = this.service.drain(work);
-    // Higher-priority work that keeps arriving goes ahead of this request while it waits: it is
-    // left only the rest of the replica's time (what keeps admitted requests from expiring queued).
-    const batch = Math.min(work, this.spec.maxBatchSize);
-    const busyAbove = this.loadAbove(priority, nowMs, this.service.predict(batch) / batch);
+    const rateAbove = this.rateAbove(priority, nowMs);
+    if (rateAbove === 0) return start + drain;
+    const batch = work < this.spec.maxBatchSize ? work : this.spec.maxBatchSize;
+    const busyAbove = Math.min(MAX_LOAD_ABOVE, (rateAbove * this.service.predict(batch)) / batch);
     return start + drain / (1 - busyAbove);
   }
 

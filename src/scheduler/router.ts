@@ -35,7 +35,9 @@ function isFresh<P>(replica: ReplicaRuntime<P>, context: RouteContext<P>): boole
 
 /** Stale load counts as saturated: such a replica only wins when nothing fresh is left. */
 function predicted<P>(replica: ReplicaRuntime<P>, context: RouteContext<P>): number {
-  const completion = replica.predictCompletion(context.request.rows, context.nowMs, context.request.priority);
+  // Scoring compares replicas, so the whole queue will do; admission asks the priority-aware
+  // question (predictCompletionAt) once, of the replica picked.
+  const completion = replica.predictCompletion(context.request.rows, context.nowMs);
   return isFresh(replica, context) ? completion : completion + 1e9;
 }
 

@@ -197,7 +197,7 @@ export class Scheduler<P = unknown> {
     // Past a few dozen replicas the scan would cost more than it saves: submit decides.
     if (deployment.config.admission !== 'predictive' || !Number.isFinite(deadlineMs) || deployment.ready.length > PEEK_MAX_REPLICAS) return undefined;
     let soonest = Number.POSITIVE_INFINITY;
-    for (const replica of deployment.ready) soonest = Math.min(soonest, replica.predictCompletion(1, nowMs, priority));
+    for (const replica of deployment.ready) soonest = Math.min(soonest, replica.predictCompletionAt(priority, 1, nowMs));
     if (soonest <= deadlineMs) return undefined;
     return refusal('DEADLINE_INFEASIBLE', `predicted completion in ${(soonest - nowMs).toFixed(1)} ms on the soonest replica of ${deployment.name} misses the deadline`, this.drainSeconds(deployment, nowMs));
   }
@@ -228,7 +228,7 @@ export class Scheduler<P = unknown> {
       return refusal('HINTS_UNSATISFIABLE', `no ready replica of ${deployment.name} serves under ${request.hints.maxCostPer1k} per 1,000 inferences right now`);
     }
     if (deployment.config.admission === 'predictive') {
-      const finish = target.predictCompletion(request.rows, nowMs, request.priority);
+      const finish = target.predictCompletionAt(request.priority, request.rows, nowMs);
       if (finish > request.deadlineMs) {
         return refusal(
           'DEADLINE_INFEASIBLE',
@@ -378,9 +378,13 @@ export class Scheduler<P = unknown> {
   /** The runtime finished a batch: settle its requests, learn its speed, serve what waits. */
   complete(batchId: number, nowMs: number, result: BatchResult): void {
     const replica = this.running.get(batchId);
-    const index = replica ? replica.inFlight.findIndex((b) => b.id === batchId) : -1;
-    if (!replica || index < 0) return;
-    const [batch] = replica.inFlight.splice(index, 1) as [Batch<P>];
+    if (!replica) return;
+    // Batches mostly complete in dispatch order: the first is the usual one.
+    const index = replica.inFlight[0]?.id === batchId ? 0 : replica.inFlight.findIndex((b) => b.id === batchId);
+    if (index < 0) return;
+    const batch = replica.inFlight[index]!;
+    if (index === 0) replica.inFlight.shift();
+    else replica.inFlight.splice(index, 1);
     replica.inFlightRequests -= batch.requests.length;
     this.running.delete(batchId);
     // A finished batch is proof of life: the replica's load is known as of now.
