@@ -5,7 +5,9 @@
  * wrong is `failed` with a one-line reason.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { arch, availableParallelism, cpus, freemem, hostname, platform, totalmem } from 'node:os';
 
 export type CommandOutcome =
@@ -52,8 +54,31 @@ function errorCode(error: unknown): unknown {
   return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
 }
 
-export function runCommand(command: string, args: readonly string[], options: SystemHostOptions = {}): Promise<CommandOutcome> {
+async function executable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the tool is there to run, by looking on PATH: starting a process forks this one, which
+ * holds up the event loop for tens of milliseconds in a server with a large heap, so a tool that
+ * is not installed is found missing without one.
+ */
+export async function onPath(command: string): Promise<boolean> {
+  if (command.includes('/')) return executable(command);
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir !== '' && (await executable(join(dir, command)))) return true;
+  }
+  return false;
+}
+
+export async function runCommand(command: string, args: readonly string[], options: SystemHostOptions = {}): Promise<CommandOutcome> {
   const timeoutMs = options.timeoutMs ?? 5000;
+  if (!(await onPath(command))) return { status: 'missing' };
   return new Promise((resolve) => {
     execFile(
       command,
@@ -102,5 +127,27 @@ export function systemHost(options: SystemHostOptions = {}): Host {
     run: (command, args) => runCommand(command, args, options),
     readFile: readTextFile,
     os: osFacts,
+  };
+}
+
+/**
+ * A host that runs each of `commands` once and answers later calls from that first outcome: for
+ * tools whose output does not change while the process lives (lscpu), on a refresh loop.
+ */
+export function remembering(host: Host, commands: readonly string[]): Host {
+  const remembered = new Map<string, Promise<CommandOutcome>>();
+  return {
+    run: (command, args) => {
+      if (!commands.includes(command)) return host.run(command, args);
+      const key = `${command}\u0000${args.join('\u0000')}`;
+      let outcome = remembered.get(key);
+      if (!outcome) {
+        outcome = host.run(command, args);
+        remembered.set(key, outcome);
+      }
+      return outcome;
+    },
+    readFile: (path) => host.readFile(path),
+    os: () => host.os(),
   };
 }

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { loadCatalog } from '../hardware/catalog.js';
 import type { Discovery } from '../hardware/device.js';
 import { discoverDevices } from '../hardware/discover.js';
+import { remembering, systemHost } from '../hardware/host.js';
 import type { DeviceMetrics, DeviceReading } from '../telemetry/device-metrics.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -31,12 +32,14 @@ export interface DeviceRefresh {
 export function startDeviceMetrics(metrics: DeviceMetrics, intervalMs: number, log: Logger): DeviceRefresh {
   const catalog = loadCatalog();
   const node = hostname();
+  // The CPU's description does not change; starting lscpu every interval would fork the server.
+  const host = remembering(systemHost(), ['lscpu']);
   let busy = false;
   const refresh = async (): Promise<void> => {
     if (busy) return;
     busy = true;
     try {
-      const discovery = await discoverDevices({ catalog });
+      const discovery = await discoverDevices({ catalog, host });
       const stall = discovery.pressure?.memory?.some.avg10;
       metrics.update(readingsOf(discovery, node), { node, ...(stall === undefined ? {} : { memoryStallRatio: stall / 100 }) });
     } catch (error) {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCatalog } from '../../src/hardware/catalog.js';
 import { discoverDevices } from '../../src/hardware/discover.js';
-import { readTextFile, runCommand } from '../../src/hardware/host.js';
+import { onPath, readTextFile, remembering, runCommand, type Host } from '../../src/hardware/host.js';
 import { HL_SMI_ARGS } from '../../src/hardware/hl-smi.js';
 import { NVIDIA_SMI_ARGS } from '../../src/hardware/nvidia-smi.js';
 import { ROCM_SMI_ARGS } from '../../src/hardware/rocm-smi.js';
@@ -230,4 +230,36 @@ test('the system host: a missing tool is missing, a failing one failed, a slow o
   assert.deepEqual(await runCommand(process.execPath, ['-e', 'setTimeout(() => {}, 10000)'], { timeoutMs: 200 }), { status: 'failed', reason: 'no answer within 200 ms' });
   assert.deepEqual(await readTextFile('/nonexistent/switchyard'), { status: 'missing' });
   assert.equal((await readTextFile(new URL(import.meta.url).pathname)).status, 'ok');
+});
+
+test('a tool is looked up on PATH before anything is started: a missing one costs no process', async () => {
+  assert.equal(await onPath('node'), true);
+  assert.equal(await onPath(process.execPath), true);
+  assert.equal(await onPath('switchyard-no-such-tool'), false);
+  assert.equal(await onPath('/nonexistent/nvidia-smi'), false);
+  const saved = process.env.PATH;
+  process.env.PATH = '/nonexistent';
+  try {
+    assert.deepEqual(await runCommand('node', ['-v']), { status: 'missing' }, 'not on PATH: missing, not started');
+  } finally {
+    process.env.PATH = saved;
+  }
+});
+
+test('a remembering host runs a static tool once and passes every other call through', async () => {
+  const calls: string[] = [];
+  const base: Host = {
+    run: async (command) => {
+      calls.push(command);
+      return { status: 'ok', stdout: `${command} #${calls.length}` };
+    },
+    readFile: async () => ({ status: 'missing' }),
+    os: () => ({ platform: 'linux', arch: 'x64', hostname: 'h', cpuModel: 'c', logicalCpus: 1, totalMemoryBytes: 1, freeMemoryBytes: 1 }),
+  };
+  const host = remembering(base, ['lscpu']);
+  assert.deepEqual(await host.run('lscpu', ['-J']), { status: 'ok', stdout: 'lscpu #1' });
+  assert.deepEqual(await host.run('lscpu', ['-J']), { status: 'ok', stdout: 'lscpu #1' });
+  await host.run('nvidia-smi', []);
+  await host.run('nvidia-smi', []);
+  assert.deepEqual(calls, ['lscpu', 'nvidia-smi', 'nvidia-smi']);
 });
