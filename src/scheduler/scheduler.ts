@@ -328,12 +328,15 @@ export class Scheduler<P = unknown> {
     if (!head) return [];
     const members: Queued<P>[] = [];
     let rows = 0;
-    for (const item of replica.queue.inOrder()) {
-      if (item.request.batchKey !== head.request.batchKey) continue;
-      if (rows + item.request.rows > replica.spec.maxBatchSize) break;
-      members.push(item);
-      rows += item.request.rows;
-      if (rows === replica.spec.maxBatchSize) break;
+    const max = replica.spec.maxBatchSize;
+    for (const level of replica.queue.byLevel) {
+      for (const item of level) {
+        if (item.request.batchKey !== head.request.batchKey) continue;
+        if (rows + item.request.rows > max) return members;
+        members.push(item);
+        rows += item.request.rows;
+        if (rows === max) return members;
+      }
     }
     return members;
   }

@@ -15,6 +15,9 @@ export class ServiceTimeModel {
   private sy = 0;
   private sxx = 0;
   private sxy = 0;
+  // The fitted line, refitted on each observation (predict runs far more often than observe).
+  private lineBase = 0;
+  private linePerRow = 0;
 
   constructor(
     readonly maxBatchSize: number,
@@ -26,6 +29,7 @@ export class ServiceTimeModel {
     this.addPoint(1, prior.baseMs, PRIOR_WEIGHT / 2);
     const far = Math.max(2, maxBatchSize);
     this.addPoint(far, prior.baseMs + prior.perRowMs * (far - 1), PRIOR_WEIGHT / 2);
+    this.fit();
   }
 
   private addPoint(n: number, ms: number, weight: number): void {
@@ -47,20 +51,24 @@ export class ServiceTimeModel {
     this.sxx *= DECAY;
     this.sxy *= DECAY;
     this.addPoint(n, ms, 1);
+    this.fit();
   }
 
-  private line(n: number): number {
+  private fit(): void {
     const denominator = this.sw * this.sxx - this.sx * this.sx;
-    if (Math.abs(denominator) < 1e-12) return this.sy / this.sw;
-    const perRow = Math.max(0, (this.sw * this.sxy - this.sx * this.sy) / denominator);
-    const base = (this.sy - perRow * this.sx) / this.sw;
-    return base + perRow * n;
+    if (Math.abs(denominator) < 1e-12) {
+      this.lineBase = this.sy / this.sw;
+      this.linePerRow = 0;
+      return;
+    }
+    this.linePerRow = Math.max(0, (this.sw * this.sxy - this.sx * this.sy) / denominator);
+    this.lineBase = (this.sy - this.linePerRow * this.sx) / this.sw;
   }
 
   /** Predicted milliseconds for one batch of `rows` rows (at least a microsecond). */
   predict(rows: number): number {
     const n = Math.max(1, Math.min(rows, this.maxBatchSize));
-    const ms = (this.seen[n] ?? 0) >= 2 ? (this.mean[n] ?? 0) : this.line(n);
+    const ms = (this.seen[n] ?? 0) >= 2 ? (this.mean[n] ?? 0) : this.lineBase + this.linePerRow * n;
     return Math.max(0.001, ms);
   }
 
