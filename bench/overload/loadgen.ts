@@ -1,6 +1,6 @@
 /**
- * The overload benchmark's load generator, a child process apart from the server: undici
- * keep-alive pools, latency measured from each request's scheduled send time (no coordinated
+ * The overload benchmark's load generator, a child process apart from the server: keep-alive
+ * connections of its own lean HTTP/1.1 client (raw-client.ts), latency measured from each request's scheduled send time (no coordinated
  * omission). One JSON command in argv, one JSON result line on stdout.
  *
  *   closed:     C connections back to back for D s -> served per second (the capacity)
@@ -10,9 +10,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { Pool, request } from 'undici';
 import { percentile } from '../lib/stats.js';
 import { seededRandom } from '../batching/model.js';
+import { buildGet, buildRequest, RawPool } from './raw-client.js';
 
 export type Priority = 'critical' | 'standard' | 'sheddable';
 
@@ -38,57 +38,57 @@ export interface OpenResult {
   readonly durationS: number;
   /** How late the generator sent, p99: its own lag, which every latency includes. */
   readonly sendLagP99Ms: number;
+  /** The generator's own CPU over the measured window, in cores (it shares the machine with the server). */
+  readonly generatorCpu: number;
   /** Whether the generator runs at a higher scheduling priority than the server. */
   readonly niced: boolean;
 }
 
 function headers(priority: Priority, deadlineMs: number): Record<string, string> {
-  return { 'content-type': 'application/json', 'x-switchyard-priority': priority, 'x-switchyard-deadline-ms': String(deadlineMs) };
+  return { 'x-switchyard-priority': priority, 'x-switchyard-deadline-ms': String(deadlineMs) };
 }
 
-
 async function closed(c: Extract<Command, { kind: 'closed' }>): Promise<object> {
-  const pool = new Pool(c.origin, { connections: c.connections, pipelining: 1 });
+  const pool = new RawPool(c.origin, c.connections);
+  const body = buildRequest(c.origin, c.path, c.body, headers('standard', c.deadlineMs));
   const end = performance.now() + c.durationS * 1000;
   let ok = 0;
   let other = 0;
   await Promise.all(Array.from({ length: c.connections }, async () => {
     while (performance.now() < end) {
-      const r = await request(`${c.origin}${c.path}`, { dispatcher: pool, method: 'POST', headers: headers('standard', c.deadlineMs), body: c.body });
-      await r.body.dump();
-      if (r.statusCode === 200) ok++;
+      const r = await pool.send(body);
+      if (r.status === 200) ok++;
       else other++;
     }
   }));
-  await pool.close();
+  pool.close();
   return { kind: 'closed', rps: ok / c.durationS, ok, other };
 }
 
 async function sequential(c: Extract<Command, { kind: 'sequential' }>): Promise<object> {
-  const pool = new Pool(c.origin, { connections: 1 });
+  const pool = new RawPool(c.origin, 1);
+  const body = buildRequest(c.origin, c.path, c.body, headers('critical', c.deadlineMs));
   const latencies: number[] = [];
   for (let i = 0; i < c.requests; i++) {
     const started = performance.now();
-    const r = await request(`${c.origin}${c.path}`, { dispatcher: pool, method: 'POST', headers: headers('critical', c.deadlineMs), body: c.body });
-    await r.body.dump();
-    if (r.statusCode !== 200) throw new Error(`unloaded request answered ${r.statusCode}`);
+    const r = await pool.send(body);
+    if (r.status !== 200) throw new Error(`unloaded request answered ${r.status}`);
     latencies.push(performance.now() - started);
   }
-  await pool.close();
+  pool.close();
   return { kind: 'sequential', p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
 /** Opens the pool's connections before the clock starts: clients of a loaded service hold warm keep-alive pools. */
-async function warm(pool: Pool, c: Extract<Command, { kind: 'open' }>): Promise<void> {
-  await Promise.all(Array.from({ length: c.connections }, async () => {
-    const r = await request(`${c.origin}/v2/health/live`, { dispatcher: pool, method: 'GET' });
-    await r.body.dump();
-  }));
+async function warm(pool: RawPool, c: Extract<Command, { kind: 'open' }>): Promise<void> {
+  const live = buildGet(c.origin, '/v2/health/live');
+  await Promise.all(Array.from({ length: c.connections }, () => pool.send(live)));
 }
 
 async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> {
-  const pool = new Pool(c.origin, { connections: c.connections, pipelining: 1 });
+  const pool = new RawPool(c.origin, c.connections);
   await warm(pool, c);
+  const bodies = { critical: buildRequest(c.origin, c.path, c.body, headers('critical', c.deadlineMs)), standard: buildRequest(c.origin, c.path, c.body, headers('standard', c.deadlineMs)), sheddable: buildRequest(c.origin, c.path, c.body, headers('sheddable', c.deadlineMs)) };
   const random = seededRandom(c.seed);
   const byStatus: Record<string, number> = {};
   const criticalOk: number[] = [];
@@ -105,6 +105,7 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
   const trace = process.env.SWITCHYARD_BENCH_TRACE ? ([] as string[]) : undefined;
   // The same load runs warmupS first, unmeasured: the figures are the steady state of overload,
   // not the first second of it (when the refusal paths are still cold in the JIT).
+  let cpuAtStart: NodeJS.CpuUsage | undefined;
   const start = performance.now() + c.warmupS * 1000;
   let next = start - c.warmupS * 1000;
   const end = start + c.durationS * 1000;
@@ -117,24 +118,25 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     const scheduled = next;
     const measured = scheduled >= start;
+    if (measured && cpuAtStart === undefined) cpuAtStart = process.cpuUsage();
     if (measured) sendLags.push(performance.now() - scheduled);
     const priority = pick();
     if (measured) sent++;
     if (measured && priority === 'critical') criticalSent++;
-    const p = request(`${c.origin}${c.path}`, { dispatcher: pool, method: 'POST', headers: headers(priority, c.deadlineMs), body: c.body }).then(
-      async (r) => {
-        const code = trace && r.statusCode !== 200 ? ((await r.body.json()) as { code?: string }).code : await r.body.dump();
+    const p = pool.send(bodies[priority], trace !== undefined).then(
+      (r) => {
         const ms = performance.now() - scheduled;
         if (!measured) return;
-        trace?.push(`${(scheduled - start).toFixed(1)} ${ms.toFixed(1)} ${r.statusCode} ${priority} ${code ?? ''}`);
+        const code = r.body === undefined || r.status === 200 ? '' : ((JSON.parse(r.body.toString('utf8')) as { code?: string }).code ?? '');
+        trace?.push(`${(scheduled - start).toFixed(1)} ${ms.toFixed(1)} ${r.status} ${priority} ${code}`);
         answered++;
-        byStatus[r.statusCode] = (byStatus[r.statusCode] ?? 0) + 1;
-        if (r.statusCode === 200) {
+        byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+        if (r.status === 200) {
           if (ms <= c.deadlineMs) good++;
           if (priority === 'critical') criticalOk.push(ms);
-        } else if (r.statusCode === 503 || r.statusCode === 429) {
+        } else if (r.status === 503 || r.status === 429) {
           rejects.push(ms);
-          if (r.headers['retry-after'] === undefined) noRetryAfter++;
+          if (!r.retryAfter) noRetryAfter++;
         }
       },
       () => {
@@ -146,7 +148,8 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
     next += (-Math.log(1 - random()) / c.rate) * 1000;
   }
   await Promise.all(inFlight);
-  await pool.close();
+  const cpu = process.cpuUsage(cpuAtStart);
+  pool.close();
   if (trace) writeFileSync(process.env.SWITCHYARD_BENCH_TRACE!, `${trace.join('\n')}\n`);
   return {
     kind: 'open',
@@ -163,6 +166,7 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
     rejectsWithoutRetryAfter: noRetryAfter,
     durationS: c.durationS,
     sendLagP99Ms: percentile(sendLags, 99),
+    generatorCpu: (cpu.user + cpu.system) / 1e6 / c.durationS,
     niced,
   };
 }

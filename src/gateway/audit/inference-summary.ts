@@ -18,8 +18,11 @@ export interface InferenceOutcome {
   /** 'ok' or the error code. */
   readonly outcome: string;
   readonly latencyMs: number;
-  /** Digest of the decoded inputs when decoding got that far; else the raw body is hashed. */
-  readonly inputSha256: string | undefined;
+  /**
+   * Digest of the decoded inputs when decoding got that far; undefined hashes the raw body, and
+   * null says the body was never read (refused from the headers).
+   */
+  readonly inputSha256: string | null | undefined;
 }
 
 export function inputDigest(inputs: TensorMap | undefined, body: unknown): string {
@@ -63,7 +66,7 @@ export function auditInference(buffer: AuditBuffer, clock: Clock, log: Logger) {
         digest: result.digest ?? null,
         outcome: result.outcome,
         latencyMs: Math.round(result.latencyMs * 1000) / 1000,
-        inputSha256: result.inputSha256 ?? inputDigest(undefined, request.body),
+        inputSha256: result.inputSha256 === undefined ? inputDigest(undefined, request.body) : result.inputSha256,
       },
     });
   }

@@ -4,7 +4,7 @@
  * anonymous callers only on a loopback bind or when configured; a presented key is always
  * checked, and a key bound to a tenant may only reach that tenant's models.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AnonymousInference } from '../../core/config.js';
 import { SwitchyardError } from '../../core/errors.js';
 import { keyId, keyMatches } from '../../registry/access/api-key.js';
@@ -55,6 +55,12 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return match?.[1] ?? '';
 }
 
+function unauthenticated(reply: FastifyReply, why: string): SwitchyardError {
+  // RFC 6750: a 401 names the scheme it wants.
+  void reply.header('www-authenticate', 'Bearer realm="switchyard"');
+  return new SwitchyardError('UNAUTHENTICATED', `${why}; send an API key as 'authorization: Bearer <key>' or 'x-api-key: <key>'`);
+}
+
 /** Registers the route check and the request hook; call before any route is added. */
 export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   const routes: RouteAccess[] = [];
@@ -85,19 +91,14 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     if (url?.startsWith('/internal/')) return;
     const required = declared ?? (url !== undefined && INFER_URL.test(url) ? INFER_ROLES : undefined);
     const text = presentedKey(request);
-    const unauthenticated = (why: string): SwitchyardError => {
-      // RFC 6750: a 401 names the scheme it wants.
-      void reply.header('www-authenticate', 'Bearer realm="switchyard"');
-      return new SwitchyardError('UNAUTHENTICATED', `${why}; send an API key as 'authorization: Bearer <key>' or 'x-api-key: <key>'`);
-    };
     if (text === undefined) {
       if (declared === undefined && anonymousAllowed) return;
-      throw unauthenticated('this route needs an API key');
+      throw unauthenticated(reply, 'this route needs an API key');
     }
     const id = keyId(text);
     const row = id === undefined ? undefined : await options.cache.key(id);
-    if (!row || !keyMatches(text, row.hash)) throw unauthenticated('the API key is not valid');
-    if (row.revokedAt !== null) throw unauthenticated('the API key was revoked');
+    if (!row || !keyMatches(text, row.hash)) throw unauthenticated(reply, 'the API key is not valid');
+    if (row.revokedAt !== null) throw unauthenticated(reply, 'the API key was revoked');
     if (required && !row.roles.some((role) => required.includes(role))) {
       throw new SwitchyardError('FORBIDDEN', `this route needs one of the roles ${required.join(', ')}; the key has ${row.roles.join(', ') || 'none'}`);
     }

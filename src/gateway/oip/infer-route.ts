@@ -188,7 +188,8 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
     metrics.reject(served.model, served.version, latencyClass, refused.code);
     metrics.observe({ model: served.model, version: served.version, hardwareClass: NO_HARDWARE_LABEL, latencyClass, outcome: refused.code, status: 503, seconds });
     slo.record(LiveScheduler.deploymentOf(served), latencyClass, seconds, true);
-    onComplete?.(request, { model: served.model, version: served.version, digest: served.digest, outcome: refused.code, latencyMs: reply.elapsedTime, inputSha256: undefined });
+    // The body was never read: there is nothing to digest.
+    onComplete?.(request, { model: served.model, version: served.version, digest: served.digest, outcome: refused.code, latencyMs: reply.elapsedTime, inputSha256: null });
     return sendError(reply, refusalError(refused));
   }
 

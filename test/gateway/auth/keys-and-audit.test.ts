@@ -74,6 +74,9 @@ test('inference summaries are buffered off the request path, then chained with a
   const payload = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3], data: [123.5, 456.25, 789.125] }] };
   assert.equal((await server.app.inject({ method: 'POST', url: '/v2/models/identity/infer', payload })).statusCode, 200);
   assert.equal((await server.app.inject({ method: 'POST', url: '/v2/models/identity/infer', payload: { inputs: [] } })).statusCode, 400);
+  // Refused from its headers (no replica finishes within 1 µs), before the body is read.
+  const early = await server.app.inject({ method: 'POST', url: '/v2/models/identity/infer', headers: { 'x-switchyard-priority': 'standard', 'x-switchyard-deadline-ms': '0.001' }, payload });
+  assert.equal(early.statusCode, 503);
   assert.equal((await server.storage.auditHead()).seq, before, 'nothing written per request');
   await server.flushAudit();
   const page = await server.app.inject({ method: 'GET', url: `/v1/audit?after=${before}`, headers: as(admin) });
@@ -81,7 +84,9 @@ test('inference summaries are buffered off the request path, then chained with a
   assert.deepEqual(entries.map((e) => [e.action, e.actor, e.target, e.detail.outcome]), [
     ['inference', 'anonymous', 'model/identity/1', 'ok'],
     ['inference', 'anonymous', 'model/identity/1', 'INVALID_REQUEST'],
+    ['inference', 'anonymous', 'model/identity/1', 'DEADLINE_INFEASIBLE'],
   ]);
+  assert.equal(entries[2]?.detail.inputSha256, null, 'a body never read has no digest');
   const ok = entries[0]?.detail ?? {};
   assert.match(String(ok.digest), /^sha256:[0-9a-f]{64}$/);
   assert.equal(typeof ok.latencyMs, 'number');
