@@ -183,7 +183,9 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
     if (served.state !== 'READY' || !served.config) return undefined;
     const refused = runner.peek(served, priority, deadlineMs);
     if (!refused) return undefined;
-    const latencyClass = served.config.latencyClass;
+    // Counted under the class the caller asked for, as the full path would (a bad value is for it to refuse).
+    const hinted = headerValue(request.headers['x-switchyard-latency-class']);
+    const latencyClass: LatencyClass = hinted === 'realtime' || hinted === 'throughput' ? hinted : served.config.latencyClass;
     const seconds = reply.elapsedTime / 1000;
     metrics.reject(served.model, served.version, latencyClass, refused.code);
     metrics.observe({ model: served.model, version: served.version, hardwareClass: NO_HARDWARE_LABEL, latencyClass, outcome: refused.code, status: 503, seconds });

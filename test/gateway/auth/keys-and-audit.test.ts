@@ -75,8 +75,11 @@ test('inference summaries are buffered off the request path, then chained with a
   assert.equal((await server.app.inject({ method: 'POST', url: '/v2/models/identity/infer', payload })).statusCode, 200);
   assert.equal((await server.app.inject({ method: 'POST', url: '/v2/models/identity/infer', payload: { inputs: [] } })).statusCode, 400);
   // Refused from its headers (no replica finishes within 1 µs), before the body is read.
-  const early = await server.app.inject({ method: 'POST', url: '/v2/models/identity/infer', headers: { 'x-switchyard-priority': 'standard', 'x-switchyard-deadline-ms': '0.001' }, payload });
+  const early = await server.app.inject({ method: 'POST', url: '/v2/models/identity/infer', headers: { 'x-switchyard-priority': 'standard', 'x-switchyard-deadline-ms': '0.001', 'x-switchyard-latency-class': 'throughput' }, payload });
   assert.equal(early.statusCode, 503);
+  assert.equal(early.json<ErrorBody>().code, 'DEADLINE_INFEASIBLE');
+  const metrics = (await server.app.inject({ method: 'GET', url: '/metrics', headers: as(admin) })).body;
+  assert.match(metrics, /switchyard_inference_rejections_total\{[^}]*latency_class="throughput"[^}]*reason="DEADLINE_INFEASIBLE"[^}]*\} 1/, 'counted under the class the caller asked for');
   assert.equal((await server.storage.auditHead()).seq, before, 'nothing written per request');
   await server.flushAudit();
   const page = await server.app.inject({ method: 'GET', url: `/v1/audit?after=${before}`, headers: as(admin) });
