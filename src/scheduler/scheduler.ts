@@ -188,18 +188,26 @@ export class Scheduler<P = unknown> {
   peek(deploymentName: string, priority: Priority, deadlineMs: number, nowMs: number): Refused | undefined {
     const deployment = this.deployments.get(deploymentName);
     if (!deployment || deployment.ready.length === 0) return undefined;
-    if (priority !== 'critical') {
-      const limit = Math.ceil(deployment.config.maxQueue * QUEUE_SHARE[priority]);
-      if (deployment.queued >= limit) {
-        return refusal('OVERLOADED', `${deployment.name} is saturated: ${deployment.queued} requests are waiting (the ${priority} share of max_queue is ${limit})`, this.drainSeconds(deployment, nowMs));
-      }
-    }
+    if (priority !== 'critical' && this.overShare(deployment, priority)) return this.saturated(deployment, priority, nowMs);
     // Past a few dozen replicas the scan would cost more than it saves: submit decides.
     if (deployment.config.admission !== 'predictive' || !Number.isFinite(deadlineMs) || deployment.ready.length > PEEK_MAX_REPLICAS) return undefined;
     let soonest = Number.POSITIVE_INFINITY;
     for (const replica of deployment.ready) soonest = Math.min(soonest, replica.predictCompletionAt(priority, 1, nowMs));
     if (soonest <= deadlineMs) return undefined;
     return refusal('DEADLINE_INFEASIBLE', `predicted completion in ${(soonest - nowMs).toFixed(1)} ms on the soonest replica of ${deployment.name} misses the deadline`, this.drainSeconds(deployment, nowMs));
+  }
+
+  private queueLimit(deployment: Deployment<P>, priority: Priority): number {
+    return Math.ceil(deployment.config.maxQueue * QUEUE_SHARE[priority]);
+  }
+
+  /** Whether the requests waiting fill this priority's share of the queue bound. */
+  private overShare(deployment: Deployment<P>, priority: Priority): boolean {
+    return deployment.queued >= this.queueLimit(deployment, priority);
+  }
+
+  private saturated(deployment: Deployment<P>, priority: Priority, nowMs: number): Refused {
+    return refusal('OVERLOADED', `${deployment.name} is saturated: ${deployment.queued} requests are waiting (the ${priority} share of max_queue is ${this.queueLimit(deployment, priority)})`, this.drainSeconds(deployment, nowMs));
   }
 
   /** Admits the request (returns undefined; it will be settled later) or refuses it now. */
@@ -218,9 +226,8 @@ export class Scheduler<P = unknown> {
     if (eligible.every((g) => g.ready.length === 0)) {
       return refusal('NO_HEALTHY_REPLICA', `no replica of ${deployment.name} that fits the request is ready`, 1);
     }
-    const limit = Math.ceil(deployment.config.maxQueue * QUEUE_SHARE[request.priority]);
-    if (deployment.queued >= limit && !(request.priority === 'critical' && this.shedFor(deployment, nowMs))) {
-      return refusal('OVERLOADED', `${deployment.name} is saturated: ${deployment.queued} requests are waiting (the ${request.priority} share of max_queue is ${limit})`, this.drainSeconds(deployment, nowMs));
+    if (this.overShare(deployment, request.priority) && !(request.priority === 'critical' && this.shedFor(deployment, nowMs))) {
+      return this.saturated(deployment, request.priority, nowMs);
     }
     const target = this.route(request, deployment, nowMs, eligible);
     if (!target) return refusal('NO_HEALTHY_REPLICA', `no replica of ${deployment.name} that fits the request is ready`, 1);
@@ -276,13 +283,15 @@ export class Scheduler<P = unknown> {
     let wake = Number.POSITIVE_INFINITY;
     while (replica.inFlight.length < replica.depth && replica.state === 'ready' && replica.queue.size > 0) {
       const members = this.nextBatch(replica);
-      const decision = this.decide(replica, deployment, members, nowMs);
-      const at = Math.max(decision === 'now' ? nowMs : decision, this.stageAt(replica, members));
+      let rows = 0;
+      for (const item of members) rows += item.request.rows;
+      const decision = this.decide(replica, deployment, members, rows, nowMs);
+      const at = Math.max(decision === 'now' ? nowMs : decision, this.stageAt(replica, rows));
       if (at > nowMs) {
         wake = at;
         break;
       }
-      this.dispatch(replica, deployment, members, nowMs);
+      this.dispatch(replica, deployment, members, rows, nowMs);
     }
     const next = replica.queue.earliestDeadline();
     if (next) wake = Math.min(wake, next.request.deadlineMs);
@@ -294,11 +303,8 @@ export class Scheduler<P = unknown> {
    * one waits until the last batch in flight is near its end, so it keeps filling meanwhile (no
    * member could start sooner) and later critical work can still go ahead of it.
    */
-  private stageAt(replica: ReplicaRuntime<P>, members: readonly Queued<P>[]): number {
-    if (replica.inFlight.length === 0) return Number.NEGATIVE_INFINITY;
-    let rows = 0;
-    for (const item of members) rows += item.request.rows;
-    if (rows >= replica.spec.maxBatchSize) return Number.NEGATIVE_INFINITY;
+  private stageAt(replica: ReplicaRuntime<P>, rows: number): number {
+    if (replica.inFlight.length === 0 || rows >= replica.spec.maxBatchSize) return Number.NEGATIVE_INFINITY;
     const last = replica.inFlight[replica.inFlight.length - 1]!;
     return replica.busyUntilMs - Math.max(STAGE_LEAD_MS, replica.service.predict(last.rows) / 2);
   }
@@ -341,13 +347,11 @@ export class Scheduler<P = unknown> {
     return members;
   }
 
-  private decide(replica: ReplicaRuntime<P>, deployment: Deployment<P>, members: readonly Queued<P>[], nowMs: number): 'now' | number {
-    let rows = 0;
+  private decide(replica: ReplicaRuntime<P>, deployment: Deployment<P>, members: readonly Queued<P>[], rows: number, nowMs: number): 'now' | number {
     let oldest = Number.POSITIVE_INFINITY;
     let earliest = Number.POSITIVE_INFINITY;
     let hasRealtime = false;
     for (const item of members) {
-      rows += item.request.rows;
       oldest = Math.min(oldest, item.enqueuedAtMs);
       earliest = Math.min(earliest, item.request.deadlineMs);
       hasRealtime ||= item.request.latencyClass === 'realtime';
@@ -365,11 +369,10 @@ export class Scheduler<P = unknown> {
     });
   }
 
-  private dispatch(replica: ReplicaRuntime<P>, deployment: Deployment<P>, members: readonly Queued<P>[], nowMs: number): void {
+  private dispatch(replica: ReplicaRuntime<P>, deployment: Deployment<P>, members: readonly Queued<P>[], rows: number, nowMs: number): void {
     if (members.length === 0) return;
     replica.queue.remove(new Set(members));
     deployment.queued -= members.length;
-    const rows = members.reduce((n, item) => n + item.request.rows, 0);
     const batch: Batch<P> = { id: this.nextBatchId++, replica: replica.spec, requests: members.map((m) => m.request), rows, dispatchedAtMs: nowMs };
     replica.busyUntilMs = (replica.inFlight.length > 0 ? Math.max(nowMs, replica.busyUntilMs) : nowMs) + replica.service.predict(rows);
     replica.inFlight.push(batch);

@@ -151,15 +151,26 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       return reply.send(body);
     } catch (error) {
       const failure = toSwitchyardError(error, log, { trace_id: trace.traceId });
-      const seconds = reply.elapsedTime / 1000;
       void reply.header('traceparent', formatTraceparent(trace));
       span?.end({ outcome: failure.code, status: failure.status, hardwareClass });
-      metrics.observe({ model: modelLabel, version: versionLabel, hardwareClass, latencyClass: latencyClass ?? 'none', outcome: failure.code, status: failure.status, seconds });
-      // Client errors and deliberate shedding say nothing about the service's health.
-      if (latencyClass !== undefined && failure.status >= 500 && failure.code !== SHED_OUTCOME) slo.record(`${modelLabel}:${versionLabel}`, latencyClass, seconds, true);
-      onComplete?.(request, { model: modelLabel, version: versionLabel, digest, outcome: failure.code, latencyMs: reply.elapsedTime, inputSha256 });
-      return sendError(reply, failure);
+      return answerFailure(request, reply, failure, { model: modelLabel, version: versionLabel, digest, hardwareClass, latencyClass, inputSha256 });
     }
+  }
+
+  /** Counts a failed or refused request (metrics, SLO, audit summary) and answers it. */
+  function answerFailure(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    failure: SwitchyardError,
+    facts: { model: string; version: string; digest: string | undefined; hardwareClass: string; latencyClass: LatencyClass | undefined; inputSha256: string | null | undefined },
+  ): FastifyReply {
+    const seconds = reply.elapsedTime / 1000;
+    const { model, version, latencyClass } = facts;
+    metrics.observe({ model, version, hardwareClass: facts.hardwareClass, latencyClass: latencyClass ?? 'none', outcome: failure.code, status: failure.status, seconds });
+    // Client errors and deliberate shedding say nothing about the service's health.
+    if (latencyClass !== undefined && failure.status >= 500 && failure.code !== SHED_OUTCOME) slo.record(`${model}:${version}`, latencyClass, seconds, true);
+    onComplete?.(request, { model, version, digest: facts.digest, outcome: failure.code, latencyMs: reply.elapsedTime, inputSha256: facts.inputSha256 });
+    return sendError(reply, failure);
   }
 
   /**
@@ -186,13 +197,9 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
     // Counted under the class the caller asked for, as the full path would (a bad value is for it to refuse).
     const hinted = headerValue(request.headers['x-switchyard-latency-class']);
     const latencyClass: LatencyClass = hinted === 'realtime' || hinted === 'throughput' ? hinted : served.config.latencyClass;
-    const seconds = reply.elapsedTime / 1000;
     metrics.reject(served.model, served.version, latencyClass, refused.code);
-    metrics.observe({ model: served.model, version: served.version, hardwareClass: NO_HARDWARE_LABEL, latencyClass, outcome: refused.code, status: 503, seconds });
-    slo.record(LiveScheduler.deploymentOf(served), latencyClass, seconds, true);
     // The body was never read: there is nothing to digest.
-    onComplete?.(request, { model: served.model, version: served.version, digest: served.digest, outcome: refused.code, latencyMs: reply.elapsedTime, inputSha256: null });
-    return sendError(reply, refusalError(refused));
+    return answerFailure(request, reply, refusalError(refused), { model: served.model, version: served.version, digest: served.digest, hardwareClass: NO_HARDWARE_LABEL, latencyClass, inputSha256: null });
   }
 
   app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/infer', { onRequest: refuseEarly }, infer);
