@@ -4,7 +4,8 @@
  * version, hardware class and latency class (all bounded label sets: the catalogue's names
  * and two latency classes).
  */
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { BoundHistogram, type HistogramChild } from './bound-metrics.js';
 import { BATCH_BUCKETS, WAIT_BUCKETS } from './buckets.js';
 import { LabelCache } from './label-cache.js';
 
@@ -25,37 +26,37 @@ export interface DeploymentLoad {
 }
 
 export class SchedulingMetrics {
-  private readonly queue: Histogram<string>;
-  private readonly compute: Histogram<string>;
-  private readonly requestCompute: Histogram<string>;
-  private readonly batchSize: Histogram<string>;
-  private readonly requestChildren: LabelCache<{ queue: Histogram.Internal<string>; compute: Histogram.Internal<string> }>;
-  private readonly batchChildren: LabelCache<{ compute: Histogram.Internal<string>; size: Histogram.Internal<string> }>;
+  private readonly queue: BoundHistogram;
+  private readonly compute: BoundHistogram;
+  private readonly requestCompute: BoundHistogram;
+  private readonly batchSize: BoundHistogram;
+  private readonly requestChildren: LabelCache<{ queue: HistogramChild; compute: HistogramChild }>;
+  private readonly batchChildren: LabelCache<{ compute: HistogramChild; size: HistogramChild }>;
 
   constructor(registry: Registry, load: () => Iterable<DeploymentLoad>) {
     const registers = [registry];
-    this.queue = new Histogram({
+    this.queue = new BoundHistogram({
       name: 'switchyard_inference_queue_seconds',
       help: 'Time a served request waited from admission until its batch started.',
       labelNames: ['model', 'version', 'hardware_class', 'latency_class'],
       buckets: WAIT_BUCKETS,
       registers,
     });
-    this.requestCompute = new Histogram({
+    this.requestCompute = new BoundHistogram({
       name: 'switchyard_inference_compute_seconds',
       help: 'Compute time of the batch a served request ran in, counted once per request.',
       labelNames: ['model', 'version', 'hardware_class', 'latency_class'],
       buckets: WAIT_BUCKETS,
       registers,
     });
-    this.compute = new Histogram({
+    this.compute = new BoundHistogram({
       name: 'switchyard_batch_compute_seconds',
       help: 'Time the backend spent computing one batch.',
       labelNames: ['model', 'version', 'hardware_class'],
       buckets: WAIT_BUCKETS,
       registers,
     });
-    this.batchSize = new Histogram({
+    this.batchSize = new BoundHistogram({
       name: 'switchyard_batch_size',
       help: 'Rows in each batch run.',
       labelNames: ['model', 'version', 'hardware_class'],
@@ -83,14 +84,11 @@ export class SchedulingMetrics {
         for (const { model, version, inFlight } of load()) this.set({ model, version }, inFlight);
       },
     });
-    this.requestChildren = new LabelCache((model, version, hardwareClass, latencyClass) => {
-      const labels = { model, version, hardware_class: hardwareClass, latency_class: latencyClass };
-      return { queue: this.queue.labels(labels), compute: this.requestCompute.labels(labels) };
-    });
-    this.batchChildren = new LabelCache((model, version, hardwareClass) => {
-      const labels = { model, version, hardware_class: hardwareClass };
-      return { compute: this.compute.labels(labels), size: this.batchSize.labels(labels) };
-    });
+    this.requestChildren = new LabelCache((model, version, hardwareClass, latencyClass) => ({
+      queue: this.queue.labels(model, version, hardwareClass, latencyClass),
+      compute: this.requestCompute.labels(model, version, hardwareClass, latencyClass),
+    }));
+    this.batchChildren = new LabelCache((model, version, hardwareClass) => ({ compute: this.compute.labels(model, version, hardwareClass), size: this.batchSize.labels(model, version, hardwareClass) }));
   }
 
   /** One served request: how long it queued and how long its batch computed. */

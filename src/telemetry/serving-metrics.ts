@@ -6,7 +6,8 @@
  * names are counted under `_unknown`, outcomes are `ok` or a catalogue code, and a request
  * refused before it reached a replica has hardware class `none`.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { BoundCounter, BoundHistogram, type CounterChild, type HistogramChild } from './bound-metrics.js';
 import { LATENCY_BUCKETS } from './buckets.js';
 import { FallbackMetrics } from './fallback-metrics.js';
 import { LabelCache } from './label-cache.js';
@@ -42,46 +43,46 @@ export interface RequestObservation {
 }
 
 interface RequestChildren {
-  readonly count: Counter.Internal;
+  readonly count: CounterChild;
   /** Bound only for `ok`: error outcomes share one series per outcome class. */
-  readonly time: Histogram.Internal<string> | undefined;
+  readonly time: HistogramChild | undefined;
 }
 
 export class ServingMetrics {
   readonly registry = new Registry();
   /** Fallback answers, by kind and reason: the fallback chain increments it. */
   readonly fallbacks: FallbackMetrics;
-  private readonly requests: Counter<string>;
-  private readonly duration: Histogram<string>;
-  private readonly rejections: Counter<string>;
-  private readonly inferences: Counter<string>;
+  private readonly requests: BoundCounter;
+  private readonly duration: BoundHistogram;
+  private readonly rejections: BoundCounter;
+  private readonly inferences: BoundCounter;
   private readonly requestChildren: LabelCache<RequestChildren>;
-  private readonly rejectionChildren: LabelCache<Counter.Internal>;
-  private readonly inferenceChildren: LabelCache<Counter.Internal>;
+  private readonly rejectionChildren: LabelCache<CounterChild>;
+  private readonly inferenceChildren: LabelCache<CounterChild>;
 
   constructor(options: { processMetrics: boolean } = { processMetrics: true }) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
     const registers = [this.registry];
-    this.requests = new Counter({
+    this.requests = new BoundCounter({
       name: 'switchyard_inference_requests_total',
       help: 'Inference requests answered, by model, version, latency class and outcome (ok or an error code).',
       labelNames: ['model', 'version', 'latency_class', 'outcome'],
       registers,
     });
-    this.duration = new Histogram({
+    this.duration = new BoundHistogram({
       name: 'switchyard_inference_request_duration_seconds',
       help: 'Time from receiving an inference request to sending its response, by outcome class (ok, client_error, server_error).',
       labelNames: ['model', 'version', 'hardware_class', 'latency_class', 'outcome_class'],
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.rejections = new Counter({
+    this.rejections = new BoundCounter({
       name: 'switchyard_inference_rejections_total',
       help: 'Requests refused by admission or the scheduler (overload, deadline, SLO shedding), by reason (the error code).',
       labelNames: ['model', 'version', 'latency_class', 'reason'],
       registers,
     });
-    this.inferences = new Counter({
+    this.inferences = new BoundCounter({
       name: 'switchyard_inferences_total',
       help: 'Inferences served (batch rows of successful requests).',
       labelNames: ['model', 'version', 'hardware_class', 'latency_class'],
@@ -89,11 +90,11 @@ export class ServingMetrics {
     });
     this.fallbacks = new FallbackMetrics(this.registry);
     this.requestChildren = new LabelCache((model, version, hardwareClass, latencyClass, outcome) => ({
-      count: this.requests.labels({ model, version, latency_class: latencyClass, outcome }),
-      time: outcome === 'ok' ? this.duration.labels({ model, version, hardware_class: hardwareClass, latency_class: latencyClass, outcome_class: 'ok' }) : undefined,
+      count: this.requests.labels(model, version, latencyClass, outcome),
+      time: outcome === 'ok' ? this.duration.labels(model, version, hardwareClass, latencyClass, 'ok') : undefined,
     }));
-    this.rejectionChildren = new LabelCache((model, version, latencyClass, reason) => this.rejections.labels({ model, version, latency_class: latencyClass, reason }));
-    this.inferenceChildren = new LabelCache((model, version, hardwareClass, latencyClass) => this.inferences.labels({ model, version, hardware_class: hardwareClass, latency_class: latencyClass }));
+    this.rejectionChildren = new LabelCache((model, version, latencyClass, reason) => this.rejections.labels(model, version, latencyClass, reason));
+    this.inferenceChildren = new LabelCache((model, version, hardwareClass, latencyClass) => this.inferences.labels(model, version, hardwareClass, latencyClass));
   }
 
   observe({ model, version, hardwareClass, latencyClass, outcome, status, seconds }: RequestObservation): void {
@@ -111,11 +112,9 @@ export class ServingMetrics {
     this.inferenceChildren.get(model, version, hardwareClass, latencyClass).inc(rows);
   }
 
-  private readonly errorDurations = new LabelCache((model, version, hardwareClass, latencyClass, outcomeClass) =>
-    this.duration.labels({ model, version, hardware_class: hardwareClass, latency_class: latencyClass, outcome_class: outcomeClass }),
-  );
+  private readonly errorDurations = new LabelCache((model, version, hardwareClass, latencyClass, outcomeClass) => this.duration.labels(model, version, hardwareClass, latencyClass, outcomeClass));
 
-  private durationOf(model: string, version: string, hardwareClass: string, latencyClass: string, outcomeClass: OutcomeClass): Histogram.Internal<string> {
+  private durationOf(model: string, version: string, hardwareClass: string, latencyClass: string, outcomeClass: OutcomeClass): HistogramChild {
     return this.errorDurations.get(model, version, hardwareClass, latencyClass, outcomeClass);
   }
 
