@@ -1,7 +1,8 @@
 /**
- * `npm run bench -- <name> [flags]`: runs bench/<name>.ts, whose `main(args)` resolves to an
- * exit code. An unknown or missing name lists the benchmarks there are and exits 2.
+ * `npm run bench -- <name> [flags]`: builds dist/ (the servers under test run the compiled
+ * code, as `npm start` does), then runs bench/<name>.ts, whose `main(args)` resolves to an exit code. An unknown or missing name lists the benchmarks there are and exits 2.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -26,6 +27,12 @@ async function dispatch(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${name === undefined ? 'no benchmark given' : `unknown benchmark '${name}'`}; available: ${names.join(', ')}\n`);
     process.stderr.write('usage: npm run bench -- <name> [flags]   (see bench/README.md)\n');
     return 2;
+  }
+  // The servers under test run the compiled dist/, as `npm start` does: build it from the sources now.
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: join(BENCH_DIR, '..'), stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) {
+    process.stderr.write('bench: npm run build failed; the servers under test run the compiled dist/\n');
+    return 1;
   }
   const module = (await import(pathToFileURL(join(BENCH_DIR, `${name}.ts`)).href)) as BenchModule;
   return module.main(args);

@@ -1,7 +1,8 @@
 /**
  * The full Switchyard server (fastify gateway, contract validation, ONNX sessions in worker
  * threads, metadata headers, Server-Timing, traceparent, Prometheus metrics), built exactly as
- * `switchyard up` builds it, over a temporary repository holding only the named models.
+ * `switchyard up` builds it, over a temporary repository holding only the named models. It runs
+ * the compiled dist/ that `npm start` runs (`npm run bench` builds it first).
  *
  *   node --import tsx bench/servers/full.ts [--scratch DIR] [--repository REPO] identity sensor-anomaly  -> prints {"port":N}
  *
@@ -14,10 +15,17 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileConfig, type RawConfig } from '../../src/core/config.js';
-import { createServer } from '../../src/main/server.js';
-import { createLogger } from '../../src/telemetry/logger.js';
+import type * as ConfigModule from '../../src/core/config.js';
+import type { RawConfig } from '../../src/core/config.js';
+import type * as ServerModule from '../../src/main/server.js';
+import type * as LoggerModule from '../../src/telemetry/logger.js';
 import { announceAndServe, logEventLoopDelay, modelNames, MODELS_DIR } from './lifecycle.js';
+import { loadBuilt } from './built.js';
+
+// The server as `npm start` runs it: the compiled dist/, not tsx's transform of the sources.
+const { compileConfig } = await loadBuilt<typeof ConfigModule>('core/config.js');
+const { createServer } = await loadBuilt<typeof ServerModule>('main/server.js');
+const { createLogger } = await loadBuilt<typeof LoggerModule>('telemetry/logger.js');
 
 const argv = process.argv.slice(2);
 const scratchAt = argv.indexOf('--scratch');

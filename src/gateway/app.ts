@@ -98,9 +98,10 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (_request, reply) => {
-    if (closing) return sendError(reply, new SwitchyardError('SHUTTING_DOWN', 'the server is shutting down', { retryAfterSeconds: 1 }));
-    return undefined;
+  // Callback hooks here and on the request path: an async hook costs a promise and a microtask per request.
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (closing) void sendError(reply, new SwitchyardError('SHUTTING_DOWN', 'the server is shutting down', { retryAfterSeconds: 1 }));
+    else done();
   });
 
   // First, so its onRoute check sees every route registered after it.

@@ -70,11 +70,14 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('principal', null);
   const quotas = new TenantQuotaGate(options.clock ?? systemClock);
   const releases = new WeakMap<FastifyRequest, () => void>();
-  const release = async (request: FastifyRequest): Promise<void> => {
+  app.addHook('onResponse', (request, _reply, done) => {
     releases.get(request)?.();
-  };
-  app.addHook('onResponse', release);
-  app.addHook('onRequestAbort', release);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    releases.get(request)?.();
+    done();
+  });
   app.addHook('onRoute', (route) => {
     const roles = route.config?.roles;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -84,17 +87,23 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     for (const method of methods) routes.push({ method: String(method), url: route.url, roles });
   });
 
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook: an anonymous call (most inference on a loopback bind) is let through
+  // without the promise and microtask an async hook costs; a presented key is checked async.
+  app.addHook('onRequest', (request, reply, done) => {
     const declared = request.routeOptions.config.roles;
     const url = request.routeOptions.url;
     // Agents' routes carry their own credentials (the join token, then a per-node secret): docs/cluster.md.
-    if (url?.startsWith('/internal/')) return;
-    const required = declared ?? (url !== undefined && INFER_URL.test(url) ? INFER_ROLES : undefined);
+    if (url?.startsWith('/internal/')) return done();
     const text = presentedKey(request);
     if (text === undefined) {
-      if (declared === undefined && anonymousAllowed) return;
-      throw unauthenticated(reply, 'this route needs an API key');
+      if (declared === undefined && anonymousAllowed) return done();
+      return done(unauthenticated(reply, 'this route needs an API key'));
     }
+    const required = declared ?? (url !== undefined && INFER_URL.test(url) ? INFER_ROLES : undefined);
+    checkKey(request, reply, text, required, url).then(() => done(), done);
+  });
+
+  async function checkKey(request: FastifyRequest, reply: FastifyReply, text: string, required: readonly Role[] | undefined, url: string | undefined): Promise<void> {
     const id = keyId(text);
     const row = id === undefined ? undefined : await options.cache.key(id);
     if (!row || !keyMatches(text, row.hash)) throw unauthenticated(reply, 'the API key is not valid');
@@ -112,5 +121,5 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
       }
       if (url !== undefined && INFER_URL.test(url)) releases.set(request, quotas.admit(row.tenant, tenant.quotas));
     }
-  });
+  }
 }

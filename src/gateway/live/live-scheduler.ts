@@ -358,17 +358,18 @@ export class LiveScheduler {
       return;
     }
     const batchSpan = this.traceBatch(batch);
-    const members = batch.requests.map((r) => r.payload);
-    const inputs = mergeInputs(members.map((m) => m.inputs), deployed.contract.inputs);
-    const names = [...new Set(members.flatMap((m) => m.outputNames))];
+    const { requests } = batch;
+    const single = requests.length === 1 ? requests[0]!.payload : undefined;
+    const inputs = single ? single.inputs : mergeInputs(requests.map((r) => r.payload.inputs), deployed.contract.inputs);
+    const names = single ? single.outputNames : [...new Set(requests.flatMap((r) => r.payload.outputNames))];
     backend.run(inputs, names).then(
       (result) => {
         let start = 0;
-        for (const request of batch.requests) {
+        for (const request of requests) {
           const outputs: TensorMap = Object.create(null) as TensorMap;
           for (const name of request.payload.outputNames) {
             const tensor = result.outputs[name];
-            const axis = deployed.contract.outputs.find((o) => o.name === name)?.batchAxis;
+            const axis = single ? undefined : deployed.contract.outputs.find((o) => o.name === name)?.batchAxis;
             if (tensor) outputs[name] = axis === undefined ? tensor : sliceOutput(tensor, axis, start, request.rows);
           }
           request.payload.outputs = outputs;

@@ -66,9 +66,30 @@ function flag(value: unknown, where: string): boolean {
   return value;
 }
 
-function decodeOutputs(raw: unknown, contract: ModelContract, allBinary: boolean): { names: string[]; binary: Set<string> } {
-  const all = contract.outputs.map((o) => o.name);
-  if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) return { names: all, binary: new Set(allBinary ? all : []) };
+/** What decoding needs of a contract beyond the contract itself, built once per contract. */
+interface ContractIndex {
+  readonly specs: ReadonlyMap<string, TensorSpec>;
+  /** Every output name: what a request that names none gets. */
+  readonly all: readonly string[];
+  readonly noneBinary: ReadonlySet<string>;
+  readonly allBinary: ReadonlySet<string>;
+}
+
+const indexes = new WeakMap<ModelContract, ContractIndex>();
+
+function indexOf(contract: ModelContract): ContractIndex {
+  let index = indexes.get(contract);
+  if (!index) {
+    const all = contract.outputs.map((o) => o.name);
+    index = { specs: new Map(contract.inputs.map((spec) => [spec.name, spec])), all, noneBinary: new Set(), allBinary: new Set(all) };
+    indexes.set(contract, index);
+  }
+  return index;
+}
+
+function decodeOutputs(raw: unknown, index: ContractIndex, allBinary: boolean): { names: readonly string[]; binary: ReadonlySet<string> } {
+  const { all } = index;
+  if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) return { names: all, binary: allBinary ? index.allBinary : index.noneBinary };
   if (!Array.isArray(raw)) throw invalid("'outputs' must be an array of objects with a 'name'");
   const names: string[] = [];
   const binary = new Set<string>();
@@ -91,16 +112,18 @@ export function decodeInferRequest(body: unknown, contract: ModelContract, limit
   if (id !== undefined && typeof id !== 'string') throw invalid("'id' must be a string");
   if (parameters !== undefined && !isRecord(parameters)) throw invalid("'parameters' must be an object");
   if (!Array.isArray(inputs) || inputs.length === 0) throw invalid("'inputs' must be a non-empty array");
-  const specs = new Map(contract.inputs.map((spec) => [spec.name, spec]));
+  const index = indexOf(contract);
+  const { specs } = index;
   // No prototype: an input named `__proto__` must stay an ordinary key.
   const decoded: TensorMap = Object.create(null) as TensorMap;
   let batchSize: number | undefined;
   let batchSource = '';
   let binaryOffset = 0;
-  for (const [index, input] of (inputs as unknown[]).entries()) {
-    if (!isRecord(input)) throw invalid(`inputs[${index}] must be an object`);
+  for (let at = 0; at < inputs.length; at++) {
+    const input: unknown = inputs[at];
+    if (!isRecord(input)) throw invalid(`inputs[${at}] must be an object`);
     const { name, datatype, shape, data } = input;
-    if (typeof name !== 'string') throw invalid(`inputs[${index}]: 'name' must be a string`);
+    if (typeof name !== 'string') throw invalid(`inputs[${at}]: 'name' must be a string`);
     const spec = specs.get(name);
     if (!spec) throw new SwitchyardError('INPUT_UNEXPECTED', `input '${name}' is not in the contract; inputs are: ${[...specs.keys()].join(', ')}`);
     if (Object.hasOwn(decoded, name)) throw new SwitchyardError('INPUT_DUPLICATE', `input '${name}' appears more than once`);
@@ -142,7 +165,7 @@ export function decodeInferRequest(body: unknown, contract: ModelContract, limit
   }
   const missing = contract.inputs.filter((spec) => !Object.hasOwn(decoded, spec.name)).map((spec) => spec.name);
   if (missing.length > 0) throw new SwitchyardError('INPUT_MISSING', `missing input${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
-  const outputs = decodeOutputs(body.outputs, contract, flag(parameters?.binary_data_output, 'parameter binary_data_output'));
+  const outputs = decodeOutputs(body.outputs, index, flag(parameters?.binary_data_output, 'parameter binary_data_output'));
   return {
     id,
     inputs: decoded,

@@ -17,6 +17,7 @@ import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
 import { notReady, resolveVersion } from '../resolve-version.js';
 import { LiveScheduler } from '../live/live-scheduler.js';
 import { refusalError, type FallbackRunner } from '../fallback/fallback-runner.js';
+import type { Refused } from '../../scheduler/types.js';
 import { fallbackMetadata } from '../fallback/fallback-metadata.js';
 import { decodeInferRequest, type DecodeLimits } from './decode-request.js';
 import { encodeInferResponse } from './encode-response.js';
@@ -27,6 +28,16 @@ import { inputDigest, type InferenceOutcome } from '../audit/inference-summary.j
 import type { Residency } from './residency.js';
 
 interface InferParams { model: string; version?: string }
+
+/** What a failed or refused request is counted and audited under. */
+interface FailureFacts {
+  readonly model: string;
+  readonly version: string;
+  readonly digest: string | undefined;
+  readonly hardwareClass: string;
+  readonly latencyClass: LatencyClass | undefined;
+  readonly inputSha256: string | null | undefined;
+}
 
 export interface InferRouteOptions {
   readonly catalog: ModelCatalog;
@@ -158,12 +169,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
   }
 
   /** Counts a failed or refused request (metrics, SLO, audit summary) and answers it. */
-  function answerFailure(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    failure: SwitchyardError,
-    facts: { model: string; version: string; digest: string | undefined; hardwareClass: string; latencyClass: LatencyClass | undefined; inputSha256: string | null | undefined },
-  ): FastifyReply {
+  function answerFailure(request: FastifyRequest, reply: FastifyReply, failure: SwitchyardError, facts: FailureFacts): FastifyReply {
     const seconds = reply.elapsedTime / 1000;
     const { model, version, latencyClass } = facts;
     metrics.observe({ model, version, hardwareClass: facts.hardwareClass, latencyClass: latencyClass ?? 'none', outcome: failure.code, status: failure.status, seconds });
@@ -177,9 +183,17 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
    * Admission's early word, from the headers alone and before the body is read: under overload a
    * refusal then costs no body parsing, validation or input digest. Only an explicit, valid
    * priority header takes part (the body could still name another), and a version with a
-   * fallback chain is left to its chain.
+   * fallback chain is left to its chain. A callback hook: an async one costs a promise and a
+   * microtask on every request, refused or not.
    */
-  async function refuseEarly(request: FastifyRequest<{ Params: InferParams }>, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  function refuseEarly(request: FastifyRequest<{ Params: InferParams }>, reply: FastifyReply, done: () => void): void {
+    const refused = earlyRefusal(request);
+    if (!refused) done();
+    else void answerFailure(request, reply, refusalError(refused.refusal), refused.facts);
+  }
+
+  /** The refusal admission would give this request now, from its headers; undefined lets it in. */
+  function earlyRefusal(request: FastifyRequest<{ Params: InferParams }>): { refusal: Refused; facts: FailureFacts } | undefined {
     const priority = headerValue(request.headers['x-switchyard-priority']);
     if (priority !== 'critical' && priority !== 'standard' && priority !== 'sheddable') return undefined;
     const deadlineHeader = headerValue(request.headers['x-switchyard-deadline-ms']);
@@ -199,7 +213,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
     const latencyClass: LatencyClass = hinted === 'realtime' || hinted === 'throughput' ? hinted : served.config.latencyClass;
     metrics.reject(served.model, served.version, latencyClass, refused.code);
     // The body was never read: there is nothing to digest.
-    return answerFailure(request, reply, refusalError(refused), { model: served.model, version: served.version, digest: served.digest, hardwareClass: NO_HARDWARE_LABEL, latencyClass, inputSha256: null });
+    return { refusal: refused, facts: { model: served.model, version: served.version, digest: served.digest, hardwareClass: NO_HARDWARE_LABEL, latencyClass, inputSha256: null } };
   }
 
   app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/infer', { onRequest: refuseEarly }, infer);
