@@ -60,13 +60,15 @@ export function auditInference(buffer: AuditBuffer, clock: Clock, log: Logger) {
       action: 'inference',
       target: `model/${result.model}/${result.version}`,
       at: new Date(clock.wallNow()).toISOString(),
+      // Keys in sorted order: the stored text is the same in any order, but this one lets
+      // canonicalJson serialise the object as it is instead of copying it to sort its keys.
       detail: {
-        model: result.model,
-        version: result.version,
         digest: result.digest ?? null,
-        outcome: result.outcome,
-        latencyMs: Math.round(result.latencyMs * 1000) / 1000,
         inputSha256: result.inputSha256 === undefined ? inputDigest(undefined, request.body) : result.inputSha256,
+        latencyMs: Math.round(result.latencyMs * 1000) / 1000,
+        model: result.model,
+        outcome: result.outcome,
+        version: result.version,
       },
     });
   }

@@ -3,16 +3,23 @@
  * fields including the previous row's hash, so editing, deleting or reordering any row breaks
  * every hash after it; cutting rows off the end is caught against an exported head.
  */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import type { AuditHead, AuditRow } from '../storage/rows.js';
 
 /** prev_hash of the first row. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+/**
+ * SHA-256 of UTF-8 text, as hex. The one-shot crypto.hash (Node 20.12+) skips building a Hash
+ * stream per row; older Node 20 releases lack it (read off the namespace: a named import of a
+ * missing export would fail to load).
+ */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 /** The hashed serialisation: a JSON array of the stored column values, in a fixed order. */
 export function auditRowHash(row: Omit<AuditRow, 'hash'>): string {
-  const fields = [row.seq, row.at, row.actor, row.action, row.target, row.before, row.after, row.detail, row.prevHash];
-  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+  return sha256Hex(JSON.stringify([row.seq, row.at, row.actor, row.action, row.target, row.before, row.after, row.detail, row.prevHash]));
 }
 
 export type AuditVerdict =

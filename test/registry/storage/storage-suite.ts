@@ -134,6 +134,27 @@ export function storageSuite(name: string, factory: StoreFactory | string): void
       assert.deepEqual(verdict, { ok: true, rows: 121, head });
     });
 
+    withStore('audit rows are stored and hashed in the chain format existing logs were written in', async ({ storage }) => {
+      // Hashes from the first implementation: a change here means old logs no longer verify.
+      const appended = await storage.appendAudit([
+        { actor: 'k1', action: 'key.create', target: 'key/a', at: '2026-01-01T00:00:00.000Z', after: { name: 'ops', roles: ['admin'], b: { z: 1, a: [true, null, 'é\u2028"\\'] } } },
+        { actor: 'a1b2c3d4e5f6', action: 'inference', target: 'model/iris/1', at: '2026-01-01T00:00:01.000Z', detail: { model: 'iris', version: '1', digest: null, outcome: 'ok', latencyMs: 0.4, inputSha256: 'sha256:00' } },
+        { actor: 'k1', action: 'model.promote', target: 'model/iris/1', at: '2026-01-01T00:00:02.000Z', before: { state: 'staging' }, after: { state: 'production', '10': 1, '9': 2 } },
+      ]);
+      const stored = (await storage.listAudit(0, 10)).rows;
+      assert.deepEqual(stored, appended);
+      assert.deepEqual(stored.map((r) => [r.before, r.after, r.detail]), [
+        [null, '{"b":{"a":[true,null,"é\u2028\\"\\\\"],"z":1},"name":"ops","roles":["admin"]}', null],
+        [null, null, '{"digest":null,"inputSha256":"sha256:00","latencyMs":0.4,"model":"iris","outcome":"ok","version":"1"}'],
+        ['{"state":"staging"}', '{"9":2,"10":1,"state":"production"}', null],
+      ]);
+      assert.deepEqual(stored.map((r) => r.hash), [
+        '50205498d88b0d8ba4da37f44ee1274dd76979c85bb44ef2085413e4d850a014',
+        '6e7f684a5af169b4d1c2002db1022ca62ca8723fbb8f2f4786418c14ab89633f',
+        '95cc2f0098be3d4f93cf7b3076c5ca03af2295599645c302db659c76664bf45d',
+      ]);
+    });
+
     withStore('concurrent appends keep one linear chain', async ({ storage }) => {
       await Promise.all(Array.from({ length: 20 }, (_, i) => storage.appendAudit([{ actor: `k${i}`, action: 'x', target: 't' }, { actor: `k${i}`, action: 'y', target: 't' }])));
       const verdict = await verifyAuditChain(auditRows(storage));

@@ -4,9 +4,10 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
-import { KyselyStorage } from '../kysely-storage.js';
+import { KyselyStorage, type AuditRowInserter } from '../kysely-storage.js';
 import { migrateToLatest } from '../migrations.js';
 import type { Database } from '../schema.js';
+import { sqliteAuditRowInserter } from './audit-row-inserter.js';
 
 export interface SqliteStorageOptions {
   /** File path, or ':memory:' for a private in-memory database (tests). */
@@ -44,11 +45,13 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+  let insertAuditRows: AuditRowInserter;
   try {
     await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+    insertAuditRows = sqliteAuditRowInserter(database);
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return new KyselyStorage(db, { driver: 'sqlite', wallNow: options.wallNow ?? Date.now, close: () => db.destroy() });
+  return new KyselyStorage(db, { driver: 'sqlite', wallNow: options.wallNow ?? Date.now, close: () => db.destroy(), insertAuditRows });
 }
