@@ -25,6 +25,13 @@ export interface OnnxSettings {
    * @default 0.2
    */
   readonly inlineBelowMs: number;
+  /**
+   * The nice value of each ONNX worker thread (Linux, where a thread has its own): model compute
+   * yields the CPU to the event loop, so admission, refusals and answers stay prompt when the
+   * machine's cores are all busy; idle cores are still used in full. 0 = the process's own.
+   * @default 10
+   */
+  readonly workerNice: number;
 }
 
 export interface SloSettings {
@@ -251,6 +258,8 @@ export const CONFIG_SCHEMA = {
         instances: { type: 'integer', minimum: 1, maximum: 64 },
         // Why the cap: past a millisecond inline inference would visibly stall other requests.
         inline_below_ms: { type: 'number', minimum: 0, maximum: 1 },
+        // Why no negative values: raising a thread above the process needs privileges a server should not hold.
+        worker_nice: { type: 'integer', minimum: 0, maximum: 19 },
       },
     },
     slo: {
@@ -362,6 +371,7 @@ export const CONFIG_DEFAULTS = {
   'onnx.intra_op_threads': 1,
   'onnx.instances': 1,
   'onnx.inline_below_ms': 0.2,
+  'onnx.worker_nice': 10,
   'slo.evaluate_interval_ms': 10000,
   'slo.webhook_retries': 4,
   'slo.webhook_backoff_ms': 250,
@@ -509,6 +519,7 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
       intraOpThreads: onnx.intra_op_threads as number,
       instances: onnx.instances as number,
       inlineBelowMs: onnx.inline_below_ms as number,
+      workerNice: onnx.worker_nice as number,
     }),
     slo: Object.freeze({
       evaluateIntervalMs: slo.evaluate_interval_ms as number,

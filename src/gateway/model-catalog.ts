@@ -95,6 +95,7 @@ export class ModelCatalog {
           intraOpThreads: config.onnx.intraOpThreads ?? this.config.onnx.intraOpThreads,
           instances: this.config.onnx.instances,
           inlineBelowMs: this.config.onnx.inlineBelowMs,
+          workerNice: this.config.onnx.workerNice,
         });
       } else {
         return this.refuse(entry, 'no artifact to load');

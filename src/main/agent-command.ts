@@ -56,6 +56,7 @@ async function runAgent(flags: AgentFlags): Promise<void> {
       intraOpThreads: CONFIG_DEFAULTS['onnx.intra_op_threads'],
       instances: CONFIG_DEFAULTS['onnx.instances'],
       inlineBelowMs: CONFIG_DEFAULTS['onnx.inline_below_ms'],
+      workerNice: CONFIG_DEFAULTS['onnx.worker_nice'],
     },
     log,
     ...(flags.protocol ? { protocol: flags.protocol } : {}),

@@ -31,7 +31,7 @@ export interface AgentOptions {
   readonly modelRepository: string;
   readonly devices: readonly Device[];
   readonly loadBackend: LoadBackend;
-  readonly onnx: { readonly executionProvider: ExecutionProvider; readonly intraOpThreads: number; readonly instances: number; readonly inlineBelowMs: number };
+  readonly onnx: { readonly executionProvider: ExecutionProvider; readonly intraOpThreads: number; readonly instances: number; readonly inlineBelowMs: number; readonly workerNice?: number };
   readonly log: Logger;
   /** The data-plane protocol this agent offers; tests change it to check the refusal. */
   readonly protocol?: string;
@@ -224,6 +224,7 @@ export class Agent {
           intraOpThreads: config.onnx.intraOpThreads ?? this.options.onnx.intraOpThreads,
           instances: this.options.onnx.instances,
           inlineBelowMs: this.options.onnx.inlineBelowMs,
+          workerNice: this.options.onnx.workerNice ?? 0,
         });
         const problems = checkSignature(config.contract, loaded.signature);
         if (problems.length > 0) {

@@ -21,6 +21,7 @@ export const ENVIRONMENT_KEYS: Readonly<Record<string, string>> = {
   SWITCHYARD_ONNX_INTRA_OP_THREADS: 'onnx.intra_op_threads',
   SWITCHYARD_ONNX_INSTANCES: 'onnx.instances',
   SWITCHYARD_ONNX_INLINE_BELOW_MS: 'onnx.inline_below_ms',
+  SWITCHYARD_ONNX_WORKER_NICE: 'onnx.worker_nice',
   SWITCHYARD_SLO_WEBHOOK_URL: 'slo.webhook_url',
   SWITCHYARD_SLO_EVALUATE_INTERVAL_MS: 'slo.evaluate_interval_ms',
   SWITCHYARD_TRACING_ENABLED: 'tracing.enabled',

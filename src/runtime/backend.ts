@@ -58,6 +58,8 @@ export interface BackendLoadSpec {
   readonly instances: number;
   /** Batches predicted under this many ms run on the calling thread; 0 = never. */
   readonly inlineBelowMs: number;
+  /** Nice value of each worker thread (see onnx.worker_nice). @default 0 */
+  readonly workerNice?: number;
 }
 
 /** The I/O signature a backend found in the artifact, checked against the contract at load. */

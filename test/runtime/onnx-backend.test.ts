@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { loadOnnxBackend } from '../../src/runtime/onnx/onnx-backend.js';
 import { matmulChain } from '../fixtures/onnx-fixtures.js';
@@ -109,6 +109,26 @@ test('a worker that dies fails its runs with an error and is replaced', async ()
     }
     assert.ok(recovered, 'a replacement worker serves again');
     assert.equal(internals.instances[0]!.alive, true);
+  } finally {
+    await backend.unload();
+  }
+});
+
+/** Nice values of this process's threads, from /proc (field 19 of each thread's stat). */
+function threadNices(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
+test('worker threads run at the configured nice value on Linux; the event loop keeps its own', { skip: process.platform !== 'linux' }, async () => {
+  const before = threadNices().filter((n) => n === 7).length;
+  const { backend } = await loadOnnxBackend({ name: 'niced', bytes: matmulChain(8, 1), executionProvider: 'cpu', intraOpThreads: 1, instances: 2, inlineBelowMs: 0, workerNice: 7 });
+  try {
+    assert.equal(threadNices().filter((n) => n === 7).length - before, 2, 'one thread at nice 7 per instance');
+    const main = readFileSync('/proc/self/stat', 'utf8');
+    assert.equal(Number(main.slice(main.lastIndexOf(')') + 2).split(' ')[16]), 0, 'the main thread is untouched');
   } finally {
     await backend.unload();
   }

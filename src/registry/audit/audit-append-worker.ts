@@ -8,6 +8,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openStorage, type StorageSettings } from '../storage/open-storage.js';
 import type { AuditEntryInput } from '../storage/rows.js';
 import type { Storage } from '../storage/storage.js';
+import { lowerThreadPriority } from '../../core/thread-priority.js';
+
+/** Why 10: the same as the ONNX workers' default; summaries wait in memory, answers do not. */
+const AUDIT_THREAD_NICE = 10;
 
 export interface AppendMessage {
   readonly id: number;
@@ -18,6 +22,8 @@ export type AppendReply = { readonly kind: 'ready' } | { readonly kind: 'open-fa
 
 const port = parentPort;
 if (!port) throw new Error('audit-append-worker must run in a worker thread');
+// Background work: the event loop goes first when they contend for a core.
+lowerThreadPriority(AUDIT_THREAD_NICE);
 
 let storage: Storage | undefined;
 try {

@@ -95,7 +95,7 @@ function describeDevice(spec: BackendLoadSpec): BackendDescription {
 }
 
 export async function loadOnnxBackend(spec: BackendLoadSpec): Promise<LoadedBackend> {
-  const init = { bytes: spec.bytes, executionProvider: spec.executionProvider, intraOpThreads: spec.intraOpThreads };
+  const init = { bytes: spec.bytes, executionProvider: spec.executionProvider, intraOpThreads: spec.intraOpThreads, nice: spec.workerNice ?? 0 };
   const started = await Promise.allSettled(Array.from({ length: spec.instances }, () => OnnxInstance.start(init)));
   const failure = started.find((s) => s.status === 'rejected');
   const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));

@@ -7,10 +7,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { absoluteNow, transferables, type RunMessage, type WorkerInit, type WorkerReply } from './protocol.js';
 import { fromOrtResults, sessionOptions, toOrtFeeds } from './ort-tensors.js';
+import { lowerThreadPriority } from '../../core/thread-priority.js';
 
 const port = parentPort;
 if (!port) throw new Error('onnx-worker must run in a worker thread');
 const init = workerData as WorkerInit;
+lowerThreadPriority(init.nice);
 
 function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);

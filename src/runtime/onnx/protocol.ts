@@ -12,6 +12,8 @@ export interface WorkerInit {
   readonly bytes: Uint8Array;
   readonly executionProvider: string;
   readonly intraOpThreads: number;
+  /** The worker thread's nice value; 0 leaves it at the process's. */
+  readonly nice: number;
 }
 
 export interface RunMessage {
