@@ -48,17 +48,25 @@ export async function logEventLoopDelay(): Promise<void> {
   histogram.enable();
   let gcMs = 0;
   let gcLongest = 0;
+  // Scavenges (young generation) and mark-compacts (whole heap) counted apart: their pauses differ by an order.
+  let scavenges = 0;
+  let markCompacts = 0;
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       gcMs += entry.duration;
       gcLongest = Math.max(gcLongest, entry.duration);
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === 1) scavenges++;
+      else if (kind === 4) markCompacts++;
     }
   }).observe({ entryTypes: ['gc'] });
   setInterval(() => {
     const ms = (ns: number): string => (ns / 1e6).toFixed(1);
-    appendFileSync(file, `${new Date().toISOString()} loop delay p50 ${ms(histogram.percentile(50))} p99 ${ms(histogram.percentile(99))} max ${ms(histogram.max)}; gc ${gcMs.toFixed(1)} ms, longest ${gcLongest.toFixed(1)}\n`);
+    appendFileSync(file, `${new Date().toISOString()} loop delay p50 ${ms(histogram.percentile(50))} p99 ${ms(histogram.percentile(99))} max ${ms(histogram.max)}; gc ${gcMs.toFixed(1)} ms, longest ${gcLongest.toFixed(1)} (${scavenges} scavenges, ${markCompacts} mark-compacts)\n`);
     histogram.reset();
     gcMs = 0;
     gcLongest = 0;
+    scavenges = 0;
+    markCompacts = 0;
   }, 1000).unref();
 }

@@ -3,7 +3,7 @@
  * code, the latency and a SHA-256 of the input tensors (name, datatype, shape and bytes), never
  * the input itself.
  */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.js';
 import type { TensorMap } from '../../core/tensor.js';
@@ -25,23 +25,45 @@ export interface InferenceOutcome {
   readonly inputSha256: string | null | undefined;
 }
 
+/** One-shot SHA-256 (Node 20.12+), read off the namespace: older Node 20 releases lack it. */
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
 export function inputDigest(inputs: TensorMap | undefined, body: unknown): string {
-  const hash = createHash('sha256');
-  if (inputs) {
-    for (const name of Object.keys(inputs).sort()) {
-      const tensor = inputs[name];
-      if (!tensor) continue;
-      hash.update(JSON.stringify([name, tensor.datatype, tensor.shape]));
-      const { data } = tensor;
-      if (Array.isArray(data)) hash.update(JSON.stringify(data));
-      else hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    }
-  } else if (Buffer.isBuffer(body)) {
-    hash.update(body);
-  } else {
-    hash.update(JSON.stringify(body ?? null));
+  if (!inputs) {
+    const hash = crypto.createHash('sha256');
+    if (Buffer.isBuffer(body)) hash.update(body);
+    else hash.update(JSON.stringify(body ?? null));
+    return `sha256:${hash.digest('hex')}`;
   }
+  // The same bytes in the same order as hashing each part in turn: per tensor, by name, its
+  // [name, datatype, shape] as JSON and then its data (raw bytes, or JSON for strings).
+  const parts: (string | Uint8Array)[] = [];
+  for (const name of Object.keys(inputs).sort()) {
+    const tensor = inputs[name];
+    if (!tensor) continue;
+    parts.push(JSON.stringify([name, tensor.datatype, tensor.shape]));
+    const { data } = tensor;
+    parts.push(Array.isArray(data) ? JSON.stringify(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  if (oneShot) return `sha256:${oneShot('sha256', concat(parts), 'hex')}`;
+  const hash = crypto.createHash('sha256');
+  for (const part of parts) hash.update(part);
   return `sha256:${hash.digest('hex')}`;
+}
+
+function concat(parts: readonly (string | Uint8Array)[]): Buffer {
+  let length = 0;
+  for (const part of parts) length += typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength;
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const part of parts) {
+    if (typeof part === 'string') at += out.write(part, at);
+    else {
+      out.set(part, at);
+      at += part.byteLength;
+    }
+  }
+  return out;
 }
 
 /** The infer route's completion callback: one summary into the buffer, no database call. */

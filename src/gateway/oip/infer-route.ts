@@ -109,6 +109,9 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       }
       // Before submit: the input buffers move to a worker thread and are detached here afterwards.
       if (onComplete) inputSha256 = inputDigest(decoded.inputs, undefined);
+      // The parsed JSON is not needed past here: let it go now rather than when the answer is
+      // sent, so a long queue under overload does not keep every body alive through each GC.
+      (request as { body: unknown }).body = undefined;
       let hints = readSchedulingHints(request.headers, decoded.parameters, config.latencyClass);
       const tiers = residency?.tiersFor(served.model, hints.tenant);
       if (tiers) hints = { ...hints, hints: { ...hints.hints, tiers } };
