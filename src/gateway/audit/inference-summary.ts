@@ -10,6 +10,7 @@ import type { TensorMap } from '../../core/tensor.js';
 import type { AuditBuffer } from '../../registry/audit/audit-buffer.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { actorOf } from '../auth/principal.js';
+import { RefusalTally, TALLIED_REFUSALS } from './refusal-tally.js';
 
 export interface InferenceOutcome {
   readonly model: string;
@@ -66,8 +67,12 @@ function concat(parts: readonly (string | Uint8Array)[]): Buffer {
   return out;
 }
 
-/** The infer route's completion callback: one summary into the buffer, no database call. */
+/**
+ * The infer route's completion callback: one summary into the buffer, no database call; a
+ * refusal at admission is counted instead (see refusal-tally.ts).
+ */
 export function auditInference(buffer: AuditBuffer, clock: Clock, log: Logger) {
+  const refusals = new RefusalTally(buffer, clock);
   return (request: FastifyRequest, result: InferenceOutcome): void => {
     try {
       record(request, result);
@@ -77,6 +82,10 @@ export function auditInference(buffer: AuditBuffer, clock: Clock, log: Logger) {
     }
   };
   function record(request: FastifyRequest, result: InferenceOutcome): void {
+    if (TALLIED_REFUSALS.has(result.outcome)) {
+      refusals.add({ actor: actorOf(request.principal), model: result.model, version: result.version, digest: result.digest, outcome: result.outcome, latencyMs: result.latencyMs });
+      return;
+    }
     buffer.add({
       actor: actorOf(request.principal),
       action: 'inference',

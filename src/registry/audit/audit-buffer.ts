@@ -20,6 +20,8 @@ export interface AuditBufferOptions {
 
 export class AuditBuffer {
   private pending: AuditEntryInput[] = [];
+  /** Drained into each flush: entries kept in a summarised form until then (see addSource). */
+  private readonly sources: (() => AuditEntryInput[])[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
@@ -44,11 +46,25 @@ export class AuditBuffer {
     else this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs).unref();
   }
 
+  /**
+   * A producer that keeps its own summary (counts, say) and hands it over as entries at every
+   * flush; it calls `wake` when it has something, so a flush follows within the interval.
+   */
+  addSource(drain: () => AuditEntryInput[]): void {
+    this.sources.push(drain);
+  }
+
+  /** Arms the interval's flush (a source has something to hand over). */
+  wake(): void {
+    if (!this.closed) this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs).unref();
+  }
+
   /** Writes everything queued so far; resolves when it is committed (or has failed and been re-queued). */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.flushing = this.flushing.then(async () => {
+      for (const drain of this.sources) for (const entry of drain()) this.pending.push(entry);
       if (this.pending.length === 0) return;
       const batch = this.pending;
       this.pending = [];

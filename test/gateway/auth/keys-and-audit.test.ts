@@ -78,18 +78,25 @@ test('inference summaries are buffered off the request path, then chained with a
   const early = await server.app.inject({ method: 'POST', url: '/v2/models/identity/infer', headers: { 'x-switchyard-priority': 'standard', 'x-switchyard-deadline-ms': '0.001', 'x-switchyard-latency-class': 'throughput' }, payload });
   assert.equal(early.statusCode, 503);
   assert.equal(early.json<ErrorBody>().code, 'DEADLINE_INFEASIBLE');
+  const again = await server.app.inject({ method: 'POST', url: '/v2/models/identity/infer', headers: { 'x-switchyard-priority': 'standard', 'x-switchyard-deadline-ms': '0.001' }, payload });
+  assert.equal(again.statusCode, 503);
   const metrics = (await server.app.inject({ method: 'GET', url: '/metrics', headers: as(admin) })).body;
   assert.match(metrics, /switchyard_inference_rejections_total\{[^}]*latency_class="throughput"[^}]*reason="DEADLINE_INFEASIBLE"[^}]*\} 1/, 'counted under the class the caller asked for');
   assert.equal((await server.storage.auditHead()).seq, before, 'nothing written per request');
   await server.flushAudit();
   const page = await server.app.inject({ method: 'GET', url: `/v1/audit?after=${before}`, headers: as(admin) });
   const { entries } = page.json<AuditBody>();
+  // Refusals at admission are counted, one row per caller, version and reason per flush.
   assert.deepEqual(entries.map((e) => [e.action, e.actor, e.target, e.detail.outcome]), [
     ['inference', 'anonymous', 'model/identity/1', 'ok'],
     ['inference', 'anonymous', 'model/identity/1', 'INVALID_REQUEST'],
-    ['inference', 'anonymous', 'model/identity/1', 'DEADLINE_INFEASIBLE'],
+    ['inference-refusals', 'anonymous', 'model/identity/1', 'DEADLINE_INFEASIBLE'],
   ]);
-  assert.equal(entries[2]?.detail.inputSha256, null, 'a body never read has no digest');
+  const refused = entries[2]?.detail ?? {};
+  assert.equal(refused.count, 2, 'both refusals in one row');
+  assert.match(String(refused.digest), /^sha256:[0-9a-f]{64}$/, 'the model digest');
+  assert.ok(String(refused.firstAt) <= String(refused.lastAt));
+  assert.equal(refused.inputSha256, undefined, 'no input digest: refused bodies are never read');
   const ok = entries[0]?.detail ?? {};
   assert.match(String(ok.digest), /^sha256:[0-9a-f]{64}$/);
   assert.equal(typeof ok.latencyMs, 'number');

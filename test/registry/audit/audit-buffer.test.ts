@@ -56,3 +56,26 @@ test('a failed flush keeps its rows for the next one, in order', async () => {
   assert.deepEqual(rows.map((r) => r.i), [1, 2, 3]);
   await storage.close();
 });
+
+test('a source hands over its summary at each flush, after the rows added one by one; wake arms the interval', async () => {
+  const storage = await openSqliteStorage({ path: ':memory:' });
+  const buffer = new AuditBuffer(storage, { flushIntervalMs: 5, flushMaxRows: 1000, onError: () => assert.fail('no error expected') });
+  let held = 0;
+  buffer.addSource(() => {
+    if (held === 0) return [];
+    const summary = { ...entry(100), action: 'inference-refusals', detail: { count: held } };
+    held = 0;
+    return [summary];
+  });
+  buffer.add(entry(1));
+  held = 3;
+  await buffer.flush();
+  const rows = (await storage.listAudit(0, 10)).rows;
+  assert.deepEqual(rows.map((r) => [r.action, r.detail]), [['inference', '{"i":1}'], ['inference-refusals', '{"count":3}']]);
+  held = 2;
+  buffer.wake();
+  for (let spins = 0; (await storage.auditHead()).seq < 3 && spins < 200; spins += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal((await storage.auditHead()).seq, 3, 'woken: the interval flushed the source without any row added');
+  await buffer.close();
+  await storage.close();
+});
