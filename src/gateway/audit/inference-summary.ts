@@ -10,6 +10,7 @@ import type { TensorMap } from '../../core/tensor.js';
 import type { AuditBuffer } from '../../registry/audit/audit-buffer.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { actorOf } from '../auth/principal.js';
+import { isoTime } from '../../core/iso-time.js';
 import { RefusalTally, TALLIED_REFUSALS } from './refusal-tally.js';
 
 export interface InferenceOutcome {
@@ -90,7 +91,7 @@ export function auditInference(buffer: AuditBuffer, clock: Clock, log: Logger) {
       actor: actorOf(request.principal),
       action: 'inference',
       target: `model/${result.model}/${result.version}`,
-      at: new Date(clock.wallNow()).toISOString(),
+      at: isoTime(clock.wallNow()),
       // Keys in sorted order: the stored text is the same in any order, but this one lets
       // canonicalJson serialise the object as it is instead of copying it to sort its keys.
       detail: {
