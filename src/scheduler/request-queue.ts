@@ -81,30 +81,31 @@ export class RequestQueue<P> {
     return oldest;
   }
 
-  remove(items: ReadonlySet<Queued<P>>): void {
-    if (items.size === 0) return;
-    for (let level = 0; level < LEVELS; level++) {
-      const list = this.levels[level]!;
-      let removedRows = 0;
-      const kept = list.filter((item) => {
-        if (!items.has(item)) return true;
-        removedRows += item.request.rows;
-        return false;
-      });
-      if (kept.length !== list.length) {
-        this.levels[level] = kept;
-        this.levelRows[level]! -= removedRows;
-      }
-    }
+  /**
+   * Takes these requests out. Why one at a time rather than filtering every level: they are
+   * nearly always at the head of their level (a batch takes the first in line), where finding
+   * one is a single comparison and taking it allocates nothing; filtering copied the whole
+   * queue on every dispatch, which under overload is long.
+   */
+  remove(items: readonly Queued<P>[]): void {
     for (const item of items) {
-      this.rowCount -= item.request.rows;
-      this.count--;
+      for (let level = 0; level < LEVELS; level++) {
+        const list = this.levels[level]!;
+        const at = list[0] === item ? 0 : list.indexOf(item);
+        if (at < 0) continue;
+        if (at === 0) list.shift();
+        else list.splice(at, 1);
+        this.levelRows[level]! -= item.request.rows;
+        this.rowCount -= item.request.rows;
+        this.count--;
+        break;
+      }
     }
   }
 
   /** Moves a request to the level below all priorities (Triton's DELAY timeout action). */
   demote(item: Queued<P>): void {
-    this.remove(new Set([item]));
+    this.remove([item]);
     this.push(item, DELAYED_LEVEL);
   }
 

@@ -145,7 +145,7 @@ export class Scheduler<P = unknown> {
 
   private rehome(replica: ReplicaRuntime<P>, deployment: Deployment<P>, nowMs: number): void {
     const waiting = [...replica.queue.inOrder()];
-    replica.queue.remove(new Set(waiting));
+    replica.queue.remove(waiting);
     deployment.queued -= waiting.length;
     for (const item of waiting) {
       const target = this.route(item.request, deployment, nowMs);
@@ -263,7 +263,7 @@ export class Scheduler<P = unknown> {
       }
     }
     if (!victim || !owner) return false;
-    owner.queue.remove(new Set([victim]));
+    owner.queue.remove([victim]);
     deployment.queued--;
     this.options.settle(victim.request, refusal('OVERLOADED', `shed to make room for critical traffic on ${deployment.name}`, this.drainSeconds(deployment, nowMs)));
     return true;
@@ -322,7 +322,7 @@ export class Scheduler<P = unknown> {
         replica.queue.demote(item);
         continue;
       }
-      replica.queue.remove(new Set([item]));
+      replica.queue.remove([item]);
       deployment.queued--;
       this.options.settle(item.request, refusal('DEADLINE_EXCEEDED', `the deadline passed after ${(nowMs - item.request.arrivalMs).toFixed(1)} ms in the queue`, this.drainSeconds(deployment, nowMs)));
     }
@@ -371,7 +371,7 @@ export class Scheduler<P = unknown> {
 
   private dispatch(replica: ReplicaRuntime<P>, deployment: Deployment<P>, members: readonly Queued<P>[], rows: number, nowMs: number): void {
     if (members.length === 0) return;
-    replica.queue.remove(new Set(members));
+    replica.queue.remove(members);
     deployment.queued -= members.length;
     const batch: Batch<P> = { id: this.nextBatchId++, replica: replica.spec, requests: members.map((m) => m.request), rows, dispatchedAtMs: nowMs };
     replica.busyUntilMs = (replica.inFlight.length > 0 ? Math.max(nowMs, replica.busyUntilMs) : nowMs) + replica.service.predict(rows);

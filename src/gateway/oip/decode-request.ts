@@ -163,8 +163,11 @@ export function decodeInferRequest(body: unknown, contract: ModelContract, limit
   if (binary && binaryOffset !== binary.length) {
     throw invalid(`the binary data has ${binary.length - binaryOffset} bytes more than the inputs' binary_data_size values account for`);
   }
-  const missing = contract.inputs.filter((spec) => !Object.hasOwn(decoded, spec.name)).map((spec) => spec.name);
-  if (missing.length > 0) throw new SwitchyardError('INPUT_MISSING', `missing input${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  // Every input in the loop was a distinct contract input (or it threw): fewer means some are missing.
+  if (inputs.length !== specs.size) {
+    const missing = contract.inputs.filter((spec) => !Object.hasOwn(decoded, spec.name)).map((spec) => spec.name);
+    throw new SwitchyardError('INPUT_MISSING', `missing input${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  }
   const outputs = decodeOutputs(body.outputs, index, flag(parameters?.binary_data_output, 'parameter binary_data_output'));
   return {
     id,

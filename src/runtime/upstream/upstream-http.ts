@@ -119,7 +119,9 @@ export class UpstreamHttp {
           onHeaders: (statusCode, rawHeaders) => {
             status = statusCode;
             for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-              if (String(rawHeaders[i]).toLowerCase() !== 'content-length') continue;
+              // Length first: most names are not 14 bytes long, and those need no string built.
+              const name = rawHeaders[i];
+              if (name === undefined || name.length !== 14 || String(name).toLowerCase() !== 'content-length') continue;
               const declared = Number(String(rawHeaders[i + 1]));
               if (declared > limit) cancel(tooLarge(`of ${declared} bytes`));
             }

@@ -10,6 +10,7 @@
  *   idle = C - sum attributed_r.
  * The max() keeps attribution within C when replicas overlap (several instances busy at once).
  */
+import { LabelCache } from '../label-cache.js';
 
 export interface NodeCost {
   readonly node: string;
@@ -64,6 +65,12 @@ export interface CostReport {
 export class CostLedger {
   private readonly nodes = new Map<string, { cost: NodeCost; sinceMs: number }>();
   private readonly usage = new Map<string, Usage>();
+  /** The same records found through nested maps: a joined key per batch cost a concatenation and its hash. */
+  private readonly byParts = new LabelCache<Usage>((model, version, hardwareClass, node) => {
+    const usage = { model, version, hardwareClass, node, busySeconds: 0, inferences: 0, batches: 0 };
+    this.usage.set(`${model}\u0000${version}\u0000${hardwareClass}\u0000${node}`, usage);
+    return usage;
+  });
 
   addNode(cost: NodeCost, sinceMs: number): void {
     if (!this.nodes.has(cost.node)) this.nodes.set(cost.node, { cost, sinceMs });
@@ -71,9 +78,7 @@ export class CostLedger {
 
   /** One batch ran: its compute time is busy time of the replica's node. */
   recordBatch(key: UsageKey, computeSeconds: number, rows: number): void {
-    const id = `${key.model}\u0000${key.version}\u0000${key.hardwareClass}\u0000${key.node}`;
-    let usage = this.usage.get(id);
-    if (!usage) this.usage.set(id, (usage = { ...key, busySeconds: 0, inferences: 0, batches: 0 }));
+    const usage = this.byParts.get(key.model, key.version, key.hardwareClass, key.node);
     usage.busySeconds += computeSeconds;
     usage.inferences += rows;
     usage.batches += 1;
