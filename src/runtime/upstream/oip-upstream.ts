@@ -20,6 +20,8 @@ function modelPath(settings: UpstreamSettings, model: string): string {
 export class OipEndpoint implements Backend {
   private running = 0;
   private readonly inferPath: string;
+  /** Names this endpoint in errors and logs; built once, not per call. */
+  private readonly what: string;
 
   constructor(
     private readonly http: UpstreamHttp,
@@ -30,6 +32,7 @@ export class OipEndpoint implements Backend {
     private readonly now: () => number,
   ) {
     this.inferPath = `${modelPath(settings, model)}/infer`;
+    this.what = `upstream ${http.origin}${this.inferPath}`;
   }
 
   describe(): BackendDescription {
@@ -44,9 +47,8 @@ export class OipEndpoint implements Backend {
     this.running++;
     const started = this.now();
     try {
-      const answer = await this.http.send('POST', this.inferPath, encodeOipRequest(inputs, outputNames));
-      const what = `upstream ${this.http.origin}${this.inferPath}`;
-      const outputs = decodeOipOutputs(what, parseAnswer(what, answer.body), this.contract, outputNames);
+      const answer = await this.http.send('POST', this.inferPath, encodeOipRequest(inputs, outputNames, this.contract));
+      const outputs = decodeOipOutputs(this.what, parseAnswer(this.what, answer.body), this.contract, outputNames);
       return { outputs, queueMs: 0, computeMs: this.now() - started, inline: false };
     } finally {
       this.running--;

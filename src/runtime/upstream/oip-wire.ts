@@ -3,7 +3,7 @@
  * (typed arrays joined, no intermediate arrays), answers checked against the contract's
  * outputs before they become tensors.
  */
-import type { ModelContract } from '../../core/contract.js';
+import type { ModelContract, TensorSpec } from '../../core/contract.js';
 import { DATATYPES, type Datatype, type TensorData } from '../../core/datatypes.js';
 import { fromHalfBits, toHalfBits } from '../../core/float16.js';
 import { elementCount, type Tensor, type TensorMap } from '../../core/tensor.js';
@@ -29,15 +29,34 @@ function jsonData(tensor: Tensor): string {
   }
 }
 
-/** The body of POST /v2/models/{m}/infer for these inputs, asking for `outputNames`. */
-export function encodeOipRequest(inputs: TensorMap, outputNames: readonly string[]): string {
-  const parts: string[] = [];
-  for (const name in inputs) {
-    const tensor = inputs[name]!;
-    parts.push(`{"name":${JSON.stringify(name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}],"data":${jsonData(tensor)}}`);
+/** The `outputs` member for a list of names, kept per list: requests share the contract's default list. */
+const outputsJson = new WeakMap<readonly string[], string>();
+
+function outputsOf(outputNames: readonly string[]): string {
+  let json = outputsJson.get(outputNames);
+  if (json === undefined) {
+    json = outputNames.map((n) => `{"name":${JSON.stringify(n)}}`).join(',');
+    outputsJson.set(outputNames, json);
   }
-  const outputs = outputNames.map((n) => `{"name":${JSON.stringify(n)}}`).join(',');
-  return `{"inputs":[${parts.join(',')}],"outputs":[${outputs}]}`;
+  return json;
+}
+
+/**
+ * The body of POST /v2/models/{m}/infer for these inputs, asking for `outputNames`. Inputs are
+ * written in the contract's order (every one is there: decoding checked it), which also spares
+ * enumerating the map's keys per call.
+ */
+export function encodeOipRequest(inputs: TensorMap, outputNames: readonly string[], contract: ModelContract): string {
+  const parts: string[] = [];
+  for (const spec of contract.inputs) {
+    const tensor = inputs[spec.name];
+    if (tensor) parts.push(inputJson(spec.name, tensor));
+  }
+  return `{"inputs":[${parts.join(',')}],"outputs":[${outputsOf(outputNames)}]}`;
+}
+
+function inputJson(name: string, tensor: Tensor): string {
+  return `{"name":${JSON.stringify(name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}],"data":${jsonData(tensor)}}`;
 }
 
 function invalid(what: string, message: string): BackendError {
@@ -77,6 +96,17 @@ function toTensorData(what: string, name: string, datatype: Datatype, values: re
   return out;
 }
 
+function outputSpec(contract: ModelContract, name: string): TensorSpec | undefined {
+  for (const spec of contract.outputs) if (spec.name === name) return spec;
+  return undefined;
+}
+
+/** Every fixed dimension of the contract's shape (-1 = any) matches; ranks are checked before. */
+function fitsShape(expected: readonly number[], actual: readonly number[]): boolean {
+  for (let i = 0; i < expected.length; i++) if (expected[i] !== -1 && expected[i] !== actual[i]) return false;
+  return true;
+}
+
 interface WireOutput {
   name?: unknown;
   datatype?: unknown;
@@ -91,14 +121,14 @@ export function decodeOipOutputs(what: string, answer: unknown, contract: ModelC
   const outputs: TensorMap = Object.create(null) as TensorMap;
   for (const raw of wire as WireOutput[]) {
     if (typeof raw?.name !== 'string') throw invalid(what, 'an output has no name');
-    const spec = contract.outputs.find((o) => o.name === raw.name);
+    const spec = outputSpec(contract, raw.name);
     if (!spec || !outputNames.includes(raw.name)) continue;
     if (raw.datatype !== spec.datatype) throw invalid(what, `output '${raw.name}' is ${String(raw.datatype)}, the contract says ${spec.datatype}`);
     const shape = raw.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0) || shape.length !== spec.shape.length) {
       throw invalid(what, `output '${raw.name}' has shape ${JSON.stringify(shape)}, the contract's rank is ${spec.shape.length}`);
     }
-    if (spec.shape.some((d, i) => d !== -1 && d !== shape[i])) throw invalid(what, `output '${raw.name}' has shape ${JSON.stringify(shape)}, the contract says ${JSON.stringify(spec.shape)}`);
+    if (!fitsShape(spec.shape, shape as number[])) throw invalid(what, `output '${raw.name}' has shape ${JSON.stringify(shape)}, the contract says ${JSON.stringify(spec.shape)}`);
     const values: unknown[] = [];
     flatten(raw.data, values);
     if (values.length !== elementCount(shape as number[])) throw invalid(what, `output '${raw.name}' has ${values.length} elements for shape ${JSON.stringify(shape)}`);
