@@ -90,8 +90,10 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   // A callback hook: an anonymous call (most inference on a loopback bind) is let through
   // without the promise and microtask an async hook costs; a presented key is checked async.
   app.addHook('onRequest', (request, reply, done) => {
-    const declared = request.routeOptions.config.roles;
-    const url = request.routeOptions.url;
+    // One read: fastify builds routeOptions afresh on every access.
+    const route = request.routeOptions;
+    const declared = route.config.roles;
+    const url = route.url;
     // Agents' routes carry their own credentials (the join token, then a per-node secret): docs/cluster.md.
     if (url?.startsWith('/internal/')) return done();
     const text = presentedKey(request);
