@@ -9,6 +9,7 @@
  * so a per-request row held no more than the count does.
  */
 import type { Clock } from '../../core/clock.js';
+import { isoTime } from '../../core/iso-time.js';
 import type { AuditBuffer } from '../../registry/audit/audit-buffer.js';
 import type { AuditEntryInput } from '../../registry/storage/rows.js';
 
@@ -65,14 +66,14 @@ export class RefusalTally {
     if (this.counts.size === 0) return [];
     const entries: AuditEntryInput[] = [];
     for (const c of this.counts.values()) {
-      const firstAt = new Date(c.firstMs).toISOString();
+      const firstAt = isoTime(c.firstMs);
       entries.push({
         actor: c.actor,
         action: 'inference-refusals',
         target: `model/${c.model}/${c.version}`,
         at: firstAt,
         // Keys in sorted order, as the audit log's canonical form writes them.
-        detail: { count: c.count, digest: c.digest, firstAt, lastAt: new Date(c.lastMs).toISOString(), maxLatencyMs: Math.round(c.maxLatencyMs * 1000) / 1000, model: c.model, outcome: c.outcome, version: c.version },
+        detail: { count: c.count, digest: c.digest, firstAt, lastAt: isoTime(c.lastMs), maxLatencyMs: Math.round(c.maxLatencyMs * 1000) / 1000, model: c.model, outcome: c.outcome, version: c.version },
       });
     }
     this.counts = new Map();
