@@ -128,7 +128,7 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
         const ms = performance.now() - scheduled;
         if (!measured) return;
         const code = r.body === undefined || r.status === 200 ? '' : ((JSON.parse(r.body.toString('utf8')) as { code?: string }).code ?? '');
-        trace?.push(`${(scheduled - start).toFixed(1)} ${ms.toFixed(1)} ${r.status} ${priority} ${code}`);
+        trace?.push(`${(scheduled - start).toFixed(1)} ${ms.toFixed(1)} ${r.status} ${priority} ${code} ${r.serverTiming ?? ''}`);
         answered++;
         byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
         if (r.status === 200) {

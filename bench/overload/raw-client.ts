@@ -12,6 +12,8 @@ export interface RawAnswer {
   readonly retryAfter: boolean;
   /** Only when the request asked to keep it. */
   readonly body: Buffer | undefined;
+  /** The Server-Timing header, only when the request asked to keep the body. */
+  readonly serverTiming?: string | undefined;
 }
 
 interface Waiting {
@@ -76,7 +78,8 @@ class Connection {
     const body = waiting?.keepBody ? this.buffered.subarray(end + HEADER_END.length, total) : undefined;
     this.buffered = this.buffered.length === total ? Buffer.alloc(0) : this.buffered.subarray(total);
     this.current = undefined;
-    waiting?.resolve({ status, retryAfter: /\r\nretry-after:/i.test(head), body });
+    const serverTiming = waiting?.keepBody ? /\r\nserver-timing:\s*([^\r]*)/i.exec(head)?.[1] : undefined;
+    waiting?.resolve({ status, retryAfter: /\r\nretry-after:/i.test(head), body, serverTiming });
     this.onIdle(this);
   }
 }

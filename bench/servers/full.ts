@@ -19,6 +19,7 @@ import type * as ConfigModule from '../../src/core/config.js';
 import type { RawConfig } from '../../src/core/config.js';
 import type * as ServerModule from '../../src/main/server.js';
 import type * as LoggerModule from '../../src/telemetry/logger.js';
+import type * as ConfigSourcesModule from '../../src/main/config-sources.js';
 import { announceAndServe, logEventLoopDelay, modelNames, MODELS_DIR } from './lifecycle.js';
 import { loadBuilt } from './built.js';
 
@@ -26,6 +27,7 @@ import { loadBuilt } from './built.js';
 const { compileConfig } = await loadBuilt<typeof ConfigModule>('core/config.js');
 const { createServer } = await loadBuilt<typeof ServerModule>('main/server.js');
 const { createLogger } = await loadBuilt<typeof LoggerModule>('telemetry/logger.js');
+const { ENVIRONMENT_KEYS } = await loadBuilt<typeof ConfigSourcesModule>('main/config-sources.js');
 
 const argv = process.argv.slice(2);
 const scratchAt = argv.indexOf('--scratch');
@@ -47,6 +49,12 @@ const raw: RawConfig = new Map([
   ['host', { value: '127.0.0.1', source: 'bench' }],
   ['port', { value: 0, source: 'bench' }],
 ]);
+// SWITCHYARD_* settings apply as they do to `switchyard up` (e.g. SWITCHYARD_ONNX_WORKER_NICE=0),
+// except the ones above, which the benchmark owns.
+for (const [variable, key] of Object.entries(ENVIRONMENT_KEYS)) {
+  const value = process.env[variable];
+  if (value !== undefined && value !== '' && !raw.has(key)) raw.set(key, { value, source: `environment ${variable}` });
+}
 const config = compileConfig(raw, process.cwd());
 // Same as `switchyard up`: a real (silenced) logger and process metrics on.
 const server = await createServer({ config, log: createLogger(config.logLevel) });

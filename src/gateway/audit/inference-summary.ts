@@ -1,7 +1,8 @@
 /**
  * What the audit log keeps of one inference: who, which model version and digest, the outcome
  * code, the latency and a SHA-256 of the input tensors (name, datatype, shape and bytes), never
- * the input itself.
+ * the input itself. Written grouped per caller and version (inference-groups.ts); refusals at
+ * admission as counts (refusal-tally.ts).
  */
 import crypto from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
@@ -10,7 +11,7 @@ import type { TensorMap } from '../../core/tensor.js';
 import type { AuditBuffer } from '../../registry/audit/audit-buffer.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { actorOf } from '../auth/principal.js';
-import { isoTime } from '../../core/iso-time.js';
+import { InferenceGroups } from './inference-groups.js';
 import { RefusalTally, TALLIED_REFUSALS } from './refusal-tally.js';
 
 export interface InferenceOutcome {
@@ -69,10 +70,12 @@ function concat(parts: readonly (string | Uint8Array)[]): Buffer {
 }
 
 /**
- * The infer route's completion callback: one summary into the buffer, no database call; a
+ * The infer route's completion callback: one summary into its group, no database call; a
  * refusal at admission is counted instead (see refusal-tally.ts).
  */
 export function auditInference(buffer: AuditBuffer, clock: Clock, log: Logger) {
+  // Registered first: each flush writes the inferences' rows before the refusal counts.
+  const inferences = new InferenceGroups(buffer, clock);
   const refusals = new RefusalTally(buffer, clock);
   return (request: FastifyRequest, result: InferenceOutcome): void => {
     try {
@@ -87,21 +90,14 @@ export function auditInference(buffer: AuditBuffer, clock: Clock, log: Logger) {
       refusals.add({ actor: actorOf(request.principal), model: result.model, version: result.version, digest: result.digest, outcome: result.outcome, latencyMs: result.latencyMs });
       return;
     }
-    buffer.add({
+    inferences.add({
       actor: actorOf(request.principal),
-      action: 'inference',
-      target: `model/${result.model}/${result.version}`,
-      at: isoTime(clock.wallNow()),
-      // Keys in sorted order: the stored text is the same in any order, but this one lets
-      // canonicalJson serialise the object as it is instead of copying it to sort its keys.
-      detail: {
-        digest: result.digest ?? null,
-        inputSha256: result.inputSha256 === undefined ? inputDigest(undefined, request.body) : result.inputSha256,
-        latencyMs: Math.round(result.latencyMs * 1000) / 1000,
-        model: result.model,
-        outcome: result.outcome,
-        version: result.version,
-      },
+      model: result.model,
+      version: result.version,
+      digest: result.digest,
+      outcome: result.outcome,
+      latencyMs: result.latencyMs,
+      inputSha256: result.inputSha256 === undefined ? inputDigest(undefined, request.body) : result.inputSha256,
     });
   }
 }

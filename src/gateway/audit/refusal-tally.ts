@@ -10,8 +10,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { isoTime } from '../../core/iso-time.js';
-import type { AuditBuffer } from '../../registry/audit/audit-buffer.js';
-import type { AuditEntryInput } from '../../registry/storage/rows.js';
+import type { AuditBuffer, WeightedEntry } from '../../registry/audit/audit-buffer.js';
 
 /** The outcomes counted here rather than written one row each. */
 export const TALLIED_REFUSALS: ReadonlySet<string> = new Set(['OVERLOADED', 'DEADLINE_INFEASIBLE', 'SLO_SHEDDING', 'QUOTA_EXCEEDED']);
@@ -62,19 +61,21 @@ export class RefusalTally {
     count.maxLatencyMs = Math.max(count.maxLatencyMs, refusal.latencyMs);
   }
 
-  private drain(): AuditEntryInput[] {
+  private drain(): WeightedEntry[] {
     if (this.counts.size === 0) return [];
-    const entries: AuditEntryInput[] = [];
+    const entries: WeightedEntry[] = [];
     for (const c of this.counts.values()) {
       const firstAt = isoTime(c.firstMs);
-      entries.push({
+      const entry = {
         actor: c.actor,
         action: 'inference-refusals',
         target: `model/${c.model}/${c.version}`,
         at: firstAt,
         // Keys in sorted order, as the audit log's canonical form writes them.
         detail: { count: c.count, digest: c.digest, firstAt, lastAt: isoTime(c.lastMs), maxLatencyMs: Math.round(c.maxLatencyMs * 1000) / 1000, model: c.model, outcome: c.outcome, version: c.version },
-      });
+      };
+      // One small row whatever the count: it weighs one against the buffer's bound.
+      entries.push({ entry, weight: 1 });
     }
     this.counts = new Map();
     return entries;

@@ -114,13 +114,13 @@ export interface TenantRow {
 export interface AuditEntryInput {
   /** API key id, `anonymous` or `system`. */
   readonly actor: string;
-  /** e.g. `key.create`, `model.promote`, `inference`. */
+  /** e.g. `key.create`, `model.promote`, `inferences`. */
   readonly action: string;
   /** What was acted on, e.g. `key/abc`, `model/iris/2`. */
   readonly target: string;
   readonly before?: Json;
   readonly after?: Json;
-  /** Extra facts; for inference: model, version, digest, outcome, latencyMs, inputSha256. */
+  /** Extra facts; for `inferences`: model, version, digest, count, firstAt, lastAt and a tuple per inference (docs/security.md). */
   readonly detail?: Json;
   /** ISO time; defaults to the store's clock. */
   readonly at?: string;

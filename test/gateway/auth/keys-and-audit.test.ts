@@ -86,23 +86,31 @@ test('inference summaries are buffered off the request path, then chained with a
   await server.flushAudit();
   const page = await server.app.inject({ method: 'GET', url: `/v1/audit?after=${before}`, headers: as(admin) });
   const { entries } = page.json<AuditBody>();
-  // Refusals at admission are counted, one row per caller, version and reason per flush.
-  assert.deepEqual(entries.map((e) => [e.action, e.actor, e.target, e.detail.outcome]), [
-    ['inference', 'anonymous', 'model/identity/1', 'ok'],
-    ['inference', 'anonymous', 'model/identity/1', 'INVALID_REQUEST'],
-    ['inference-refusals', 'anonymous', 'model/identity/1', 'DEADLINE_INFEASIBLE'],
+  // Inferences are grouped, one row per caller and version per flush; refusals at admission are
+  // counted, one row per caller, version and reason.
+  assert.deepEqual(entries.map((e) => [e.action, e.actor, e.target]), [
+    ['inferences', 'anonymous', 'model/identity/1'],
+    ['inference-refusals', 'anonymous', 'model/identity/1'],
   ]);
-  const refused = entries[2]?.detail ?? {};
+  const refused = entries[1]?.detail ?? {};
+  assert.equal(refused.outcome, 'DEADLINE_INFEASIBLE');
   assert.equal(refused.count, 2, 'both refusals in one row');
   assert.match(String(refused.digest), /^sha256:[0-9a-f]{64}$/, 'the model digest');
   assert.ok(String(refused.firstAt) <= String(refused.lastAt));
   assert.equal(refused.inputSha256, undefined, 'no input digest: refused bodies are never read');
-  const ok = entries[0]?.detail ?? {};
-  assert.match(String(ok.digest), /^sha256:[0-9a-f]{64}$/);
-  assert.equal(typeof ok.latencyMs, 'number');
+  const served = entries[0]?.detail ?? {};
+  assert.match(String(served.digest), /^sha256:[0-9a-f]{64}$/);
+  assert.equal(served.count, 2);
+  assert.deepEqual(served.fields, ['offsetMs', 'latencyMs', 'outcome', 'inputSha256']);
+  const [ok, invalid] = served.inferences as [number, number, string, string][];
+  assert.equal(ok?.[2], 'ok');
+  assert.equal(invalid?.[2], 'INVALID_REQUEST');
+  assert.equal(typeof ok?.[1], 'number', 'latency in ms');
+  assert.ok(ok[0] <= invalid![0], 'offsets from firstAt, in order');
   const bytes = new Float32Array([123.5, 456.25, 789.125]);
   const expected = createHash('sha256').update(JSON.stringify(['input', 'FP32', [1, 3]])).update(new Uint8Array(bytes.buffer)).digest('hex');
-  assert.equal(ok.inputSha256, `sha256:${expected}`);
+  assert.equal(ok[3], `sha256:${expected}`);
+  assert.match(String(invalid?.[3]), /^sha256:[0-9a-f]{64}$/, 'a body that failed to decode is hashed as it came');
   assert.ok(!page.body.includes('456.25'), 'the raw input is not in the log');
 });
 

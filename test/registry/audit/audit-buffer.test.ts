@@ -65,7 +65,7 @@ test('a source hands over its summary at each flush, after the rows added one by
     if (held === 0) return [];
     const summary = { ...entry(100), action: 'inference-refusals', detail: { count: held } };
     held = 0;
-    return [summary];
+    return [{ entry: summary, weight: 1 }];
   });
   buffer.add(entry(1));
   held = 3;
@@ -77,5 +77,38 @@ test('a source hands over its summary at each flush, after the rows added one by
   for (let spins = 0; (await storage.auditHead()).seq < 3 && spins < 200; spins += 1) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.equal((await storage.auditHead()).seq, 3, 'woken: the interval flushed the source without any row added');
   await buffer.close();
+  await storage.close();
+});
+
+test('maxBuffered counts summaries: a row holding many weighs as many, and the oldest rows go first', async () => {
+  const storage = await openSqliteStorage({ path: ':memory:' });
+  let fail = true;
+  const errors: number[] = [];
+  const flaky: Storage = Object.assign(Object.create(storage) as Storage, {
+    appendAudit: async (entries: readonly AuditEntryInput[]) => {
+      if (fail) throw new Error('database down');
+      return storage.appendAudit(entries);
+    },
+  });
+  const buffer = new AuditBuffer(flaky, { flushIntervalMs: 60_000, flushMaxRows: 100, maxBuffered: 10, onError: (_e, pending) => errors.push(pending) });
+  let next = 0;
+  // Each flush hands over one row of four summaries (none once `next` is negative).
+  buffer.addSource(() => (next < 0 ? [] : [{ entry: { ...entry(next), action: 'inferences', detail: { i: next } }, weight: 4 }]));
+  next = 1;
+  await buffer.flush();
+  next = 2;
+  await buffer.flush();
+  assert.deepEqual(errors, [4, 8], 'each failed flush reports the summaries waiting');
+  next = 3;
+  await buffer.flush();
+  assert.equal(buffer.dropped, 4, 'twelve summaries over a bound of ten: the oldest row (4) is dropped');
+  assert.deepEqual(errors, [4, 8, 8]);
+  buffer.add(entry(9));
+  assert.equal(buffer.dropped, 4, 'nine summaries fit');
+  fail = false;
+  next = -1;
+  await buffer.close();
+  const rows = (await storage.listAudit(0, 10)).rows.map((r) => (JSON.parse(r.detail ?? '{}') as { i: number }).i);
+  assert.deepEqual(rows, [2, 3, 9]);
   await storage.close();
 });

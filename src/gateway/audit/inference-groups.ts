@@ -1,0 +1,109 @@
+/**
+ * Inference summaries go to the audit log grouped: one `inferences` row per caller and model
+ * version for each flush (a new row every MAX_PER_ROW), holding each inference's own summary
+ * as a tuple — its time as milliseconds after the row's `firstAt`, latency, outcome and input
+ * digest. Every inference is still in the log, under the hash chain. Why not a row each: the
+ * appender thread's cost is per row (serialise, hash, insert; ~20 µs), a twentieth of a
+ * fronted upstream call's whole CPU, while a tuple in a shared row costs under a microsecond
+ * and a quarter of the bytes.
+ */
+import type { Clock } from '../../core/clock.js';
+import { isoTime } from '../../core/iso-time.js';
+import type { AuditBuffer, WeightedEntry } from '../../registry/audit/audit-buffer.js';
+
+/** The columns of each tuple in `detail.inferences`, written into every row so it reads on its own. */
+export const INFERENCE_FIELDS = ['offsetMs', 'latencyMs', 'outcome', 'inputSha256'] as const;
+/** inputSha256 is null for a request refused from its headers: its body was never read. */
+export type InferenceTuple = [offsetMs: number, latencyMs: number, outcome: string, inputSha256: string | null];
+
+/** Inferences per row: bounds a row's size (~100 bytes each) and the work of hashing it. */
+export const MAX_PER_ROW = 500;
+
+export interface InferenceSummary {
+  readonly actor: string;
+  readonly model: string;
+  readonly version: string;
+  readonly digest: string | undefined;
+  /** 'ok' or the error code. */
+  readonly outcome: string;
+  readonly latencyMs: number;
+  readonly inputSha256: string | null;
+}
+
+interface Group {
+  readonly actor: string;
+  readonly model: string;
+  readonly version: string;
+  readonly digest: string | null;
+  readonly firstMs: number;
+  lastMs: number;
+  readonly inferences: InferenceTuple[];
+}
+
+export class InferenceGroups {
+  private open = new Map<string, Group>();
+  private full: Group[] = [];
+  /** Inferences held since the last drain, and whether they have asked for a flush yet. */
+  private held = 0;
+  private flushAsked = false;
+
+  constructor(
+    private readonly buffer: AuditBuffer,
+    private readonly clock: Clock,
+  ) {
+    buffer.addSource(() => this.drain());
+  }
+
+  add(summary: InferenceSummary): void {
+    const key = `${summary.actor}\u0000${summary.model}\u0000${summary.version}`;
+    const now = this.clock.wallNow();
+    let group = this.open.get(key);
+    if (!group) {
+      group = { actor: summary.actor, model: summary.model, version: summary.version, digest: summary.digest ?? null, firstMs: now, lastMs: now, inferences: [] };
+      this.open.set(key, group);
+      this.buffer.wake();
+    }
+    group.lastMs = now;
+    group.inferences.push([now - group.firstMs, Math.round(summary.latencyMs * 1000) / 1000, summary.outcome, summary.inputSha256]);
+    if (group.inferences.length >= MAX_PER_ROW) {
+      this.open.delete(key);
+      this.full.push(group);
+    }
+    // As rows added one by one do: flush_max_rows summaries waiting start a flush at once.
+    if (++this.held >= this.buffer.flushMaxRows && !this.flushAsked) {
+      this.flushAsked = true;
+      void this.buffer.flush();
+    }
+  }
+
+  private drain(): WeightedEntry[] {
+    this.held = 0;
+    this.flushAsked = false;
+    if (this.open.size === 0 && this.full.length === 0) return [];
+    const entries: WeightedEntry[] = [];
+    for (const group of [...this.full, ...this.open.values()]) {
+      const firstAt = isoTime(group.firstMs);
+      const entry = {
+        actor: group.actor,
+        action: 'inferences',
+        target: `model/${group.model}/${group.version}`,
+        at: firstAt,
+        // Keys in sorted order, as the audit log's canonical form writes them.
+        detail: {
+          count: group.inferences.length,
+          digest: group.digest,
+          fields: INFERENCE_FIELDS,
+          firstAt,
+          inferences: group.inferences,
+          lastAt: isoTime(group.lastMs),
+          model: group.model,
+          version: group.version,
+        },
+      };
+      entries.push({ entry, weight: group.inferences.length });
+    }
+    this.full = [];
+    this.open = new Map();
+    return entries;
+  }
+}
