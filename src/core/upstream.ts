@@ -33,6 +33,12 @@ export interface UpstreamSettings {
   readonly connections: number;
   /** OIP only: send merged batches to the upstream (its batch axis must allow it). @default false */
   readonly passBatches: boolean;
+  /**
+   * OIP only: `auto` sends tensors as raw bytes (the binary tensor data extension) when the
+   * upstream's server metadata lists `binary_tensor_data` and no tensor is BYTES; `never` keeps
+   * JSON. @default 'auto'
+   */
+  readonly binaryData: 'auto' | 'never';
   readonly connectTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;

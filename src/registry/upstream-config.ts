@@ -37,6 +37,7 @@ export const UPSTREAM_SCHEMA = {
     cost_per_hour: { type: 'number', minimum: 0, maximum: 100000 },
     connections: { type: 'integer', minimum: 1, maximum: 4096 },
     pass_batches: { type: 'boolean' },
+    binary_data: { enum: ['auto', 'never'] },
     timeouts: {
       type: 'object',
       additionalProperties: false,
@@ -64,6 +65,7 @@ export interface RawUpstream {
   cost_per_hour?: number;
   connections?: number;
   pass_batches?: boolean;
+  binary_data?: 'auto' | 'never';
   timeouts?: { connect_ms?: number; headers_ms?: number; body_ms?: number };
   max_response_bytes?: number;
 }
@@ -74,6 +76,7 @@ export function compileUpstream(raw: RawUpstream, problems: string[]): UpstreamS
     if (raw.endpoint === undefined) problems.push('upstream.endpoint (chat | completions | embeddings) is required for protocol openai');
     if (raw.version !== undefined) problems.push('upstream.version is only for protocol oip');
     if (raw.pass_batches !== undefined) problems.push('upstream.pass_batches is only for protocol oip');
+    if (raw.binary_data !== undefined) problems.push('upstream.binary_data is only for protocol oip');
   } else {
     if (raw.endpoint !== undefined) problems.push('upstream.endpoint is only for protocol openai');
     if (raw.options !== undefined) problems.push('upstream.options is only for protocol openai');
@@ -92,6 +95,7 @@ export function compileUpstream(raw: RawUpstream, problems: string[]): UpstreamS
     costPerHour: raw.cost_per_hour ?? UPSTREAM_DEFAULTS.costPerHour,
     connections: raw.connections ?? UPSTREAM_DEFAULTS.connections,
     passBatches: raw.pass_batches ?? false,
+    binaryData: raw.binary_data ?? 'auto',
     connectTimeoutMs: raw.timeouts?.connect_ms ?? UPSTREAM_DEFAULTS.connectTimeoutMs,
     headersTimeoutMs: raw.timeouts?.headers_ms ?? UPSTREAM_DEFAULTS.headersTimeoutMs,
     bodyTimeoutMs: raw.timeouts?.body_ms ?? UPSTREAM_DEFAULTS.bodyTimeoutMs,

@@ -5,12 +5,9 @@
  * took 0.36 ms here; copying their bytes takes microseconds). BYTES elements are each a 4-byte
  * little-endian length followed by the bytes.
  */
-import { DATATYPES, type Datatype, type TensorData } from '../../core/datatypes.js';
+import type { Datatype, TensorData } from '../../core/datatypes.js';
 import { SwitchyardError } from '../../core/errors.js';
-
-const BYTES_PER_ELEMENT: Partial<Record<Datatype, number>> = {
-  BOOL: 1, UINT8: 1, INT8: 1, UINT16: 2, INT16: 2, FP16: 2, UINT32: 4, INT32: 4, FP32: 4, UINT64: 8, INT64: 8, FP64: 8,
-};
+import { BYTES_PER_ELEMENT, firstBadBool, fixedWidthBytes, fixedWidthFromBytes, type FixedWidthData } from '../../core/tensor-bytes.js';
 
 function mismatch(name: string, message: string): SwitchyardError {
   return new SwitchyardError('INPUT_DATA_LENGTH_MISMATCH', `input '${name}': ${message}`);
@@ -34,18 +31,13 @@ function decodeStrings(name: string, bytes: Buffer, count: number): string[] {
 /** Raw bytes -> a typed array of the datatype (copied, so it is aligned and owns its buffer). */
 export function decodeBinaryTensor(name: string, datatype: Datatype, count: number, bytes: Buffer): TensorData {
   if (datatype === 'BYTES') return decodeStrings(name, bytes, count);
-  const size = BYTES_PER_ELEMENT[datatype] ?? 1;
-  if (bytes.length !== count * size) {
+  const target = fixedWidthFromBytes(datatype, count, bytes);
+  if (!target) {
+    const size = BYTES_PER_ELEMENT[datatype] ?? 1;
     throw mismatch(name, `binary_data_size is ${bytes.length} bytes but shape needs ${count} x ${size} = ${count * size}`);
   }
-  const target = DATATYPES[datatype].allocate(count) as Exclude<TensorData, string[]>;
-  new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(bytes);
-  if (datatype === 'BOOL') {
-    const values = target as Uint8Array;
-    for (let i = 0; i < values.length; i++) {
-      if (values[i]! > 1) throw new SwitchyardError('INPUT_VALUE_INVALID', `input '${name}' element ${i}: BOOL bytes must be 0 or 1, got ${values[i]}`);
-    }
-  }
+  const bad = datatype === 'BOOL' ? firstBadBool(target as Uint8Array) : -1;
+  if (bad >= 0) throw new SwitchyardError('INPUT_VALUE_INVALID', `input '${name}' element ${bad}: BOOL bytes must be 0 or 1, got ${(target as Uint8Array)[bad]}`);
   return target;
 }
 
@@ -61,8 +53,7 @@ export function encodeBinaryTensor(datatype: Datatype, data: TensorData): Buffer
     }
     return Buffer.concat(parts);
   }
-  const typed = data as Exclude<TensorData, string[]>;
-  return Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength);
+  return fixedWidthBytes(data as FixedWidthData);
 }
 
 /** Splits a binary body into its JSON header and the bytes after it. */

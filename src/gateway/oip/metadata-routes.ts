@@ -29,7 +29,7 @@ function hardwareOf(replicas: Iterable<ReplicaInfo>, model: string, version: str
 const PLATFORMS: Record<string, string> = { onnx: 'onnxruntime_onnx', upstream: 'switchyard_upstream', rules: 'switchyard_rules', sim: 'switchyard_sim' };
 
 export const SERVER_NAME = 'switchyard';
-export const SERVER_EXTENSIONS = ['model_repository', 'switchyard_metadata'];
+export const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository', 'switchyard_metadata'];
 
 interface ModelParams { model: string; version?: string }
 

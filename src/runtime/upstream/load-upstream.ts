@@ -10,7 +10,7 @@ import type { UpstreamSettings } from '../../core/upstream.js';
 import { BackendError, type ArtifactSignature, type Backend, type BackendDescription, type BatchResult, type LoadedBackend } from '../backend.js';
 import { checkSignature } from '../signature-check.js';
 import type { TensorMap } from '../../core/tensor.js';
-import { OipEndpoint, readOipSignature } from './oip-upstream.js';
+import { OipEndpoint, readOipSignature, usesBinaryData } from './oip-upstream.js';
 import { checkOpenAiContract, OpenAiEndpointBackend } from './openai-upstream.js';
 import { UpstreamHttp } from './upstream-http.js';
 
@@ -83,6 +83,7 @@ export const loadUpstreamBackend: LoadUpstream = async (spec) => {
   );
   try {
     let signature: ArtifactSignature;
+    let binary: readonly boolean[] = [];
     if (settings.protocol === 'oip') {
       const signatures = await Promise.all(https.map((http) => readOipSignature(http, settings, spec.model)));
       for (const [i, s] of signatures.entries()) {
@@ -90,6 +91,7 @@ export const loadUpstreamBackend: LoadUpstream = async (spec) => {
         if (problems.length > 0) throw new BackendError(`contract does not match upstream ${https[i]!.origin}: ${problems.join('; ')}`);
       }
       signature = signatures[0]!;
+      binary = await Promise.all(https.map((http) => usesBinaryData(http, settings, contract)));
     } else {
       const problems = checkOpenAiContract(settings.endpoint ?? 'chat', contract);
       if (problems.length > 0) throw new BackendError(`contract does not fit an openai upstream: ${problems.join('; ')}`);
@@ -99,7 +101,7 @@ export const loadUpstreamBackend: LoadUpstream = async (spec) => {
     }
     const parts = https.map((http, i) =>
       settings.protocol === 'oip'
-        ? new OipEndpoint(http, describe(settings, i), contract, settings, spec.model, spec.now)
+        ? new OipEndpoint(http, describe(settings, i), contract, settings, spec.model, spec.now, binary[i] ?? false)
         : new OpenAiEndpointBackend(http, describe(settings, i), contract, settings, spec.model, spec.now),
     );
     return { backend: new UpstreamBackend(parts, describe(settings, undefined)), signature };

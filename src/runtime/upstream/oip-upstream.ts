@@ -9,8 +9,8 @@ import { DATATYPES, isDatatype } from '../../core/datatypes.js';
 import type { TensorMap } from '../../core/tensor.js';
 import type { UpstreamSettings } from '../../core/upstream.js';
 import { BackendError, type ArtifactSignature, type Backend, type BackendDescription, type BatchResult } from '../backend.js';
-import { decodeOipOutputs, encodeOipRequest } from './oip-wire.js';
-import { parseAnswer, type UpstreamHttp } from './upstream-http.js';
+import { binaryFits, decodeOipOutputs, encodeOipBinaryRequest, encodeOipRequest } from './oip-wire.js';
+import { parseAnswer, splitAnswer, type UpstreamHttp } from './upstream-http.js';
 
 function modelPath(settings: UpstreamSettings, model: string): string {
   const name = encodeURIComponent(settings.model ?? model);
@@ -30,6 +30,8 @@ export class OipEndpoint implements Backend {
     settings: UpstreamSettings,
     model: string,
     private readonly now: () => number,
+    /** Tensors go as raw bytes (the upstream has the binary extension; see readOipExtensions). */
+    private readonly binary = false,
   ) {
     this.inferPath = `${modelPath(settings, model)}/infer`;
     this.what = `upstream ${http.origin}${this.inferPath}`;
@@ -47,8 +49,15 @@ export class OipEndpoint implements Backend {
     this.running++;
     const started = this.now();
     try {
-      const answer = await this.http.send('POST', this.inferPath, encodeOipRequest(inputs, outputNames, this.contract));
-      const outputs = decodeOipOutputs(this.what, parseAnswer(this.what, answer.body), this.contract, outputNames);
+      let answer;
+      if (this.binary) {
+        const request = encodeOipBinaryRequest(inputs, outputNames, this.contract);
+        answer = await this.http.send('POST', this.inferPath, request.body, request.headerLength);
+      } else {
+        answer = await this.http.send('POST', this.inferPath, encodeOipRequest(inputs, outputNames, this.contract));
+      }
+      const { json, binary } = splitAnswer(this.what, answer);
+      const outputs = decodeOipOutputs(this.what, json, this.contract, outputNames, binary);
       return { outputs, queueMs: 0, computeMs: this.now() - started, inline: false };
     } finally {
       this.running--;
@@ -79,4 +88,19 @@ export async function readOipSignature(http: UpstreamHttp, settings: UpstreamSet
   const what = `upstream ${http.origin}${path}`;
   const metadata = parseAnswer(what, (await http.send('GET', path)).body) as WireMetadata;
   return { inputs: signatureTensors(what, metadata.inputs), outputs: signatureTensors(what, metadata.outputs) };
+}
+
+/**
+ * Whether calls to this upstream go as binary tensor data: allowed by `binary_data`, every
+ * tensor of the contract fixed-width, and the extension listed in the server metadata
+ * (GET {base}/v2). A server that does not answer that, or answers something else, gets JSON.
+ */
+export async function usesBinaryData(http: UpstreamHttp, settings: UpstreamSettings, contract: ModelContract): Promise<boolean> {
+  if (settings.binaryData === 'never' || !binaryFits(contract)) return false;
+  try {
+    const metadata = parseAnswer(`upstream ${http.origin}/v2`, (await http.send('GET', '/v2')).body) as { extensions?: unknown } | null;
+    return Array.isArray(metadata?.extensions) && metadata.extensions.includes('binary_tensor_data');
+  } catch {
+    return false;
+  }
 }

@@ -1,12 +1,14 @@
 /**
- * Tensors to and from the OIP v2 JSON an upstream speaks: requests written as strings directly
- * (typed arrays joined, no intermediate arrays), answers checked against the contract's
- * outputs before they become tensors.
+ * Tensors to and from the OIP v2 an upstream speaks: JSON requests written as strings directly
+ * (typed arrays joined, no intermediate arrays), or with the binary tensor data extension when
+ * the upstream has it (raw bytes after a JSON header: no number formatting or parsing on
+ * either side); answers checked against the contract's outputs before they become tensors.
  */
 import type { ModelContract, TensorSpec } from '../../core/contract.js';
 import { DATATYPES, type Datatype, type TensorData } from '../../core/datatypes.js';
 import { fromHalfBits, toHalfBits } from '../../core/float16.js';
 import { elementCount, type Tensor, type TensorMap } from '../../core/tensor.js';
+import { BYTES_PER_ELEMENT, firstBadBool, fixedWidthBytes, fixedWidthFromBytes, type FixedWidthData } from '../../core/tensor-bytes.js';
 import { BackendError } from '../backend.js';
 
 function jsonData(tensor: Tensor): string {
@@ -53,6 +55,56 @@ export function encodeOipRequest(inputs: TensorMap, outputNames: readonly string
     if (tensor) parts.push(inputJson(spec.name, tensor));
   }
   return `{"inputs":[${parts.join(',')}],"outputs":[${outputsOf(outputNames)}]}`;
+}
+
+/**
+ * Whether the binary extension carries every tensor of this contract as raw bytes. BYTES tensors
+ * would need its length-prefixed form: calls to such a contract stay JSON.
+ */
+export function binaryFits(contract: ModelContract): boolean {
+  return [...contract.inputs, ...contract.outputs].every((t) => BYTES_PER_ELEMENT[t.datatype] !== undefined);
+}
+
+const binaryOutputsJson = new WeakMap<readonly string[], string>();
+
+function binaryOutputsOf(outputNames: readonly string[]): string {
+  let json = binaryOutputsJson.get(outputNames);
+  if (json === undefined) {
+    json = outputNames.map((n) => `{"name":${JSON.stringify(n)},"parameters":{"binary_data":true}}`).join(',');
+    binaryOutputsJson.set(outputNames, json);
+  }
+  return json;
+}
+
+export interface BinaryRequest {
+  readonly body: Buffer;
+  /** Bytes of the JSON part: the Inference-Header-Content-Length header. */
+  readonly headerLength: number;
+}
+
+/** The same call with the binary extension: inputs as raw bytes after the JSON, outputs asked for as raw bytes. */
+export function encodeOipBinaryRequest(inputs: TensorMap, outputNames: readonly string[], contract: ModelContract): BinaryRequest {
+  const heads: string[] = [];
+  const blobs: Buffer[] = [];
+  let size = 0;
+  for (const spec of contract.inputs) {
+    const tensor = inputs[spec.name];
+    if (!tensor) continue;
+    const bytes = fixedWidthBytes(tensor.data as FixedWidthData);
+    heads.push(`{"name":${JSON.stringify(spec.name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}],"parameters":{"binary_data_size":${bytes.length}}}`);
+    blobs.push(bytes);
+    size += bytes.length;
+  }
+  const header = `{"inputs":[${heads.join(',')}],"outputs":[${binaryOutputsOf(outputNames)}]}`;
+  const headerLength = Buffer.byteLength(header);
+  const body = Buffer.allocUnsafe(headerLength + size);
+  body.write(header, 0, 'utf8');
+  let at = headerLength;
+  for (const blob of blobs) {
+    body.set(blob, at);
+    at += blob.length;
+  }
+  return { body, headerLength };
 }
 
 function inputJson(name: string, tensor: Tensor): string {
@@ -112,15 +164,41 @@ interface WireOutput {
   datatype?: unknown;
   shape?: unknown;
   data?: unknown;
+  parameters?: { binary_data_size?: unknown } | null;
 }
 
-/** The outputs of an OIP answer, checked against the contract: names, datatypes, ranks, element counts. */
-export function decodeOipOutputs(what: string, answer: unknown, contract: ModelContract, outputNames: readonly string[]): TensorMap {
+/** An output's raw bytes, when it came as binary data: the next `binary_data_size` bytes after the JSON. */
+function binaryPart(what: string, raw: WireOutput, binary: Buffer | undefined, at: number): Buffer | undefined {
+  const size = raw.parameters?.binary_data_size;
+  if (size === undefined) return undefined;
+  const available = binary === undefined ? 0 : binary.length - at;
+  if (binary === undefined || typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > available) {
+    throw invalid(what, `output '${String(raw.name)}' has binary_data_size ${JSON.stringify(size)} but ${available} bytes follow`);
+  }
+  return binary.subarray(at, at + size);
+}
+
+function binaryTensorData(what: string, name: string, datatype: Datatype, count: number, bytes: Buffer): TensorData {
+  const data = fixedWidthFromBytes(datatype, count, bytes);
+  if (!data) throw invalid(what, `output '${name}' has ${bytes.length} bytes of binary data for ${count} ${datatype} elements`);
+  if (datatype === 'BOOL' && firstBadBool(data as Uint8Array) >= 0) throw invalid(what, `output '${name}' has a BOOL byte other than 0 or 1`);
+  return data;
+}
+
+/**
+ * The outputs of an OIP answer, checked against the contract: names, datatypes, ranks, element
+ * counts. `binary`: the bytes after the JSON part of a binary answer, taken in output order.
+ */
+export function decodeOipOutputs(what: string, answer: unknown, contract: ModelContract, outputNames: readonly string[], binary?: Buffer): TensorMap {
   const wire = (answer as { outputs?: unknown } | null)?.outputs;
   if (!Array.isArray(wire)) throw invalid(what, 'no outputs array');
   const outputs: TensorMap = Object.create(null) as TensorMap;
+  let at = 0;
   for (const raw of wire as WireOutput[]) {
     if (typeof raw?.name !== 'string') throw invalid(what, 'an output has no name');
+    // Before any output is skipped: each one's bytes come in turn, asked for or not.
+    const bytes = binaryPart(what, raw, binary, at);
+    if (bytes) at += bytes.length;
     const spec = outputSpec(contract, raw.name);
     if (!spec || !outputNames.includes(raw.name)) continue;
     if (raw.datatype !== spec.datatype) throw invalid(what, `output '${raw.name}' is ${String(raw.datatype)}, the contract says ${spec.datatype}`);
@@ -129,11 +207,16 @@ export function decodeOipOutputs(what: string, answer: unknown, contract: ModelC
       throw invalid(what, `output '${raw.name}' has shape ${JSON.stringify(shape)}, the contract's rank is ${spec.shape.length}`);
     }
     if (!fitsShape(spec.shape, shape as number[])) throw invalid(what, `output '${raw.name}' has shape ${JSON.stringify(shape)}, the contract says ${JSON.stringify(spec.shape)}`);
+    if (bytes) {
+      outputs[raw.name] = { datatype: spec.datatype, shape: shape as number[], data: binaryTensorData(what, raw.name, spec.datatype, elementCount(shape as number[]), bytes) };
+      continue;
+    }
     const values: unknown[] = [];
     flatten(raw.data, values);
     if (values.length !== elementCount(shape as number[])) throw invalid(what, `output '${raw.name}' has ${values.length} elements for shape ${JSON.stringify(shape)}`);
     outputs[raw.name] = { datatype: spec.datatype, shape: shape as number[], data: toTensorData(what, raw.name, spec.datatype, values) };
   }
+  if (binary !== undefined && at !== binary.length) throw invalid(what, `${binary.length - at} bytes follow the last output's binary data`);
   for (const name of outputNames) if (!outputs[name]) throw invalid(what, `output '${name}' is missing`);
   return outputs;
 }

@@ -20,7 +20,11 @@ export interface UpstreamHttpOptions {
 export interface UpstreamAnswer {
   readonly status: number;
   readonly body: Buffer;
+  /** Inference-Header-Content-Length when the answer has one: a binary OIP answer's JSON part. */
+  readonly jsonLength?: number | undefined;
 }
+
+const JSON_LENGTH_HEADER = 'inference-header-content-length';
 
 /** Why: an upstream's refusal message is shown to the caller; a page of HTML or a stack trace is cut short. */
 const MAX_PUBLIC_MESSAGE = 300;
@@ -73,11 +77,14 @@ export class UpstreamHttp {
   private closed = false;
   /** Built once: every POST sends the same headers. */
   private readonly postHeaders: Readonly<Record<string, string>>;
+  /** Binary POSTs: the same, as a flat list with the JSON part's length left to fill in. */
+  private readonly binaryHeaders: readonly string[];
 
   constructor(private readonly options: UpstreamHttpOptions) {
     this.base = new URL(options.url);
     this.prefix = this.base.pathname.replace(/\/+$/, '');
     this.postHeaders = { ...options.headers, 'content-type': 'application/json' };
+    this.binaryHeaders = [...Object.entries(options.headers).flat(), 'content-type', 'application/octet-stream', JSON_LENGTH_HEADER];
     this.pool = new Pool(this.base.origin, {
       connections: options.connections,
       pipelining: 1,
@@ -98,19 +105,21 @@ export class UpstreamHttp {
    * gathered straight from the socket's chunks, without a Readable stream and its async
    * iterator per call, which on small answers cost more than the rest of the client together.
    */
-  send(method: 'GET' | 'POST', path: string, body?: string | Buffer): Promise<UpstreamAnswer> {
+  send(method: 'GET' | 'POST', path: string, body?: string | Buffer, jsonLength?: number): Promise<UpstreamAnswer> {
     const what = `upstream ${this.base.origin}${this.prefix}${path}`;
     if (this.closed) return Promise.reject(new BackendError(`${what}: the backend is unloading`, { code: 'UPSTREAM_UNAVAILABLE', publicMessage: 'the upstream backend is unloading', retryAfterSeconds: 1 }));
     const limit = this.options.maxResponseBytes;
+    const headers = body === undefined ? this.options.headers : jsonLength === undefined ? this.postHeaders : [...this.binaryHeaders, String(jsonLength)];
     return new Promise<UpstreamAnswer>((resolve, reject) => {
       let status = 0;
       let size = 0;
+      let answerJsonLength: number | undefined;
       const chunks: Buffer[] = [];
       let cancel: (error?: Error) => void = () => undefined;
       const tooLarge = (detail: string): BackendError =>
         new BackendError(`${what}: answer ${detail} is over max_response_bytes ${limit}`, { code: 'UPSTREAM_RESPONSE_INVALID', publicMessage: 'the upstream answer is larger than this model allows (max_response_bytes)' });
       this.pool.dispatch(
-        { method, path: `${this.prefix}${path}`, headers: body === undefined ? this.options.headers : this.postHeaders, ...(body === undefined ? {} : { body }) },
+        { method, path: `${this.prefix}${path}`, headers, ...(body === undefined ? {} : { body }) },
         {
           // undici's Pool takes the classic handler form: abort comes with onConnect.
           onConnect: (abort) => {
@@ -119,11 +128,16 @@ export class UpstreamHttp {
           onHeaders: (statusCode, rawHeaders) => {
             status = statusCode;
             for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-              // Length first: most names are not 14 bytes long, and those need no string built.
+              // Length first: most names are neither 14 nor 31 bytes long, and those need no string built.
               const name = rawHeaders[i];
-              if (name === undefined || name.length !== 14 || String(name).toLowerCase() !== 'content-length') continue;
-              const declared = Number(String(rawHeaders[i + 1]));
-              if (declared > limit) cancel(tooLarge(`of ${declared} bytes`));
+              if (name === undefined || (name.length !== 14 && name.length !== 31)) continue;
+              const lower = String(name).toLowerCase();
+              if (lower === 'content-length') {
+                const declared = Number(String(rawHeaders[i + 1]));
+                if (declared > limit) cancel(tooLarge(`of ${declared} bytes`));
+              } else if (lower === JSON_LENGTH_HEADER) {
+                answerJsonLength = Number(String(rawHeaders[i + 1]));
+              }
             }
             return true;
           },
@@ -134,7 +148,7 @@ export class UpstreamHttp {
             return true;
           },
           onComplete: () => {
-            const answer = { status, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) };
+            const answer = { status, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), jsonLength: answerJsonLength };
             if (status < 200 || status >= 300) reject(statusError(what, answer));
             else resolve(answer);
           },
@@ -150,11 +164,21 @@ export class UpstreamHttp {
   }
 }
 
-/** Parses an upstream's JSON answer, or says it is not JSON in catalogue terms. */
-export function parseAnswer(what: string, body: Buffer): unknown {
+/** Parses an upstream's JSON answer (the first `length` bytes of a binary one), or says it is not JSON in catalogue terms. */
+export function parseAnswer(what: string, body: Buffer, length = body.length): unknown {
   try {
-    return JSON.parse(body.toString('utf8')) as unknown;
+    return JSON.parse(body.toString('utf8', 0, length)) as unknown;
   } catch (error) {
     throw new BackendError(`${what}: the answer is not JSON`, { cause: error, code: 'UPSTREAM_RESPONSE_INVALID', publicMessage: 'the upstream answer is not valid JSON' });
   }
+}
+
+/** An OIP answer's JSON and, for a binary one, the bytes after it. */
+export function splitAnswer(what: string, answer: UpstreamAnswer): { readonly json: unknown; readonly binary: Buffer | undefined } {
+  const length = answer.jsonLength;
+  if (length === undefined) return { json: parseAnswer(what, answer.body), binary: undefined };
+  if (!Number.isInteger(length) || length < 0 || length > answer.body.length) {
+    throw new BackendError(`${what}: Inference-Header-Content-Length ${length} does not fit a ${answer.body.length}-byte answer`, { code: 'UPSTREAM_RESPONSE_INVALID', publicMessage: 'the upstream answer is not valid binary tensor data' });
+  }
+  return { json: parseAnswer(what, answer.body, length), binary: answer.body.subarray(length) };
 }

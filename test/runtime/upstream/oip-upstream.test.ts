@@ -29,7 +29,15 @@ outputs:
 const upstreamYaml = (url: string, extra = ''): string => `backend: upstream\nupstream:\n  protocol: oip\n  url: ${url}\n${extra}`;
 
 /** What the fake does on POST .../infer: set per test. */
-let fakeMode: 'ok' | 'fail500' | 'busy429' | 'hang' | 'huge' | 'html' = 'ok';
+let fakeMode: 'ok' | 'fail500' | 'busy429' | 'hang' | 'huge' | 'html' | 'binary' | 'binaryShort' = 'ok';
+/** The last inference request the fake received. */
+let lastPost: { contentType: string | undefined; jsonLength: string | undefined; body: Buffer } | undefined;
+
+/** A binary answer: JSON part, then `bytes` of output data (8 for a [1,2] FP32 output). */
+function binaryAnswer(bytes: Buffer, declared: number): { head: string; body: Buffer } {
+  const head = JSON.stringify({ model_name: 'echo', outputs: [{ name: 'output', datatype: 'FP32', shape: [1, 2], parameters: { binary_data_size: declared } }] });
+  return { head, body: Buffer.concat([Buffer.from(head), bytes]) };
+}
 let fake: Server;
 let fakeUrl: string;
 let upstream: SwitchyardProcess;
@@ -39,14 +47,30 @@ const ROW = [0.955, 2.786, 0.3726, 0.0407, 0.0781, 56.3, 22.6, 26.42];
 
 before(async () => {
   fake = createServer((request, response) => {
+    if (request.method === 'GET' && request.url === '/v2') {
+      // Server metadata: the fake takes binary tensor data.
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ name: 'fake', version: '1', extensions: ['binary_tensor_data'] }));
+      return;
+    }
     if (request.method === 'GET') {
       response.setHeader('content-type', 'application/json');
       response.end(JSON.stringify({ name: 'echo', versions: ['1'], platform: 'fake', inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, -1] }], outputs: [{ name: 'output', datatype: 'FP32', shape: [-1, -1] }] }));
       return;
     }
-    request.resume();
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      lastPost = { contentType: request.headers['content-type'], jsonLength: request.headers['inference-header-content-length'] as string | undefined, body: Buffer.concat(chunks) };
       if (fakeMode === 'hang') return; // never answers: the headers timeout must fire
+      if (fakeMode === 'binary' || fakeMode === 'binaryShort') {
+        const values = Buffer.from(new Float32Array([1, 2]).buffer);
+        const { head, body } = fakeMode === 'binary' ? binaryAnswer(values, 8) : binaryAnswer(values.subarray(0, 4), 8);
+        response.setHeader('content-type', 'application/octet-stream');
+        response.setHeader('inference-header-content-length', String(Buffer.byteLength(head)));
+        response.end(body);
+        return;
+      }
       if (fakeMode === 'fail500') {
         response.statusCode = 500;
         response.end('Traceback (most recent call last): secret internals at /srv/model.py line 42');
@@ -76,6 +100,7 @@ before(async () => {
     'remote-wrong': `${upstreamYaml(upstream.url, '  model: sensor-anomaly\n')}${SENSOR_CONTRACT(9)}`,
     'remote-missing': `${upstreamYaml(upstream.url, '  model: no-such-model\n')}${IDENTITY_CONTRACT}`,
     echo: `${upstreamYaml(fakeUrl, '  timeouts: { headers_ms: 300 }\n  max_response_bytes: 4096\n')}${IDENTITY_CONTRACT}`,
+    'echo-json': `${upstreamYaml(fakeUrl, '  binary_data: never\n')}${IDENTITY_CONTRACT}`,
   });
   server = await startTestServer(repository);
 });
@@ -94,7 +119,7 @@ async function infer(model: string, inputs: object[], headers: Record<string, st
 test('versions load against the upstream metadata; a contract that contradicts it is refused with the reason', async () => {
   const index = (await server.app.inject({ method: 'POST', url: '/v2/repository/index' })).json<{ name: string; state: string; reason: string }[]>();
   const state = Object.fromEntries(index.map((e) => [e.name, e.state]));
-  assert.deepEqual(state, { echo: 'READY', 'remote-batched': 'READY', 'remote-identity': 'READY', 'remote-missing': 'UNAVAILABLE', 'remote-sensor': 'READY', 'remote-sensor-loose': 'READY', 'remote-wrong': 'UNAVAILABLE' });
+  assert.deepEqual(state, { echo: 'READY', 'echo-json': 'READY', 'remote-batched': 'READY', 'remote-identity': 'READY', 'remote-missing': 'UNAVAILABLE', 'remote-sensor': 'READY', 'remote-sensor-loose': 'READY', 'remote-wrong': 'UNAVAILABLE' });
   assert.match(index.find((e) => e.name === 'remote-wrong')!.reason, /contract does not match upstream http:\/\/127\.0\.0\.1:\d+: input 'features' axis 1: contract says 9 but the artifact says 8/);
   assert.match(index.find((e) => e.name === 'remote-missing')!.reason, /could not load from the upstream: .*HTTP 404/);
   const metadata = (await server.app.inject({ method: 'GET', url: '/v2/models/remote-identity' })).json<{ parameters: Record<string, unknown> }>();
@@ -177,6 +202,32 @@ test('upstream failures map to retryable codes and never leak what the upstream 
   fakeMode = 'ok';
   const ok = await infer('echo', input);
   assert.equal(ok.statusCode, 200, ok.body);
+});
+
+test('an upstream listing binary_tensor_data gets raw tensor bytes and its binary answer is checked; binary_data: never keeps JSON', async () => {
+  const input = [{ name: 'input', datatype: 'FP32', shape: [1, 2], data: [0.5, -2] }];
+  fakeMode = 'binary';
+  const response = await infer('echo', input);
+  assert.equal(response.statusCode, 200, response.body);
+  assert.deepEqual(response.json<{ outputs: { shape: number[]; data: number[] }[] }>().outputs[0], { name: 'output', datatype: 'FP32', shape: [1, 2], data: [1, 2] });
+  assert.equal(lastPost?.contentType, 'application/octet-stream');
+  const jsonLength = Number(lastPost.jsonLength);
+  const head = JSON.parse(lastPost.body.toString('utf8', 0, jsonLength)) as { inputs: { name: string; datatype: string; shape: number[]; parameters: { binary_data_size: number } }[]; outputs: { name: string; parameters: { binary_data: boolean } }[] };
+  assert.deepEqual(head.inputs, [{ name: 'input', datatype: 'FP32', shape: [1, 2], parameters: { binary_data_size: 8 } }]);
+  assert.deepEqual(head.outputs, [{ name: 'output', parameters: { binary_data: true } }]);
+  const sent = lastPost.body.subarray(jsonLength);
+  assert.deepEqual(Array.from(new Float32Array(sent.buffer.slice(sent.byteOffset, sent.byteOffset + sent.length))), [0.5, -2], 'the input as raw little-endian floats');
+
+  fakeMode = 'binaryShort';
+  const short = await infer('echo', input);
+  assert.equal(short.statusCode, 502, short.body);
+  assert.equal(short.json<{ code: string }>().code, 'UPSTREAM_RESPONSE_INVALID');
+
+  fakeMode = 'ok';
+  const json = await infer('echo-json', input);
+  assert.equal(json.statusCode, 200, json.body);
+  assert.equal(lastPost?.contentType, 'application/json');
+  assert.deepEqual((JSON.parse(lastPost.body.toString('utf8')) as { inputs: { data: number[] }[] }).inputs[0]?.data, [0.5, -2]);
 });
 
 test('an upstream that goes away is a retryable 502, and the gateway keeps serving', async () => {
