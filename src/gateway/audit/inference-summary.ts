@@ -31,7 +31,27 @@ export interface InferenceOutcome {
 /** One-shot SHA-256 (Node 20.12+), read off the namespace: older Node 20 releases lack it. */
 const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
 
-export function inputDigest(inputs: TensorMap | undefined, body: unknown): string {
+/** Per contract input list, sorted once: the digest's tensor order and each tensor's JSON name part. */
+const sortedNames = new WeakMap<readonly { readonly name: string }[], readonly (readonly [string, string])[]>();
+
+function inOrder(names: readonly string[]): readonly (readonly [string, string])[] {
+  return [...names].sort().map((name) => [name, `[${JSON.stringify(name)},"`] as const);
+}
+
+function namesInOrder(specs: readonly { readonly name: string }[]): readonly (readonly [string, string])[] {
+  let sorted = sortedNames.get(specs);
+  if (!sorted) {
+    sorted = inOrder(specs.map((s) => s.name));
+    sortedNames.set(specs, sorted);
+  }
+  return sorted;
+}
+
+/**
+ * SHA-256 of the decoded inputs. `specs`, when given, is the contract's input list (the same
+ * object every call), so the names are sorted and quoted once.
+ */
+export function inputDigest(inputs: TensorMap | undefined, body: unknown, specs?: readonly { readonly name: string }[]): string {
   if (!inputs) {
     const hash = crypto.createHash('sha256');
     if (Buffer.isBuffer(body)) hash.update(body);
@@ -41,10 +61,11 @@ export function inputDigest(inputs: TensorMap | undefined, body: unknown): strin
   // The same bytes in the same order as hashing each part in turn: per tensor, by name, its
   // [name, datatype, shape] as JSON and then its data (raw bytes, or JSON for strings).
   const parts: (string | Uint8Array)[] = [];
-  for (const name of Object.keys(inputs).sort()) {
+  for (const [name, quoted] of specs ? namesInOrder(specs) : inOrder(Object.keys(inputs))) {
     const tensor = inputs[name];
     if (!tensor) continue;
-    parts.push(JSON.stringify([name, tensor.datatype, tensor.shape]));
+    // JSON.stringify([name, datatype, shape]) without the array: datatypes and dimensions need no escaping.
+    parts.push(`${quoted}${tensor.datatype}",[${tensor.shape.join(',')}]]`);
     const { data } = tensor;
     parts.push(Array.isArray(data) ? JSON.stringify(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }

@@ -108,7 +108,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         decoded = decodeInferRequest(request.body, config.contract, limits);
       }
       // Before submit: the input buffers move to a worker thread and are detached here afterwards.
-      if (onComplete) inputSha256 = inputDigest(decoded.inputs, undefined);
+      if (onComplete) inputSha256 = inputDigest(decoded.inputs, undefined, config.contract.inputs);
       // The parsed JSON is not needed past here: let it go now rather than when the answer is
       // sent, so a long queue under overload does not keep every body alive through each GC.
       (request as { body: unknown }).body = undefined;

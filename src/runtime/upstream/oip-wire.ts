@@ -82,6 +82,18 @@ export interface BinaryRequest {
   readonly headerLength: number;
 }
 
+/** Each input's fixed start in a binary request's JSON, built once per contract tensor. */
+const binaryInputHeads = new WeakMap<TensorSpec, string>();
+
+function binaryInputHead(spec: TensorSpec): string {
+  let head = binaryInputHeads.get(spec);
+  if (head === undefined) {
+    head = `{"name":${JSON.stringify(spec.name)},"datatype":"${spec.datatype}","shape":[`;
+    binaryInputHeads.set(spec, head);
+  }
+  return head;
+}
+
 /** The same call with the binary extension: inputs as raw bytes after the JSON, outputs asked for as raw bytes. */
 export function encodeOipBinaryRequest(inputs: TensorMap, outputNames: readonly string[], contract: ModelContract): BinaryRequest {
   const heads: string[] = [];
@@ -91,7 +103,8 @@ export function encodeOipBinaryRequest(inputs: TensorMap, outputNames: readonly 
     const tensor = inputs[spec.name];
     if (!tensor) continue;
     const bytes = fixedWidthBytes(tensor.data as FixedWidthData);
-    heads.push(`{"name":${JSON.stringify(spec.name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}],"parameters":{"binary_data_size":${bytes.length}}}`);
+    // The tensor's datatype is the contract's: decoding checked it.
+    heads.push(`${binaryInputHead(spec)}${tensor.shape.join(',')}],"parameters":{"binary_data_size":${bytes.length}}}`);
     blobs.push(bytes);
     size += bytes.length;
   }
