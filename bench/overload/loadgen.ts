@@ -32,6 +32,8 @@ export interface OpenResult {
   readonly criticalSent: number;
   readonly criticalOk: number;
   readonly criticalP99Ms: number;
+  /** Where the slowest 1% of served critical requests spent their time (means, ms), from Server-Timing. */
+  readonly criticalSlowest: CriticalBreakdown;
   readonly rejectP99Ms: number;
   readonly rejects: number;
   readonly rejectsWithoutRetryAfter: number;
@@ -42,6 +44,43 @@ export interface OpenResult {
   readonly generatorCpu: number;
   /** Whether the generator runs at a higher scheduling priority than the server. */
   readonly niced: boolean;
+}
+
+export interface CriticalBreakdown {
+  readonly count: number;
+  readonly clientMs: number;
+  /** Waiting in the scheduler's queue. */
+  readonly queueMs: number;
+  readonly computeMs: number;
+  /** The rest of the server's own total: decoding, hand-offs, encoding. */
+  readonly otherServerMs: number;
+  /** Before the server saw the request or after it answered: sockets, a busy event loop, the generator. */
+  readonly outsideMs: number;
+}
+
+function serverTimings(header: string | undefined): { queue: number; compute: number; total: number } | undefined {
+  if (header === undefined) return undefined;
+  const read = (name: string): number => Number(new RegExp(`${name};dur=([\\d.]+)`).exec(header)?.[1] ?? Number.NaN);
+  const timings = { queue: read('queue'), compute: read('compute'), total: read('total') };
+  return Number.isFinite(timings.total) ? timings : undefined;
+}
+
+/** Means over the slowest 1% (at least one) of the served critical requests. */
+function slowestBreakdown(answers: readonly { ms: number; timing: string | undefined }[]): CriticalBreakdown {
+  const slowest = [...answers].sort((a, b) => b.ms - a.ms).slice(0, Math.max(1, Math.ceil(answers.length / 100)));
+  const sums = { client: 0, queue: 0, compute: 0, other: 0, outside: 0, timed: 0 };
+  for (const answer of slowest) {
+    sums.client += answer.ms;
+    const t = serverTimings(answer.timing);
+    if (!t) continue;
+    sums.timed++;
+    sums.queue += t.queue;
+    sums.compute += t.compute;
+    sums.other += t.total - t.queue - t.compute;
+    sums.outside += answer.ms - t.total;
+  }
+  const mean = (x: number, n: number): number => (n === 0 ? Number.NaN : x / n);
+  return { count: slowest.length, clientMs: mean(sums.client, slowest.length), queueMs: mean(sums.queue, sums.timed), computeMs: mean(sums.compute, sums.timed), otherServerMs: mean(sums.other, sums.timed), outsideMs: mean(sums.outside, sums.timed) };
 }
 
 function headers(priority: Priority, deadlineMs: number): Record<string, string> {
@@ -92,6 +131,7 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
   const random = seededRandom(c.seed);
   const byStatus: Record<string, number> = {};
   const criticalOk: number[] = [];
+  const criticalTimings: { ms: number; timing: string | undefined }[] = [];
   const rejects: number[] = [];
   let sent = 0;
   let answered = 0;
@@ -123,7 +163,7 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
     const priority = pick();
     if (measured) sent++;
     if (measured && priority === 'critical') criticalSent++;
-    const p = pool.send(bodies[priority], trace !== undefined).then(
+    const p = pool.send(bodies[priority], trace !== undefined, trace !== undefined || priority === 'critical').then(
       (r) => {
         const ms = performance.now() - scheduled;
         if (!measured) return;
@@ -133,7 +173,10 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
         byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
         if (r.status === 200) {
           if (ms <= c.deadlineMs) good++;
-          if (priority === 'critical') criticalOk.push(ms);
+          if (priority === 'critical') {
+            criticalOk.push(ms);
+            criticalTimings.push({ ms, timing: r.serverTiming });
+          }
         } else if (r.status === 503 || r.status === 429) {
           rejects.push(ms);
           if (!r.retryAfter) noRetryAfter++;
@@ -161,6 +204,7 @@ async function open(c: Extract<Command, { kind: 'open' }>): Promise<OpenResult> 
     criticalSent,
     criticalOk: criticalOk.length,
     criticalP99Ms: percentile(criticalOk, 99),
+    criticalSlowest: slowestBreakdown(criticalTimings),
     rejectP99Ms: percentile(rejects, 99),
     rejects: rejects.length,
     rejectsWithoutRetryAfter: noRetryAfter,

@@ -12,13 +12,14 @@ export interface RawAnswer {
   readonly retryAfter: boolean;
   /** Only when the request asked to keep it. */
   readonly body: Buffer | undefined;
-  /** The Server-Timing header, only when the request asked to keep the body. */
+  /** The Server-Timing header, only when the request asked for it. */
   readonly serverTiming?: string | undefined;
 }
 
 interface Waiting {
   readonly request: Buffer;
   readonly keepBody: boolean;
+  readonly keepTiming: boolean;
   readonly resolve: (answer: RawAnswer) => void;
   readonly reject: (error: Error) => void;
 }
@@ -78,7 +79,7 @@ class Connection {
     const body = waiting?.keepBody ? this.buffered.subarray(end + HEADER_END.length, total) : undefined;
     this.buffered = this.buffered.length === total ? Buffer.alloc(0) : this.buffered.subarray(total);
     this.current = undefined;
-    const serverTiming = waiting?.keepBody ? /\r\nserver-timing:\s*([^\r]*)/i.exec(head)?.[1] : undefined;
+    const serverTiming = waiting?.keepTiming ? /\r\nserver-timing:\s*([^\r]*)/i.exec(head)?.[1] : undefined;
     waiting?.resolve({ status, retryAfter: /\r\nretry-after:/i.test(head), body, serverTiming });
     this.onIdle(this);
   }
@@ -102,9 +103,9 @@ export class RawPool {
   }
 
   /** `request` is the whole HTTP/1.1 request, see `buildRequest`. */
-  send(request: Buffer, keepBody = false): Promise<RawAnswer> {
+  send(request: Buffer, keepBody = false, keepTiming = keepBody): Promise<RawAnswer> {
     return new Promise<RawAnswer>((resolve, reject) => {
-      const waiting = { request, keepBody, resolve, reject };
+      const waiting = { request, keepBody, keepTiming, resolve, reject };
       const connection = this.idle.pop() ?? (this.all.length < this.connections ? this.add() : undefined);
       if (connection) connection.send(waiting);
       else this.queue.push(waiting);
