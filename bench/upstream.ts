@@ -43,7 +43,7 @@ function parseSettings(args: readonly string[]): Settings {
   const positive = positiveIntegerFlag;
   const quick = values.quick === true;
   const durationS = positive('duration', values.duration, quick ? 3 : 10);
-  const rounds = positive('rounds', values.rounds, quick ? 2 : 3);
+  const rounds = positive('rounds', values.rounds, quick ? 2 : 5);
   if (rounds < 2) throw new Error('--rounds must be at least 2');
   return { durationS, warmupS: durationS < 5 ? 1 : 2, jitS: quick ? 3 : 8, rounds, pin: values['no-pin'] !== true, profileDir: values.profile === undefined ? undefined : resolve(values.profile) };
 }
