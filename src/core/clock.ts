@@ -10,3 +10,8 @@ export const systemClock: Clock = Object.freeze({
   now: () => performance.now(),
   wallNow: () => Date.now(),
 });
+
+/** Milliseconds to the microsecond: how durations appear in answers' metadata and the audit log. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

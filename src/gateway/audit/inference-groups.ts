@@ -7,7 +7,7 @@
  * fronted upstream call's whole CPU, while a tuple in a shared row costs under a microsecond
  * and a quarter of the bytes.
  */
-import type { Clock } from '../../core/clock.js';
+import { roundMs, type Clock } from '../../core/clock.js';
 import { isoTime } from '../../core/iso-time.js';
 import type { AuditBuffer, WeightedEntry } from '../../registry/audit/audit-buffer.js';
 
@@ -64,7 +64,7 @@ export class InferenceGroups {
       this.buffer.wake();
     }
     group.lastMs = now;
-    group.inferences.push([now - group.firstMs, Math.round(summary.latencyMs * 1000) / 1000, summary.outcome, summary.inputSha256]);
+    group.inferences.push([now - group.firstMs, roundMs(summary.latencyMs), summary.outcome, summary.inputSha256]);
     if (group.inferences.length >= MAX_PER_ROW) {
       this.open.delete(key);
       this.full.push(group);

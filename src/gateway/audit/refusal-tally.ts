@@ -8,7 +8,7 @@
  * server can least afford it. Nothing was run for them and their bodies were mostly never read,
  * so a per-request row held no more than the count does.
  */
-import type { Clock } from '../../core/clock.js';
+import { roundMs, type Clock } from '../../core/clock.js';
 import { isoTime } from '../../core/iso-time.js';
 import type { AuditBuffer, WeightedEntry } from '../../registry/audit/audit-buffer.js';
 
@@ -72,7 +72,7 @@ export class RefusalTally {
         target: `model/${c.model}/${c.version}`,
         at: firstAt,
         // Keys in sorted order, as the audit log's canonical form writes them.
-        detail: { count: c.count, digest: c.digest, firstAt, lastAt: isoTime(c.lastMs), maxLatencyMs: Math.round(c.maxLatencyMs * 1000) / 1000, model: c.model, outcome: c.outcome, version: c.version },
+        detail: { count: c.count, digest: c.digest, firstAt, lastAt: isoTime(c.lastMs), maxLatencyMs: roundMs(c.maxLatencyMs), model: c.model, outcome: c.outcome, version: c.version },
       };
       // One small row whatever the count: it weighs one against the buffer's bound.
       entries.push({ entry, weight: 1 });

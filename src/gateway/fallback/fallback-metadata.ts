@@ -3,6 +3,7 @@
  * `x-switchyard-fallback: <kind>:<name>; reason=<reason>` header and as `fallback` and
  * `fallback_reason` in the OIP response parameters, next to the usual facts.
  */
+import { roundMs } from '../../core/clock.js';
 import type { BackendDescription } from '../../runtime/backend.js';
 import type { ServedVersion } from '../model-catalog.js';
 import { callMetadata, type CallMetadata } from '../oip/call-metadata.js';
@@ -15,7 +16,6 @@ export interface FallbackCall {
   readonly traceId: string;
 }
 
-const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 export function fallbackMetadata(served: ServedVersion, fallback: FallbackUsed, call: FallbackCall): CallMetadata {
   const label = `${fallback.kind}:${fallback.name}`;
@@ -31,7 +31,7 @@ export function fallbackMetadata(served: ServedVersion, fallback: FallbackUsed, 
       callHeaders: { ...base.callHeaders, 'x-switchyard-fallback': header },
     };
   }
-  const total = round3(call.totalMs);
+  const total = roundMs(call.totalMs);
   const device: Pick<BackendDescription, 'kind'> = { kind: fallback.kind === 'rules' ? 'rules' : 'onnx' };
   const parameters = {
     model: served.model,

@@ -3,6 +3,7 @@
  * headers. What is fixed for a model version (name, digest, device) is rendered once per
  * version and reused; only what changes per call is written per call.
  */
+import { roundMs } from '../../core/clock.js';
 import type { BackendDescription } from '../../runtime/backend.js';
 import type { ReplicaSpec } from '../../scheduler/types.js';
 import type { ServedVersion } from '../model-catalog.js';
@@ -63,7 +64,6 @@ function versionFacts(served: ServedVersion, device: BackendDescription, replica
   return facts;
 }
 
-const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 export interface CallMetadata {
   readonly parametersJson: string;
@@ -74,9 +74,9 @@ export interface CallMetadata {
 
 export function callMetadata(served: ServedVersion, device: BackendDescription, call: CallFacts): CallMetadata {
   const facts = versionFacts(served, device, call.replica);
-  const queue = round3(call.queueMs);
-  const compute = round3(call.computeMs);
-  const total = round3(call.totalMs);
+  const queue = roundMs(call.queueMs);
+  const compute = roundMs(call.computeMs);
+  const total = roundMs(call.totalMs);
   const parametersJson = `{${facts.parametersPrefix},"batch_size":${call.batchSize},"latency_class":"${call.latencyClass}","priority":"${call.priority}","queue_ms":${queue},"compute_ms":${compute},"total_ms":${total},"trace_id":"${call.traceId}"}`;
   return {
     parametersJson,
