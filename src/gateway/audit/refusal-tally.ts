@@ -11,6 +11,7 @@
 import { roundMs, type Clock } from '../../core/clock.js';
 import { isoTime } from '../../core/iso-time.js';
 import type { AuditBuffer, WeightedEntry } from '../../registry/audit/audit-buffer.js';
+import type { InferenceSummary } from './inference-groups.js';
 
 /** The outcomes counted here rather than written one row each. */
 export const TALLIED_REFUSALS: ReadonlySet<string> = new Set(['OVERLOADED', 'DEADLINE_INFEASIBLE', 'SLO_SHEDDING', 'QUOTA_EXCEEDED']);
@@ -27,14 +28,8 @@ interface Count {
   maxLatencyMs: number;
 }
 
-export interface Refusal {
-  readonly actor: string;
-  readonly model: string;
-  readonly version: string;
-  readonly digest: string | undefined;
-  readonly outcome: string;
-  readonly latencyMs: number;
-}
+/** What a refusal's summary has: an inference's, less the input digest (its body was mostly never read). */
+export type Refusal = Omit<InferenceSummary, 'inputSha256'>;
 
 export class RefusalTally {
   private counts = new Map<string, Count>();

@@ -7,6 +7,19 @@ import type { Storage } from '../../../src/registry/storage/storage.js';
 
 const entry = (i: number): AuditEntryInput => ({ actor: 'anonymous', action: 'inference', target: 'model/m/1', at: '2026-01-01T00:00:00.000Z', detail: { i } });
 
+/** A store whose appends fail until `up()` is called; `errors` collects the buffer's reports. */
+async function flakyStorage(): Promise<{ storage: Storage; flaky: Storage; errors: number[]; up: () => void }> {
+  const storage = await openSqliteStorage({ path: ':memory:' });
+  let fail = true;
+  const flaky: Storage = Object.assign(Object.create(storage) as Storage, {
+    appendAudit: async (entries: readonly AuditEntryInput[]) => {
+      if (fail) throw new Error('database down');
+      return storage.appendAudit(entries);
+    },
+  });
+  return { storage, flaky, errors: [], up: () => void (fail = false) };
+}
+
 test('summaries are written in one batch when flushMaxRows wait, and on close', async () => {
   const storage = await openSqliteStorage({ path: ':memory:' });
   const calls: number[] = [];
@@ -33,15 +46,7 @@ test('summaries are written in one batch when flushMaxRows wait, and on close', 
 });
 
 test('a failed flush keeps its rows for the next one, in order', async () => {
-  const storage = await openSqliteStorage({ path: ':memory:' });
-  let fail = true;
-  const errors: number[] = [];
-  const flaky: Storage = Object.assign(Object.create(storage) as Storage, {
-    appendAudit: async (entries: readonly AuditEntryInput[]) => {
-      if (fail) throw new Error('database down');
-      return storage.appendAudit(entries);
-    },
-  });
+  const { storage, flaky, errors, up } = await flakyStorage();
   const buffer = new AuditBuffer(flaky, { flushIntervalMs: 60_000, flushMaxRows: 100, maxBuffered: 3, onError: (_e, pending) => errors.push(pending) });
   buffer.add(entry(0));
   buffer.add(entry(1));
@@ -49,7 +54,7 @@ test('a failed flush keeps its rows for the next one, in order', async () => {
   buffer.add(entry(2));
   buffer.add(entry(3));
   assert.equal(buffer.dropped, 1, 'over maxBuffered the oldest is dropped and counted');
-  fail = false;
+  up();
   await buffer.close();
   assert.deepEqual(errors, [2]);
   const rows = (await storage.listAudit(0, 10)).rows.map((r) => JSON.parse(r.detail ?? '{}') as { i: number });
@@ -81,15 +86,7 @@ test('a source hands over its summary at each flush, after the rows added one by
 });
 
 test('maxBuffered counts summaries: a row holding many weighs as many, and the oldest rows go first', async () => {
-  const storage = await openSqliteStorage({ path: ':memory:' });
-  let fail = true;
-  const errors: number[] = [];
-  const flaky: Storage = Object.assign(Object.create(storage) as Storage, {
-    appendAudit: async (entries: readonly AuditEntryInput[]) => {
-      if (fail) throw new Error('database down');
-      return storage.appendAudit(entries);
-    },
-  });
+  const { storage, flaky, errors, up } = await flakyStorage();
   const buffer = new AuditBuffer(flaky, { flushIntervalMs: 60_000, flushMaxRows: 100, maxBuffered: 10, onError: (_e, pending) => errors.push(pending) });
   let next = 0;
   // Each flush hands over one row of four summaries (none once `next` is negative).
@@ -105,7 +102,7 @@ test('maxBuffered counts summaries: a row holding many weighs as many, and the o
   assert.deepEqual(errors, [4, 8, 8]);
   buffer.add(entry(9));
   assert.equal(buffer.dropped, 4, 'nine summaries fit');
-  fail = false;
+  up();
   next = -1;
   await buffer.close();
   const rows = (await storage.listAudit(0, 10)).rows.map((r) => (JSON.parse(r.detail ?? '{}') as { i: number }).i);
