@@ -8,6 +8,11 @@ export interface ErrorDefinition {
   readonly retryable: boolean;
   /** What the code means, for docs/errors.md. */
   readonly summary: string;
+  /**
+   * A refusal at admission: nothing ran and the body was mostly never read, so the audit log
+   * counts these per caller, version and reason instead of a summary each.
+   */
+  readonly admission?: true;
 }
 
 export const ERROR_CATALOGUE = {
@@ -35,13 +40,13 @@ export const ERROR_CATALOGUE = {
   HINT_INVALID: { status: 400, retryable: false, summary: 'A scheduling hint (latency class, priority, deadline, timeout, memory, hardware, cost, tenant) has an unknown or contradictory value.' },
   HINTS_UNSATISFIABLE: { status: 400, retryable: false, summary: 'No replica of the model could ever satisfy the request hints (hardware classes, memory, residency tiers, cost ceiling).' },
   NO_HEALTHY_REPLICA: { status: 503, retryable: true, summary: 'Replicas that fit the request exist but none is ready right now.' },
-  DEADLINE_INFEASIBLE: { status: 503, retryable: true, summary: 'Refused at admission: the predicted queue wait plus service time already misses the request deadline.' },
+  DEADLINE_INFEASIBLE: { status: 503, retryable: true, summary: 'Refused at admission: the predicted queue wait plus service time already misses the request deadline.', admission: true },
   DEADLINE_EXCEEDED: { status: 504, retryable: true, summary: "The request's deadline passed while it waited in the queue (timeout action REJECT)." },
-  OVERLOADED: { status: 503, retryable: true, summary: "The model's queue is full; retry after the Retry-After header's seconds." },
+  OVERLOADED: { status: 503, retryable: true, summary: "The model's queue is full; retry after the Retry-After header's seconds.", admission: true },
   SHUTTING_DOWN: { status: 503, retryable: true, summary: 'The server is shutting down and takes no new requests; retry on another instance or after Retry-After.' },
   INFERENCE_FAILED: { status: 500, retryable: true, summary: 'The backend failed while running a valid request. Details are in the server log, never in the response.' },
   INTERNAL: { status: 500, retryable: true, summary: 'An unexpected server error. Details are in the server log, never in the response.' },
-  SLO_SHEDDING: { status: 503, retryable: true, summary: "Sheddable traffic is refused while the deployment's error budget burns fast (an SLO with the shed action fired); retry after Retry-After or send it as standard." },
+  SLO_SHEDDING: { status: 503, retryable: true, summary: "Sheddable traffic is refused while the deployment's error budget burns fast (an SLO with the shed action fired); retry after Retry-After or send it as standard.", admission: true },
   SLO_NOT_FOUND: { status: 404, retryable: false, summary: 'No SLO with this id (model:version:latency_class); GET /v1/slos lists them.' },
   ARTIFACT_REFUSED: { status: 400, retryable: false, summary: 'An uploaded artifact is refused at ingest before anything is stored: an unsafe entry path (`..`, absolute, encoded or backslash separators, NUL), a link or device entry, a malformed archive or ONNX file, or ONNX external data outside the artifact.' },
   ARTIFACT_TOO_LARGE: { status: 413, retryable: false, summary: 'An uploaded artifact is over an ingest limit (total bytes, bytes per entry, or entry count).' },
@@ -69,7 +74,7 @@ export const ERROR_CATALOGUE = {
   NODE_UNKNOWN: { status: 410, retryable: true, summary: 'The node was declared dead or has left; the agent must join again.' },
   CLUSTER_DISABLED: { status: 404, retryable: false, summary: 'Cluster mode is off on this server (no cluster.token is set), so it has no nodes and takes no agents.' },
   CIRCUIT_OPEN: { status: 503, retryable: true, summary: "The deployment's circuit breaker is open after repeated failures and no fallback could answer; retry after Retry-After." },
-  QUOTA_EXCEEDED: { status: 429, retryable: true, summary: "The API key's tenant is over its quota (requests_per_second or max_concurrent); retry after the Retry-After header's seconds." },
+  QUOTA_EXCEEDED: { status: 429, retryable: true, summary: "The API key's tenant is over its quota (requests_per_second or max_concurrent); retry after the Retry-After header's seconds.", admission: true },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

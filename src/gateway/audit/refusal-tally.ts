@@ -9,12 +9,17 @@
  * so a per-request row held no more than the count does.
  */
 import { roundMs, type Clock } from '../../core/clock.js';
+import { ERROR_CATALOGUE, type ErrorDefinition } from '../../core/errors.js';
 import { isoTime } from '../../core/iso-time.js';
 import type { AuditBuffer, WeightedEntry } from '../../registry/audit/audit-buffer.js';
 import type { InferenceSummary } from './inference-groups.js';
 
-/** The outcomes counted here rather than written one row each. */
-export const TALLIED_REFUSALS: ReadonlySet<string> = new Set(['OVERLOADED', 'DEADLINE_INFEASIBLE', 'SLO_SHEDDING', 'QUOTA_EXCEEDED']);
+/** The outcomes counted here rather than written one each: the catalogue's refusals at admission. */
+export const TALLIED_REFUSALS: ReadonlySet<string> = new Set(
+  Object.entries(ERROR_CATALOGUE as Readonly<Record<string, ErrorDefinition>>)
+    .filter(([, definition]) => definition.admission === true)
+    .map(([code]) => code),
+);
 
 interface Count {
   readonly actor: string;
