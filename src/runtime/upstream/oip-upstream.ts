@@ -10,7 +10,7 @@ import type { TensorMap } from '../../core/tensor.js';
 import type { UpstreamSettings } from '../../core/upstream.js';
 import { BackendError, type ArtifactSignature, type Backend, type BackendDescription, type BatchResult } from '../backend.js';
 import { binaryFits, decodeOipOutputs, encodeOipBinaryRequest, encodeOipRequest } from './oip-wire.js';
-import { parseAnswer, splitAnswer, type UpstreamHttp } from './upstream-http.js';
+import { parseAnswer, RepeatedJson, splitAnswer, type UpstreamHttp } from './upstream-http.js';
 
 function modelPath(settings: UpstreamSettings, model: string): string {
   const name = encodeURIComponent(settings.model ?? model);
@@ -22,6 +22,8 @@ export class OipEndpoint implements Backend {
   private readonly inferPath: string;
   /** Names this endpoint in errors and logs; built once, not per call. */
   private readonly what: string;
+  /** Binary answers' JSON part, parsed once while it repeats. */
+  private readonly heads = new RepeatedJson();
 
   constructor(
     private readonly http: UpstreamHttp,
@@ -56,7 +58,7 @@ export class OipEndpoint implements Backend {
       } else {
         answer = await this.http.send('POST', this.inferPath, encodeOipRequest(inputs, outputNames, this.contract));
       }
-      const { json, binary } = splitAnswer(this.what, answer);
+      const { json, binary } = splitAnswer(this.what, answer, this.heads);
       const outputs = decodeOipOutputs(this.what, json, this.contract, outputNames, binary);
       return { outputs, queueMs: 0, computeMs: this.now() - started, inline: false };
     } finally {

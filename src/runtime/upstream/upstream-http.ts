@@ -173,12 +173,39 @@ export function parseAnswer(what: string, body: Buffer, length = body.length): u
   }
 }
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * The JSON part of an endpoint's binary answers, which repeats byte for byte while the shapes do
+ * (names, datatypes, shapes, sizes; the numbers travel after it): parsed once, then reused for as
+ * long as the bytes are the same. The value is frozen: every answer shares it.
+ */
+export class RepeatedJson {
+  private bytes: Buffer | undefined;
+  private value: unknown;
+
+  parse(what: string, body: Buffer, length: number): unknown {
+    const head = body.subarray(0, length);
+    if (this.bytes !== undefined && this.bytes.equals(head)) return this.value;
+    const value = deepFreeze(parseAnswer(what, body, length));
+    this.bytes = Buffer.from(head);
+    this.value = value;
+    return value;
+  }
+}
+
 /** An OIP answer's JSON and, for a binary one, the bytes after it. */
-export function splitAnswer(what: string, answer: UpstreamAnswer): { readonly json: unknown; readonly binary: Buffer | undefined } {
+export function splitAnswer(what: string, answer: UpstreamAnswer, heads?: RepeatedJson): { readonly json: unknown; readonly binary: Buffer | undefined } {
   const length = answer.jsonLength;
   if (length === undefined) return { json: parseAnswer(what, answer.body), binary: undefined };
   if (!Number.isInteger(length) || length < 0 || length > answer.body.length) {
     throw new BackendError(`${what}: Inference-Header-Content-Length ${length} does not fit a ${answer.body.length}-byte answer`, { code: 'UPSTREAM_RESPONSE_INVALID', publicMessage: 'the upstream answer is not valid binary tensor data' });
   }
-  return { json: parseAnswer(what, answer.body, length), binary: answer.body.subarray(length) };
+  return { json: heads ? heads.parse(what, answer.body, length) : parseAnswer(what, answer.body, length), binary: answer.body.subarray(length) };
 }

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import type { ModelContract, TensorSpec } from '../../../src/core/contract.js';
 import { BackendError } from '../../../src/runtime/backend.js';
 import { binaryFits, decodeOipOutputs, encodeOipBinaryRequest } from '../../../src/runtime/upstream/oip-wire.js';
+import { RepeatedJson } from '../../../src/runtime/upstream/upstream-http.js';
 
 const spec = (name: string, datatype: TensorSpec['datatype'], shape: number[]): TensorSpec => ({ name, datatype, shape, batchAxis: undefined, description: undefined });
 
@@ -85,4 +86,20 @@ test('binary answers that do not add up are refused as UPSTREAM_RESPONSE_INVALID
       why,
     );
   }
+});
+
+test("a binary answer's JSON part is parsed once while it repeats byte for byte, and shared frozen", () => {
+  const heads = new RepeatedJson();
+  const part = (size: number): Buffer => Buffer.concat([Buffer.from(JSON.stringify({ outputs: [{ name: 'scores', datatype: 'FP32', shape: [1, 2], parameters: { binary_data_size: size } }] })), Buffer.alloc(8)]);
+  const first = part(8);
+  const length = first.length - 8;
+  const a = heads.parse('upstream test', first, length);
+  const b = heads.parse('upstream test', part(8), length);
+  assert.equal(a, b, 'the same bytes: the same parsed value');
+  assert.ok(Object.isFrozen(a) && Object.isFrozen((a as { outputs: { shape: number[] }[] }).outputs[0]!.shape), 'frozen all the way down');
+  const other = part(9);
+  const c = heads.parse('upstream test', other, other.length - 8);
+  assert.notEqual(c, a, 'other bytes are parsed anew');
+  assert.equal((c as { outputs: { parameters: { binary_data_size: number } }[] }).outputs[0]!.parameters.binary_data_size, 9);
+  assert.throws(() => heads.parse('upstream test', Buffer.from('{"outputs": [1,'), 14), (error: unknown) => error instanceof BackendError && error.code === 'UPSTREAM_RESPONSE_INVALID');
 });
