@@ -57,6 +57,11 @@ export function refusalError(result: Refused): SwitchyardError {
   return new SwitchyardError(result.code, result.message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
 }
 
+function liveAnswer(live: Awaited<ReturnType<LiveScheduler['submit']>>): Answer {
+  if (!live.ok) throw refusalError(live);
+  return { fallback: undefined, live };
+}
+
 export class FallbackRunner {
   private readonly states = new Map<ServedVersion, DeploymentState>();
   private isBurning: IsBurning;
@@ -92,14 +97,15 @@ export class FallbackRunner {
     for (const [served, { breaker }] of this.states) yield { model: served.model, version: served.version, state: breaker.state() };
   }
 
-  async infer(served: ServedVersion, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints, span?: RequestSpan): Promise<Answer> {
-    const { scheduler, clock } = this.options;
+  infer(served: ServedVersion, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints, span?: RequestSpan): Promise<Answer> {
     const state = this.states.get(served);
-    if (!state) {
-      const live = await scheduler.submit(served, inputs, outputNames, rows, hints, span);
-      if (!live.ok) throw refusalError(live);
-      return { fallback: undefined, live };
-    }
+    // No chain (most versions): the scheduler's answer as it comes, without an async frame of its own.
+    if (!state) return this.options.scheduler.submit(served, inputs, outputNames, rows, hints, span).then(liveAnswer);
+    return this.inferWithChain(served, state, inputs, outputNames, rows, hints, span);
+  }
+
+  private async inferWithChain(served: ServedVersion, state: DeploymentState, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints, span?: RequestSpan): Promise<Answer> {
+    const { scheduler, clock } = this.options;
     const { chain, breaker } = state;
     const deployment = LiveScheduler.deploymentOf(served);
     const cacheKey = chain.cache ? requestDigest(deployment, inputs, outputNames) : undefined;

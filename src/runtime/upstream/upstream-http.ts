@@ -25,6 +25,16 @@ export interface UpstreamAnswer {
 }
 
 const JSON_LENGTH_HEADER = 'inference-header-content-length';
+const CONTENT_LENGTH = Buffer.from('content-length');
+const JSON_LENGTH = Buffer.from(JSON_LENGTH_HEADER);
+
+/** A raw header name against a lowercase one, ignoring ASCII case (header names are tokens: no other letters). */
+function sameName(raw: Buffer | string, lower: Buffer): boolean {
+  if (raw.length !== lower.length) return false;
+  if (typeof raw === 'string') return raw.toLowerCase() === lower.toString('latin1');
+  for (let i = 0; i < lower.length; i++) if ((raw[i]! | 0x20) !== lower[i]) return false;
+  return true;
+}
 
 /** Why: an upstream's refusal message is shown to the caller; a page of HTML or a stack trace is cut short. */
 const MAX_PUBLIC_MESSAGE = 300;
@@ -128,14 +138,13 @@ export class UpstreamHttp {
           onHeaders: (statusCode, rawHeaders) => {
             status = statusCode;
             for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-              // Length first: most names are neither 14 nor 31 bytes long, and those need no string built.
+              // Compared as bytes: most names differ in length, and none needs a string built.
               const name = rawHeaders[i];
-              if (name === undefined || (name.length !== 14 && name.length !== 31)) continue;
-              const lower = String(name).toLowerCase();
-              if (lower === 'content-length') {
+              if (name === undefined) continue;
+              if (sameName(name, CONTENT_LENGTH)) {
                 const declared = Number(String(rawHeaders[i + 1]));
                 if (declared > limit) cancel(tooLarge(`of ${declared} bytes`));
-              } else if (lower === JSON_LENGTH_HEADER) {
+              } else if (sameName(name, JSON_LENGTH)) {
                 answerJsonLength = Number(String(rawHeaders[i + 1]));
               }
             }
