@@ -11,6 +11,7 @@ import type { TensorMap } from '../../core/tensor.js';
 import type { AuditBuffer } from '../../registry/audit/audit-buffer.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { actorOf } from '../auth/principal.js';
+import { derivedOnce } from '../../core/derived-once.js';
 import { InferenceGroups } from './inference-groups.js';
 import { RefusalTally, TALLIED_REFUSALS } from './refusal-tally.js';
 
@@ -31,21 +32,12 @@ export interface InferenceOutcome {
 /** One-shot SHA-256 (Node 20.12+), read off the namespace: older Node 20 releases lack it. */
 const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
 
-/** Per contract input list, sorted once: the digest's tensor order and each tensor's JSON name part. */
-const sortedNames = new WeakMap<readonly { readonly name: string }[], readonly (readonly [string, string])[]>();
-
 function inOrder(names: readonly string[]): readonly (readonly [string, string])[] {
   return [...names].sort().map((name) => [name, `[${JSON.stringify(name)},"`] as const);
 }
 
-function namesInOrder(specs: readonly { readonly name: string }[]): readonly (readonly [string, string])[] {
-  let sorted = sortedNames.get(specs);
-  if (!sorted) {
-    sorted = inOrder(specs.map((s) => s.name));
-    sortedNames.set(specs, sorted);
-  }
-  return sorted;
-}
+/** Per contract input list, sorted once: the digest's tensor order and each tensor's JSON name part. */
+const namesInOrder = derivedOnce((specs: readonly { readonly name: string }[]) => inOrder(specs.map((s) => s.name)));
 
 /**
  * SHA-256 of the decoded inputs. `specs`, when given, is the contract's input list (the same

@@ -16,7 +16,6 @@ export interface FallbackCall {
   readonly traceId: string;
 }
 
-
 export function fallbackMetadata(served: ServedVersion, fallback: FallbackUsed, call: FallbackCall): CallMetadata {
   const label = `${fallback.kind}:${fallback.name}`;
   const header = `${label}; reason=${fallback.reason}`;

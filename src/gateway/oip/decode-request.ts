@@ -3,6 +3,7 @@
  * tensors. Everything a caller can get wrong is caught here with a catalogue code, before any
  * work reaches a backend.
  */
+import { derivedOnce } from '../../core/derived-once.js';
 import { isDatatype } from '../../core/datatypes.js';
 import type { ModelContract, TensorSpec } from '../../core/contract.js';
 import { SwitchyardError } from '../../core/errors.js';
@@ -75,17 +76,10 @@ interface ContractIndex {
   readonly allBinary: ReadonlySet<string>;
 }
 
-const indexes = new WeakMap<ModelContract, ContractIndex>();
-
-function indexOf(contract: ModelContract): ContractIndex {
-  let index = indexes.get(contract);
-  if (!index) {
-    const all = contract.outputs.map((o) => o.name);
-    index = { specs: new Map(contract.inputs.map((spec) => [spec.name, spec])), all, noneBinary: new Set(), allBinary: new Set(all) };
-    indexes.set(contract, index);
-  }
-  return index;
-}
+const indexOf = derivedOnce((contract: ModelContract): ContractIndex => {
+  const all = contract.outputs.map((o) => o.name);
+  return { specs: new Map(contract.inputs.map((spec) => [spec.name, spec])), all, noneBinary: new Set(), allBinary: new Set(all) };
+});
 
 function decodeOutputs(raw: unknown, index: ContractIndex, allBinary: boolean): { names: readonly string[]; binary: ReadonlySet<string> } {
   const { all } = index;

@@ -32,7 +32,7 @@ export class OipEndpoint implements Backend {
     settings: UpstreamSettings,
     model: string,
     private readonly now: () => number,
-    /** Tensors go as raw bytes (the upstream has the binary extension; see readOipExtensions). */
+    /** Tensors go as raw bytes (the upstream has the binary extension; see usesBinaryData). */
     private readonly binary = false,
   ) {
     this.inferPath = `${modelPath(settings, model)}/infer`;

@@ -8,6 +8,7 @@ import type { ModelContract, TensorSpec } from '../../core/contract.js';
 import { DATATYPES, type Datatype, type TensorData } from '../../core/datatypes.js';
 import { fromHalfBits, toHalfBits } from '../../core/float16.js';
 import { elementCount, type Tensor, type TensorMap } from '../../core/tensor.js';
+import { derivedOnce } from '../../core/derived-once.js';
 import { BYTES_PER_ELEMENT, firstBadBool, fixedWidthBytes, fixedWidthFromBytes, type FixedWidthData } from '../../core/tensor-bytes.js';
 import { BackendError } from '../backend.js';
 
@@ -32,16 +33,7 @@ function jsonData(tensor: Tensor): string {
 }
 
 /** The `outputs` member for a list of names, kept per list: requests share the contract's default list. */
-const outputsJson = new WeakMap<readonly string[], string>();
-
-function outputsOf(outputNames: readonly string[]): string {
-  let json = outputsJson.get(outputNames);
-  if (json === undefined) {
-    json = outputNames.map((n) => `{"name":${JSON.stringify(n)}}`).join(',');
-    outputsJson.set(outputNames, json);
-  }
-  return json;
-}
+const outputsOf = derivedOnce((outputNames: readonly string[]) => outputNames.map((n) => `{"name":${JSON.stringify(n)}}`).join(','));
 
 /**
  * The body of POST /v2/models/{m}/infer for these inputs, asking for `outputNames`. Inputs are
@@ -65,16 +57,7 @@ export function binaryFits(contract: ModelContract): boolean {
   return [...contract.inputs, ...contract.outputs].every((t) => BYTES_PER_ELEMENT[t.datatype] !== undefined);
 }
 
-const binaryOutputsJson = new WeakMap<readonly string[], string>();
-
-function binaryOutputsOf(outputNames: readonly string[]): string {
-  let json = binaryOutputsJson.get(outputNames);
-  if (json === undefined) {
-    json = outputNames.map((n) => `{"name":${JSON.stringify(n)},"parameters":{"binary_data":true}}`).join(',');
-    binaryOutputsJson.set(outputNames, json);
-  }
-  return json;
-}
+const binaryOutputsOf = derivedOnce((outputNames: readonly string[]) => outputNames.map((n) => `{"name":${JSON.stringify(n)},"parameters":{"binary_data":true}}`).join(','));
 
 export interface BinaryRequest {
   readonly body: Buffer;
@@ -83,16 +66,7 @@ export interface BinaryRequest {
 }
 
 /** Each input's fixed start in a binary request's JSON, built once per contract tensor. */
-const binaryInputHeads = new WeakMap<TensorSpec, string>();
-
-function binaryInputHead(spec: TensorSpec): string {
-  let head = binaryInputHeads.get(spec);
-  if (head === undefined) {
-    head = `{"name":${JSON.stringify(spec.name)},"datatype":"${spec.datatype}","shape":[`;
-    binaryInputHeads.set(spec, head);
-  }
-  return head;
-}
+const binaryInputHead = derivedOnce((spec: TensorSpec) => `{"name":${JSON.stringify(spec.name)},"datatype":"${spec.datatype}","shape":[`);
 
 /** The same call with the binary extension: inputs as raw bytes after the JSON, outputs asked for as raw bytes. */
 export function encodeOipBinaryRequest(inputs: TensorMap, outputNames: readonly string[], contract: ModelContract): BinaryRequest {
