@@ -12,6 +12,7 @@ import type { AuditBuffer } from '../../registry/audit/audit-buffer.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { actorOf } from '../auth/principal.js';
 import { derivedOnce } from '../../core/derived-once.js';
+import { shapeText } from '../../core/tensor-json.js';
 import { InferenceGroups } from './inference-groups.js';
 import { RefusalTally, TALLIED_REFUSALS } from './refusal-tally.js';
 
@@ -57,7 +58,7 @@ export function inputDigest(inputs: TensorMap | undefined, body: unknown, specs?
     const tensor = inputs[name];
     if (!tensor) continue;
     // JSON.stringify([name, datatype, shape]) without the array: datatypes and dimensions need no escaping.
-    parts.push(`${quoted}${tensor.datatype}",[${tensor.shape.join(',')}]]`);
+    parts.push(`${quoted}${tensor.datatype}",[${shapeText(tensor.shape)}]]`);
     const { data } = tensor;
     parts.push(Array.isArray(data) ? JSON.stringify(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }

@@ -6,31 +6,12 @@
  */
 import type { ModelContract, TensorSpec } from '../../core/contract.js';
 import { DATATYPES, type Datatype, type TensorData } from '../../core/datatypes.js';
-import { fromHalfBits, toHalfBits } from '../../core/float16.js';
+import { toHalfBits } from '../../core/float16.js';
+import { shapeText, tensorDataJson } from '../../core/tensor-json.js';
 import { elementCount, type Tensor, type TensorMap } from '../../core/tensor.js';
 import { derivedOnce } from '../../core/derived-once.js';
 import { BYTES_PER_ELEMENT, firstBadBool, fixedWidthBytes, fixedWidthFromBytes, type FixedWidthData } from '../../core/tensor-bytes.js';
 import { BackendError } from '../backend.js';
-
-function jsonData(tensor: Tensor): string {
-  const { data } = tensor;
-  switch (tensor.datatype) {
-    case 'FP32':
-    case 'FP64': {
-      const values = data as Float32Array;
-      for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return JSON.stringify(Array.from(values, (v) => (Number.isFinite(v) ? v : null)));
-      return `[${values.join(',')}]`;
-    }
-    case 'FP16':
-      return JSON.stringify(Array.from(data as Uint16Array, fromHalfBits));
-    case 'BOOL':
-      return JSON.stringify(Array.from(data as Uint8Array, (v) => v !== 0));
-    case 'BYTES':
-      return JSON.stringify(data);
-    default:
-      return `[${(data as Int32Array).join(',')}]`;
-  }
-}
 
 /** The `outputs` member for a list of names, kept per list: requests share the contract's default list. */
 const outputsOf = derivedOnce((outputNames: readonly string[]) => outputNames.map((n) => `{"name":${JSON.stringify(n)}}`).join(','));
@@ -78,7 +59,7 @@ export function encodeOipBinaryRequest(inputs: TensorMap, outputNames: readonly 
     if (!tensor) continue;
     const bytes = fixedWidthBytes(tensor.data as FixedWidthData);
     // The tensor's datatype is the contract's: decoding checked it.
-    heads.push(`${binaryInputHead(spec)}${tensor.shape.join(',')}],"parameters":{"binary_data_size":${bytes.length}}}`);
+    heads.push(`${binaryInputHead(spec)}${shapeText(tensor.shape)}],"parameters":{"binary_data_size":${bytes.length}}}`);
     blobs.push(bytes);
     size += bytes.length;
   }
@@ -95,7 +76,7 @@ export function encodeOipBinaryRequest(inputs: TensorMap, outputNames: readonly 
 }
 
 function inputJson(name: string, tensor: Tensor): string {
-  return `{"name":${JSON.stringify(name)},"datatype":"${tensor.datatype}","shape":[${tensor.shape.join(',')}],"data":${jsonData(tensor)}}`;
+  return `{"name":${JSON.stringify(name)},"datatype":"${tensor.datatype}","shape":[${shapeText(tensor.shape)}],"data":${tensorDataJson(tensor)}}`;
 }
 
 function invalid(what: string, message: string): BackendError {
