@@ -277,7 +277,7 @@ export class KyselyStorage implements Storage {
         target: entry.target,
         before: entry.before === undefined ? null : json(entry.before),
         after: entry.after === undefined ? null : json(entry.after),
-        detail: entry.detail === undefined ? null : json(entry.detail),
+        detail: entry.detailJson ?? (entry.detail === undefined ? null : json(entry.detail)),
         prevHash: head.hash,
       };
       const row: AuditRow = { ...unhashed, hash: auditRowHash(unhashed) };

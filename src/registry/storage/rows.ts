@@ -122,6 +122,13 @@ export interface AuditEntryInput {
   readonly after?: Json;
   /** Extra facts; for `inferences`: model, version, digest, count, firstAt, lastAt and a tuple per inference (docs/security.md). */
   readonly detail?: Json;
+  /**
+   * `detail` already written in the log's canonical form (keys sorted at every depth; see
+   * canonical-json.ts), stored and hashed as it is; instead of `detail`. For large details built
+   * in a known key order (the grouped inferences): one JSON.stringify where they are built, instead
+   * of a structured clone to the appender thread and a canonical walk there.
+   */
+  readonly detailJson?: string;
   /** ISO time; defaults to the store's clock. */
   readonly at?: string;
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { AuditBuffer } from '../../../src/registry/audit/audit-buffer.js';
 import { openSqliteStorage } from '../../../src/registry/storage/sqlite/open-sqlite.js';
 import { verifyAuditChain } from '../../../src/registry/audit/audit-chain.js';
+import { canonicalJson } from '../../../src/registry/audit/canonical-json.js';
 import { auditRows } from '../../../src/registry/audit/audit-rows.js';
 import { InferenceGroups, MAX_PER_ROW } from '../../../src/gateway/audit/inference-groups.js';
 import type { Clock } from '../../../src/core/clock.js';
@@ -45,6 +46,7 @@ test('each inference is a tuple in its caller and version row: time offset, late
     version: '1',
   });
   assert.equal(rows[0]!.detail, JSON.stringify(first), 'stored in canonical (sorted-key) form');
+  assert.equal(canonicalJson(first), rows[0]!.detail, 'the text written where the row is built is the canonical form');
   // Nothing held back: the next flush writes nothing new.
   await buffer.flush();
   assert.equal((await storage.auditHead()).seq, 2);

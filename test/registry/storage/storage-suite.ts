@@ -155,6 +155,15 @@ export function storageSuite(name: string, factory: StoreFactory | string): void
       ]);
     });
 
+    withStore('a detail given as canonical JSON text is stored and hashed as the same detail given as a value', async ({ storage }) => {
+      const detail = { count: 2, digest: null, fields: ['a', 'b'], inferences: [[0, 0.5, 'ok', null], [3, 1.25, 'OVERLOADED', 'sha256:00']] };
+      const entry = { actor: 'k1', action: 'inferences', target: 'model/iris/1', at: '2026-01-01T00:00:00.000Z' };
+      await storage.appendAudit([{ ...entry, detail }, { ...entry, detailJson: JSON.stringify(detail) }]);
+      const stored = (await storage.listAudit(0, 10)).rows;
+      assert.equal(stored[1]!.detail, stored[0]!.detail);
+      assert.deepEqual((await verifyAuditChain(auditRows(storage))).ok, true);
+    });
+
     withStore('concurrent appends keep one linear chain', async ({ storage }) => {
       await Promise.all(Array.from({ length: 20 }, (_, i) => storage.appendAudit([{ actor: `k${i}`, action: 'x', target: 't' }, { actor: `k${i}`, action: 'y', target: 't' }])));
       const verdict = await verifyAuditChain(auditRows(storage));
