@@ -1,6 +1,6 @@
 /**
- * Writes the OIP inference response as a JSON string directly: typed arrays are joined rather
- * than copied into JS arrays first, which matters on the hot path.
+ * Writes the OIP inference response as a JSON string directly: typed arrays are written as text
+ * (core/tensor-json.ts) rather than copied into JS arrays first, which matters on the hot path.
  */
 import type { Tensor } from '../../core/tensor.js';
 import { shapeText, tensorDataJson } from '../../core/tensor-json.js';

@@ -1,8 +1,9 @@
 /**
  * Tensors to and from the OIP v2 an upstream speaks: JSON requests written as strings directly
- * (typed arrays joined, no intermediate arrays), or with the binary tensor data extension when
- * the upstream has it (raw bytes after a JSON header: no number formatting or parsing on
- * either side); answers checked against the contract's outputs before they become tensors.
+ * (typed arrays written as text by core/tensor-json.ts, no intermediate arrays), or with the
+ * binary tensor data extension when the upstream has it (raw bytes after a JSON header: no number
+ * formatting or parsing on either side); answers checked against the contract's outputs before
+ * they become tensors.
  */
 import type { ModelContract, TensorSpec } from '../../core/contract.js';
 import { DATATYPES, type Datatype, type TensorData } from '../../core/datatypes.js';
