@@ -89,6 +89,8 @@ export class UpstreamHttp {
   private readonly postHeaders: Readonly<Record<string, string>>;
   /** Binary POSTs: the same, as a flat list with the JSON part's length left to fill in. */
   private readonly binaryHeaders: readonly string[];
+  /** The last binary POST's headers, with its JSON length: it repeats while the shapes do. */
+  private lastBinary: { readonly jsonLength: number; readonly headers: string[] } | undefined;
 
   constructor(private readonly options: UpstreamHttpOptions) {
     this.base = new URL(options.url);
@@ -119,7 +121,7 @@ export class UpstreamHttp {
     const what = `upstream ${this.base.origin}${this.prefix}${path}`;
     if (this.closed) return Promise.reject(new BackendError(`${what}: the backend is unloading`, { code: 'UPSTREAM_UNAVAILABLE', publicMessage: 'the upstream backend is unloading', retryAfterSeconds: 1 }));
     const limit = this.options.maxResponseBytes;
-    const headers = body === undefined ? this.options.headers : jsonLength === undefined ? this.postHeaders : [...this.binaryHeaders, String(jsonLength)];
+    const headers = body === undefined ? this.options.headers : jsonLength === undefined ? this.postHeaders : this.binaryHeadersFor(jsonLength);
     return new Promise<UpstreamAnswer>((resolve, reject) => {
       let status = 0;
       let size = 0;
@@ -165,6 +167,11 @@ export class UpstreamHttp {
         },
       );
     });
+  }
+
+  private binaryHeadersFor(jsonLength: number): string[] {
+    if (this.lastBinary?.jsonLength !== jsonLength) this.lastBinary = { jsonLength, headers: [...this.binaryHeaders, String(jsonLength)] };
+    return this.lastBinary.headers;
   }
 
   async close(): Promise<void> {

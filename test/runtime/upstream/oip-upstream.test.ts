@@ -217,6 +217,13 @@ test('an upstream listing binary_tensor_data gets raw tensor bytes and its binar
   assert.deepEqual(head.outputs, [{ name: 'output', parameters: { binary_data: true } }]);
   const sent = lastPost.body.subarray(jsonLength);
   assert.deepEqual(Array.from(new Float32Array(sent.buffer.slice(sent.byteOffset, sent.byteOffset + sent.length))), [0.5, -2], 'the input as raw little-endian floats');
+  // A shape with more digits: the JSON part grows, and the header says its new length.
+  const wider = await infer('echo', [{ name: 'input', datatype: 'FP32', shape: [1, 10], data: Array.from({ length: 10 }, (_, i) => i) }]);
+  assert.equal(wider.statusCode, 200, wider.body);
+  const widerLength = Number(lastPost.jsonLength);
+  assert.equal(widerLength, jsonLength + 2, 'the Inference-Header-Content-Length of this call, not the last one ([1,10] and 40 bytes)');
+  assert.deepEqual((JSON.parse(lastPost.body.toString('utf8', 0, widerLength)) as typeof head).inputs[0]?.shape, [1, 10]);
+  assert.equal(lastPost.body.length, widerLength + 40);
 
   fakeMode = 'binaryShort';
   const short = await infer('echo', input);
