@@ -58,6 +58,10 @@ interface Deployment<P> {
   queued: number;
 }
 
+function hasReady(group: ReplicaGroup<unknown>): boolean {
+  return group.ready.length > 0;
+}
+
 function refusal(code: ErrorCode, message: string, retryAfterSeconds?: number): Refused {
   return { ok: false, code, message, retryAfterSeconds };
 }
@@ -154,12 +158,16 @@ export class Scheduler<P = unknown> {
     }
   }
 
-  private eligibleGroups(request: SchedulerRequest<P>, deployment: Deployment<P>): ReplicaGroup<P>[] {
-    return deployment.groups.filter((g) => g.fits(request.hints, request.rows));
+  /** The groups the request fits; the deployment's own list (not a copy) when it fits them all, as it mostly does. */
+  private eligibleGroups(request: SchedulerRequest<P>, deployment: Deployment<P>): readonly ReplicaGroup<P>[] {
+    const { groups } = deployment;
+    let fitting = 0;
+    while (fitting < groups.length && groups[fitting]!.fits(request.hints, request.rows)) fitting++;
+    return fitting === groups.length ? groups : groups.filter((g) => g.fits(request.hints, request.rows));
   }
 
   private route(request: SchedulerRequest<P>, deployment: Deployment<P>, nowMs: number, eligible = this.eligibleGroups(request, deployment)): ReplicaRuntime<P> | undefined {
-    const groups = eligible.filter((g) => g.ready.length > 0);
+    const groups = eligible.every(hasReady) ? eligible : eligible.filter(hasReady);
     if (groups.length === 0) return undefined;
     // With no group filtered out, routers that look at every replica use the prebuilt list.
     const allReady = eligible.length === deployment.groups.length ? deployment.ready : undefined;
@@ -223,7 +231,7 @@ export class Scheduler<P = unknown> {
       const classes = [...new Set(deployment.groups.map((g) => `${g.hardwareClass} (${g.tier}, ${g.memoryBytes} bytes)`))].join(', ');
       return refusal('HINTS_UNSATISFIABLE', `no replica of ${deployment.name} fits the request's hints; replicas run on: ${classes || 'nothing yet'}`);
     }
-    if (eligible.every((g) => g.ready.length === 0)) {
+    if (!eligible.some(hasReady)) {
       return refusal('NO_HEALTHY_REPLICA', `no replica of ${deployment.name} that fits the request is ready`, 1);
     }
     if (this.overShare(deployment, request.priority) && !(request.priority === 'critical' && this.shedFor(deployment, nowMs))) {

@@ -40,9 +40,15 @@ interface Group {
   readonly inferences: InferenceTuple[];
 }
 
+function groupKey(of: { readonly actor: string; readonly model: string; readonly version: string }): string {
+  return `${of.actor}\u0000${of.model}\u0000${of.version}`;
+}
+
 export class InferenceGroups {
   private open = new Map<string, Group>();
   private full: Group[] = [];
+  /** The group the last inference went to, while it is open. */
+  private last: Group | undefined;
   /** Inferences held since the last drain, and whether they have asked for a flush yet. */
   private held = 0;
   private flushAsked = false;
@@ -55,19 +61,26 @@ export class InferenceGroups {
   }
 
   add(summary: InferenceSummary): void {
-    const key = `${summary.actor}\u0000${summary.model}\u0000${summary.version}`;
     const now = this.clock.wallNow();
-    let group = this.open.get(key);
-    if (!group) {
-      group = { actor: summary.actor, model: summary.model, version: summary.version, digest: summary.digest ?? null, firstMs: now, lastMs: now, inferences: [] };
-      this.open.set(key, group);
-      this.buffer.wake();
+    // Consecutive inferences are mostly the same caller's on the same version: that group is
+    // taken as is, without building its key and hashing it into the map.
+    let group = this.last;
+    if (group === undefined || group.version !== summary.version || group.model !== summary.model || group.actor !== summary.actor) {
+      const key = groupKey(summary);
+      group = this.open.get(key);
+      if (!group) {
+        group = { actor: summary.actor, model: summary.model, version: summary.version, digest: summary.digest ?? null, firstMs: now, lastMs: now, inferences: [] };
+        this.open.set(key, group);
+        this.buffer.wake();
+      }
+      this.last = group;
     }
     group.lastMs = now;
     group.inferences.push([now - group.firstMs, roundMs(summary.latencyMs), summary.outcome, summary.inputSha256]);
     if (group.inferences.length >= MAX_PER_ROW) {
-      this.open.delete(key);
+      this.open.delete(groupKey(group));
       this.full.push(group);
+      this.last = undefined;
     }
     // As rows added one by one do: flush_max_rows summaries waiting start a flush at once.
     if (++this.held >= this.buffer.flushMaxRows && !this.flushAsked) {
@@ -79,6 +92,7 @@ export class InferenceGroups {
   private drain(): WeightedEntry[] {
     this.held = 0;
     this.flushAsked = false;
+    this.last = undefined;
     if (this.open.size === 0 && this.full.length === 0) return [];
     const entries: WeightedEntry[] = [];
     for (const group of [...this.full, ...this.open.values()]) {

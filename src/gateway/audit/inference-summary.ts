@@ -53,34 +53,50 @@ export function inputDigest(inputs: TensorMap | undefined, body: unknown, specs?
   }
   // The same bytes in the same order as hashing each part in turn: per tensor, by name, its
   // [name, datatype, shape] as JSON and then its data (raw bytes, or JSON for strings).
-  const parts: (string | Uint8Array)[] = [];
+  if (!oneShot) return streamedDigest(inputs, specs);
+  let at = 0;
   for (const [name, quoted] of specs ? namesInOrder(specs) : inOrder(Object.keys(inputs))) {
     const tensor = inputs[name];
     if (!tensor) continue;
     // JSON.stringify([name, datatype, shape]) without the array: datatypes and dimensions need no escaping.
-    parts.push(`${quoted}${tensor.datatype}",[${shapeText(tensor.shape)}]]`);
+    at = put(`${quoted}${tensor.datatype}",[${shapeText(tensor.shape)}]]`, at);
     const { data } = tensor;
-    parts.push(Array.isArray(data) ? JSON.stringify(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if (at >= 0) at = put(Array.isArray(data) ? JSON.stringify(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
+    if (at < 0) return streamedDigest(inputs, specs);
   }
-  if (oneShot) return `sha256:${oneShot('sha256', concat(parts), 'hex')}`;
-  const hash = crypto.createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return `sha256:${hash.digest('hex')}`;
+  return `sha256:${oneShot('sha256', SCRATCH.subarray(0, at), 'hex')}`;
 }
 
-function concat(parts: readonly (string | Uint8Array)[]): Buffer {
-  let length = 0;
-  for (const part of parts) length += typeof part === 'string' ? Buffer.byteLength(part) : part.byteLength;
-  const out = Buffer.allocUnsafe(length);
-  let at = 0;
-  for (const part of parts) {
-    if (typeof part === 'string') at += out.write(part, at);
-    else {
-      out.set(part, at);
-      at += part.byteLength;
-    }
+/**
+ * Where a small input's digested bytes are laid out, reused by every call (the hash is
+ * synchronous): no parts list and no buffer per digest. Larger inputs are hashed part by part,
+ * which copies nothing.
+ */
+const SCRATCH = Buffer.allocUnsafe(64 * 1024);
+
+/** Writes `part` into the scratch buffer at `at` and returns its end, or -1 when it does not fit. */
+function put(part: string | Uint8Array, at: number): number {
+  if (typeof part === 'string') {
+    // A UTF-16 unit takes at most 3 bytes of UTF-8: measured exactly only near the end.
+    if (at + part.length * 3 > SCRATCH.length && at + Buffer.byteLength(part) > SCRATCH.length) return -1;
+    return at + SCRATCH.write(part, at);
   }
-  return out;
+  if (at + part.byteLength > SCRATCH.length) return -1;
+  SCRATCH.set(part, at);
+  return at + part.byteLength;
+}
+
+/** Node 20 releases before 20.12 have no one-shot hash: the same bytes, hashed part by part. */
+function streamedDigest(inputs: TensorMap, specs: readonly { readonly name: string }[] | undefined): string {
+  const hash = crypto.createHash('sha256');
+  for (const [name, quoted] of specs ? namesInOrder(specs) : inOrder(Object.keys(inputs))) {
+    const tensor = inputs[name];
+    if (!tensor) continue;
+    hash.update(`${quoted}${tensor.datatype}",[${shapeText(tensor.shape)}]]`);
+    const { data } = tensor;
+    hash.update(Array.isArray(data) ? JSON.stringify(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  return `sha256:${hash.digest('hex')}`;
 }
 
 /**

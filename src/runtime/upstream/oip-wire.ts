@@ -137,6 +137,10 @@ interface WireOutput {
 }
 
 /** An output's raw bytes, when it came as binary data: the next `binary_data_size` bytes after the JSON. */
+function isDimension(d: unknown): boolean {
+  return Number.isInteger(d) && (d as number) >= 0;
+}
+
 function binaryPart(what: string, raw: WireOutput, binary: Buffer | undefined, at: number): Buffer | undefined {
   const size = raw.parameters?.binary_data_size;
   if (size === undefined) return undefined;
@@ -172,7 +176,7 @@ export function decodeOipOutputs(what: string, answer: unknown, contract: ModelC
     if (!spec || !outputNames.includes(raw.name)) continue;
     if (raw.datatype !== spec.datatype) throw invalid(what, `output '${raw.name}' is ${String(raw.datatype)}, the contract says ${spec.datatype}`);
     const shape = raw.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0) || shape.length !== spec.shape.length) {
+    if (!Array.isArray(shape) || !shape.every(isDimension) || shape.length !== spec.shape.length) {
       throw invalid(what, `output '${raw.name}' has shape ${JSON.stringify(shape)}, the contract's rank is ${spec.shape.length}`);
     }
     if (!fitsShape(spec.shape, shape as number[])) throw invalid(what, `output '${raw.name}' has shape ${JSON.stringify(shape)}, the contract says ${JSON.stringify(spec.shape)}`);

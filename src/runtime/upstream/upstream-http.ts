@@ -36,6 +36,23 @@ function sameName(raw: Buffer | string, lower: Buffer): boolean {
   return true;
 }
 
+/**
+ * A raw header value as `Number(String(raw))` reads it; plain digits (every length header in
+ * practice) are read from the bytes without building a string.
+ */
+export function headerNumber(raw: Buffer | string | undefined): number {
+  if (raw !== undefined && typeof raw !== 'string' && raw.length > 0 && raw.length <= 15) {
+    let value = 0;
+    for (let i = 0; i < raw.length; i++) {
+      const digit = raw[i]! - 48;
+      if (digit < 0 || digit > 9) return Number(String(raw));
+      value = value * 10 + digit;
+    }
+    return value;
+  }
+  return Number(String(raw));
+}
+
 /** Why: an upstream's refusal message is shown to the caller; a page of HTML or a stack trace is cut short. */
 const MAX_PUBLIC_MESSAGE = 300;
 
@@ -144,10 +161,10 @@ export class UpstreamHttp {
               const name = rawHeaders[i];
               if (name === undefined) continue;
               if (sameName(name, CONTENT_LENGTH)) {
-                const declared = Number(String(rawHeaders[i + 1]));
+                const declared = headerNumber(rawHeaders[i + 1]);
                 if (declared > limit) cancel(tooLarge(`of ${declared} bytes`));
               } else if (sameName(name, JSON_LENGTH)) {
-                answerJsonLength = Number(String(rawHeaders[i + 1]));
+                answerJsonLength = headerNumber(rawHeaders[i + 1]);
               }
             }
             return true;

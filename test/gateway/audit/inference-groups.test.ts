@@ -86,3 +86,19 @@ test('flush_max_rows inferences waiting start a flush without waiting for the in
   await buffer.close();
   await storage.close();
 });
+
+test('an inference after a flush starts a new row: none goes into a row already written', async () => {
+  const storage = await openSqliteStorage({ path: ':memory:' });
+  const clock = manualClock(0);
+  const buffer = new AuditBuffer(storage, { flushIntervalMs: 60_000, flushMaxRows: 1000, onError: () => assert.fail('no error expected') });
+  const groups = new InferenceGroups(buffer, clock);
+  groups.add(summary('key-a', 0));
+  groups.add(summary('key-a', 1));
+  await buffer.flush();
+  groups.add(summary('key-a', 2));
+  await buffer.flush();
+  const { rows } = await storage.listAudit(0, 10);
+  const details = rows.map((r) => JSON.parse(r.detail ?? '{}') as { count: number; inferences: [number, number, string, string][] });
+  assert.deepEqual(details.map((d) => d.inferences.map((t) => t[3].slice(-1))), [['0', '1'], ['2']]);
+  await storage.close();
+});

@@ -34,3 +34,17 @@ test('the input digest is the documented hash, with or without the contract name
     }),
   );
 });
+
+test('the input digest is the documented hash for non-ASCII names and strings, and for inputs larger than the scratch buffer', () => {
+  const large = new Float32Array(20_000).map((_, i) => Math.sin(i));
+  const cases: TensorMap[] = [
+    Object.assign(Object.create(null) as TensorMap, { 'Zähler→': { datatype: 'BYTES', shape: [2], data: ['naïve ☃', '𝄞'] }, a: { datatype: 'INT32', shape: [1], data: new Int32Array([7]) } }),
+    Object.assign(Object.create(null) as TensorMap, { big: { datatype: 'FP32', shape: [1, large.length], data: large }, small: { datatype: 'FP32', shape: [1], data: new Float32Array([1]) } }),
+    Object.assign(Object.create(null) as TensorMap, { text: { datatype: 'BYTES', shape: [1], data: ['é'.repeat(30_000)] } }),
+  ];
+  for (const inputs of cases) {
+    const specs = Object.keys(inputs).map((name) => ({ name }));
+    assert.equal(inputDigest(inputs, undefined), reference(inputs));
+    assert.equal(inputDigest(inputs, undefined, specs), reference(inputs));
+  }
+});

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import type { ModelContract, TensorSpec } from '../../../src/core/contract.js';
 import { BackendError } from '../../../src/runtime/backend.js';
 import { binaryFits, decodeOipOutputs, encodeOipBinaryRequest } from '../../../src/runtime/upstream/oip-wire.js';
-import { RepeatedJson } from '../../../src/runtime/upstream/upstream-http.js';
+import { headerNumber, RepeatedJson } from '../../../src/runtime/upstream/upstream-http.js';
 
 const spec = (name: string, datatype: TensorSpec['datatype'], shape: number[]): TensorSpec => ({ name, datatype, shape, batchAxis: undefined, description: undefined });
 
@@ -102,4 +102,15 @@ test("a binary answer's JSON part is parsed once while it repeats byte for byte,
   assert.notEqual(c, a, 'other bytes are parsed anew');
   assert.equal((c as { outputs: { parameters: { binary_data_size: number } }[] }).outputs[0]!.parameters.binary_data_size, 9);
   assert.throws(() => heads.parse('upstream test', Buffer.from('{"outputs": [1,'), 14), (error: unknown) => error instanceof BackendError && error.code === 'UPSTREAM_RESPONSE_INVALID');
+});
+
+test('a length header read from its bytes is the number Number(String(bytes)) reads, for any value', () => {
+  const values = fc.oneof(fc.nat().map(String), fc.stringMatching(/^[0-9]{0,20}$/), fc.string({ maxLength: 20 }), fc.constantFrom('', ' 12', '12 ', '1e3', '0x10', '-5', '+7', '007'));
+  fc.assert(
+    fc.property(values, (text) => {
+      assert.ok(Object.is(headerNumber(Buffer.from(text, 'latin1')), Number(text)), JSON.stringify(text));
+      assert.ok(Object.is(headerNumber(text), Number(text)));
+    }),
+  );
+  assert.ok(Number.isNaN(headerNumber(undefined)));
 });
