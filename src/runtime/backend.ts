@@ -24,6 +24,15 @@ export interface BackendDescription {
   readonly mergesBatches?: boolean;
 }
 
+/** What the caller knows of a batch beyond its tensors. */
+export interface RunOptions {
+  /**
+   * The batch holds critical work: a backend whose compute threads yield to the event loop
+   * (onnx.worker_nice) lets them compete on equal terms while such a batch waits or runs.
+   */
+  readonly urgent?: boolean;
+}
+
 export interface BatchResult {
   readonly outputs: TensorMap;
   /** Time the batch waited for a free instance, in ms. */
@@ -39,7 +48,7 @@ export interface Backend {
   /** Batches accepted and not yet settled. */
   readonly inFlight: number;
   /** Runs one batch and resolves with the named outputs; rejects with a BackendError. */
-  run(inputs: TensorMap, outputNames: readonly string[]): Promise<BatchResult>;
+  run(inputs: TensorMap, outputNames: readonly string[], options?: RunOptions): Promise<BatchResult>;
   /** Stops accepting work, lets in-flight batches settle, frees the model. */
   unload(): Promise<void>;
   /**

@@ -133,3 +133,29 @@ test('worker threads run at the configured nice value on Linux; the event loop k
     await backend.unload();
   }
 });
+
+/** Whether this process may raise a thread's priority back: root (CAP_SYS_NICE). */
+function mayRaisePriority(): boolean {
+  return process.platform === 'linux' && process.getuid?.() === 0;
+}
+
+test('a worker lowered by worker_nice runs critical (urgent) batches at the process priority, and is lowered again after', { skip: !mayRaisePriority() && 'raising a thread priority needs root or CAP_SYS_NICE' }, async () => {
+  const before = threadNices().filter((n) => n === 9).length;
+  const { backend } = await loadOnnxBackend({ name: 'urgent', bytes: matmulChain(DIM, 20), executionProvider: 'cpu', intraOpThreads: 1, instances: 1, inlineBelowMs: 0, workerNice: 9 });
+  try {
+    const lowered = (): number => threadNices().filter((n) => n === 9).length - before;
+    assert.equal(lowered(), 1, 'the worker starts lowered');
+    const plain = backend.run(input(8), ['y']);
+    assert.equal(lowered(), 1, 'an ordinary batch leaves it lowered');
+    await plain;
+    const urgent = backend.run(input(8), ['y'], { urgent: true });
+    assert.equal(lowered(), 0, 'raised as soon as the urgent batch is handed over');
+    const second = backend.run(input(8), ['y'], { urgent: true });
+    await urgent;
+    assert.equal(lowered(), 0, 'still raised while another urgent batch waits');
+    await second;
+    assert.equal(lowered(), 1, 'lowered again when the last urgent batch is done');
+  } finally {
+    await backend.unload();
+  }
+});

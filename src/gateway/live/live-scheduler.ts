@@ -11,7 +11,7 @@ import type { Clock } from '../../core/clock.js';
 import type { ModelContract } from '../../core/contract.js';
 import type { ServerConfig } from '../../core/config.js';
 import type { TensorMap } from '../../core/tensor.js';
-import { BackendError, type Backend, type BackendDescription } from '../../runtime/backend.js';
+import { BackendError, type Backend, type BackendDescription, type RunOptions } from '../../runtime/backend.js';
 import type { Tier } from '../../core/tiers.js';
 import { NodeLostError } from '../../runtime/remote/remote-backend.js';
 import type { OutlierDetector } from '../../control/outlier-detector.js';
@@ -27,6 +27,12 @@ import type { CostLedger } from '../../telemetry/cost/cost-ledger.js';
 import type { ServedVersion } from '../model-catalog.js';
 import type { SchedulingHints } from '../oip/scheduling-hints.js';
 import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
+
+const URGENT: RunOptions = { urgent: true };
+
+function isCritical(request: SchedulerRequest<unknown>): boolean {
+  return request.priority === 'critical';
+}
 
 export interface LiveServed {
   readonly ok: true;
@@ -362,7 +368,8 @@ export class LiveScheduler {
     const single = requests.length === 1 ? requests[0]!.payload : undefined;
     const inputs = single ? single.inputs : mergeInputs(requests.map((r) => r.payload.inputs), deployed.contract.inputs);
     const names = single ? single.outputNames : [...new Set(requests.flatMap((r) => r.payload.outputNames))];
-    backend.run(inputs, names).then(
+    // Critical work lets a lowered compute thread compete with the event loop (see UrgencyBoost).
+    backend.run(inputs, names, requests.some(isCritical) ? URGENT : undefined).then(
       (result) => {
         let start = 0;
         for (const request of requests) {

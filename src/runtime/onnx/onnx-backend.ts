@@ -5,7 +5,7 @@
 import { DATATYPES, datatypeFromOrt } from '../../core/datatypes.js';
 import type { TensorMap } from '../../core/tensor.js';
 import { describeCpu } from '../../hardware/cpu.js';
-import { BackendError, type Backend, type BackendDescription, type BackendLoadSpec, type BatchResult, type LoadedBackend } from '../backend.js';
+import { BackendError, type Backend, type BackendDescription, type BackendLoadSpec, type BatchResult, type LoadedBackend, type RunOptions } from '../backend.js';
 import { OnnxInstance } from './onnx-instance.js';
 import { InlineRunner } from './inline-runner.js';
 import type { WireTensor, WorkerInit } from './protocol.js';
@@ -51,7 +51,7 @@ class OnnxBackend implements Backend {
     return total;
   }
 
-  async run(inputs: TensorMap, outputNames: readonly string[]): Promise<BatchResult> {
+  async run(inputs: TensorMap, outputNames: readonly string[], options?: RunOptions): Promise<BatchResult> {
     if (!this.accepting) throw new BackendError('backend is unloading');
     let chosen: OnnxInstance | undefined;
     for (const instance of this.instances) {
@@ -68,7 +68,7 @@ class OnnxBackend implements Backend {
       const inline = await this.inline.run(feeds, outputNames);
       result = { outputs: inline.outputs, queueMs: 0, computeMs: inline.computeMs, inline: true };
     } else {
-      result = { ...(await chosen.run(feeds, outputNames)), inline: false };
+      result = { ...(await chosen.run(feeds, outputNames, options?.urgent === true)), inline: false };
       this.inline?.observeWorker(result.computeMs);
     }
     const outputs: TensorMap = {};

@@ -4,6 +4,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../../core/module-worker.js';
+import { currentNice, setThreadNice } from '../../core/thread-priority.js';
 import { BackendError, type ArtifactSignature } from '../backend.js';
 import { absoluteNow, transferables, type RunMessage, type WireTensor, type WorkerInit, type WorkerReply } from './protocol.js';
 
@@ -27,7 +28,42 @@ export interface InstanceResult {
   readonly computeMs: number;
 }
 
+/**
+ * A worker lowered below the event loop's priority (onnx.worker_nice) takes the process's own
+ * priority back while it holds critical work, and is lowered again when the last such run ends.
+ * Why: under overload the event loop and the lowered worker share a CPU, and the worker gets a
+ * tenth of it; critical requests then waited on a starved worker. Needs the right to raise a
+ * thread's priority (CAP_SYS_NICE or RLIMIT_NICE); without it the worker stays lowered.
+ */
+export class UrgencyBoost {
+  private urgent = 0;
+  private usable: boolean;
+
+  constructor(
+    private readonly tid: number | undefined,
+    private readonly lowered: number,
+    private readonly normal: number,
+    private readonly setNice: (tid: number, nice: number) => boolean = setThreadNice,
+  ) {
+    this.usable = tid !== undefined && lowered > normal;
+  }
+
+  /** Whether the worker runs at the process's priority now. */
+  get boosted(): boolean {
+    return this.usable && this.urgent > 0;
+  }
+
+  begin(): void {
+    if (this.usable && this.urgent++ === 0 && !this.setNice(this.tid!, this.normal)) this.usable = false;
+  }
+
+  end(): void {
+    if (this.usable && --this.urgent === 0) this.setNice(this.tid!, this.lowered);
+  }
+}
+
 interface Pending {
+  readonly urgent: boolean;
   readonly postedAt: number;
   readonly settled: Promise<unknown>;
   readonly resolve: (result: InstanceResult) => void;
@@ -39,7 +75,10 @@ export class OnnxInstance {
   private nextId = 1;
   private dead: Error | undefined;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly boost: UrgencyBoost,
+  ) {
     worker.on('message', (reply: WorkerReply) => this.settle(reply));
     worker.on('error', (error) => this.fail(new BackendError(`onnx worker failed: ${error.message}`, { cause: error })));
     worker.on('exit', (code) => this.fail(new BackendError(`onnx worker exited with code ${code}`)));
@@ -56,7 +95,7 @@ export class OnnxInstance {
       worker.once('message', (reply: WorkerReply) => {
         worker.off('error', onError);
         worker.off('exit', onExit);
-        if (reply.kind === 'ready') resolve({ instance: new OnnxInstance(worker), signature: reply.signature });
+        if (reply.kind === 'ready') resolve({ instance: new OnnxInstance(worker, new UrgencyBoost(reply.tid, init.nice, currentNice())), signature: reply.signature });
         else {
           void worker.terminate();
           reject(new BackendError(reply.kind === 'load-failed' ? describeLoadFailure(init, reply.message) : 'onnx worker sent an unexpected first message'));
@@ -73,7 +112,7 @@ export class OnnxInstance {
     return this.dead === undefined;
   }
 
-  run(feeds: Record<string, WireTensor>, outputNames: readonly string[]): Promise<InstanceResult> {
+  run(feeds: Record<string, WireTensor>, outputNames: readonly string[], urgent = false): Promise<InstanceResult> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     const message: RunMessage = { id, feeds, outputNames };
@@ -83,7 +122,8 @@ export class OnnxInstance {
       resolve = res;
       reject = rej;
     });
-    this.pending.set(id, { postedAt: absoluteNow(), settled: settled.catch(() => undefined), resolve, reject });
+    if (urgent) this.boost.begin();
+    this.pending.set(id, { urgent, postedAt: absoluteNow(), settled: settled.catch(() => undefined), resolve, reject });
     this.worker.postMessage(message, transferables(Object.values(feeds)));
     return settled;
   }
@@ -100,6 +140,7 @@ export class OnnxInstance {
     const pending = this.pending.get(reply.id);
     if (!pending) return;
     this.pending.delete(reply.id);
+    if (pending.urgent) this.boost.end();
     if (reply.kind === 'error') {
       pending.reject(new BackendError(`ONNX Runtime failed: ${reply.message}`));
       return;
@@ -113,7 +154,10 @@ export class OnnxInstance {
 
   private fail(error: Error): void {
     this.dead ??= error;
-    for (const pending of this.pending.values()) pending.reject(error);
+    for (const pending of this.pending.values()) {
+      if (pending.urgent) this.boost.end();
+      pending.reject(error);
+    }
     this.pending.clear();
   }
 }

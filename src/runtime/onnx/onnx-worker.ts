@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { absoluteNow, transferables, type RunMessage, type WorkerInit, type WorkerReply } from './protocol.js';
 import { fromOrtResults, sessionOptions, toOrtFeeds } from './ort-tensors.js';
-import { lowerThreadPriority } from '../../core/thread-priority.js';
+import { currentThreadId, lowerThreadPriority } from '../../core/thread-priority.js';
 
 const port = parentPort;
 if (!port) throw new Error('onnx-worker must run in a worker thread');
@@ -25,7 +25,8 @@ function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): { name: 
 async function start(): Promise<ort.InferenceSession | undefined> {
   try {
     const session = await ort.InferenceSession.create(init.bytes, sessionOptions(init.executionProvider, init.intraOpThreads));
-    reply({ kind: 'ready', signature: { inputs: describe(session.inputMetadata), outputs: describe(session.outputMetadata) } });
+    const tid = currentThreadId();
+    reply({ kind: 'ready', signature: { inputs: describe(session.inputMetadata), outputs: describe(session.outputMetadata) }, ...(tid === undefined ? {} : { tid }) });
     return session;
   } catch (error) {
     reply({ kind: 'load-failed', message: error instanceof Error ? error.message : String(error) });

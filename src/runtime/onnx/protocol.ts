@@ -24,7 +24,7 @@ export interface RunMessage {
 
 /** Timestamps are `performance.timeOrigin + performance.now()`, comparable across threads. */
 export type WorkerReply =
-  | { readonly kind: 'ready'; readonly signature: ArtifactSignature }
+  | { readonly kind: 'ready'; readonly signature: ArtifactSignature; /** The worker's kernel thread id (Linux), for its priority. */ readonly tid?: number }
   | { readonly kind: 'load-failed'; readonly message: string }
   | { readonly kind: 'result'; readonly id: number; readonly outputs: Record<string, WireTensor>; readonly startedAt: number; readonly finishedAt: number }
   | { readonly kind: 'error'; readonly id: number; readonly message: string };
