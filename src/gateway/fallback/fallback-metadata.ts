@@ -27,7 +27,7 @@ export function fallbackMetadata(served: ServedVersion, fallback: FallbackUsed, 
     return {
       parametersJson: `${base.parametersJson.slice(0, -1)},${extra}}`,
       versionHeaders: base.versionHeaders,
-      callHeaders: { ...base.callHeaders, 'x-switchyard-fallback': header },
+      callHeaders: [...base.callHeaders, ['x-switchyard-fallback', header]],
     };
   }
   const total = roundMs(call.totalMs);
@@ -44,12 +44,15 @@ export function fallbackMetadata(served: ServedVersion, fallback: FallbackUsed, 
   };
   return {
     parametersJson: `${JSON.stringify(parameters).slice(0, -1)},${extra}}`,
-    versionHeaders: {
-      'content-type': 'application/json; charset=utf-8',
-      'x-switchyard-model': served.model,
-      'x-switchyard-model-version': served.version,
-      'x-switchyard-digest': served.digest ?? '',
-    },
-    callHeaders: { 'x-switchyard-fallback': header, 'server-timing': `total;dur=${total}` },
+    versionHeaders: [
+      ['content-type', 'application/json; charset=utf-8'],
+      ['x-switchyard-model', served.model],
+      ['x-switchyard-model-version', served.version],
+      ['x-switchyard-digest', served.digest ?? ''],
+    ],
+    callHeaders: [
+      ['x-switchyard-fallback', header],
+      ['server-timing', `total;dur=${total}`],
+    ],
   };
 }

@@ -21,7 +21,7 @@ import type { Refused } from '../../scheduler/types.js';
 import { fallbackMetadata } from '../fallback/fallback-metadata.js';
 import { decodeInferRequest, type DecodeLimits } from './decode-request.js';
 import { encodeInferResponse } from './encode-response.js';
-import { callMetadata } from './call-metadata.js';
+import { callMetadata, type HeaderList } from './call-metadata.js';
 import { readSchedulingHints } from './scheduling-hints.js';
 import { splitBinaryBody } from './binary-tensors.js';
 import { inputDigest, type InferenceOutcome } from '../audit/inference-summary.js';
@@ -60,6 +60,10 @@ export interface InferRouteOptions {
 export interface InferObserver {
   inputs(served: ServedVersion, inputs: TensorMap): void;
   outputs(served: ServedVersion, outputs: TensorMap): void;
+}
+
+function setHeaders(reply: FastifyReply, headers: HeaderList): void {
+  for (let i = 0; i < headers.length; i++) void reply.header(headers[i]![0], headers[i]![1]);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -158,7 +162,8 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
             computeMs: answer.live.computeMs,
           });
       const { json, blobs } = encodeInferResponse({ modelName: served.model, modelVersion: served.version, id: decoded.id, parametersJson: metadata.parametersJson }, outputs, decoded.binaryOutputs);
-      void reply.headers(metadata.versionHeaders).headers(metadata.callHeaders);
+      setHeaders(reply, metadata.versionHeaders);
+      setHeaders(reply, metadata.callHeaders);
       let body: string | Buffer = json;
       if (blobs.length > 0) {
         const head = Buffer.from(json, 'utf8');
