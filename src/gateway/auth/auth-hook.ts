@@ -69,15 +69,6 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
 
   app.decorateRequest('principal', null);
   const quotas = new TenantQuotaGate(options.clock ?? systemClock);
-  const releases = new WeakMap<FastifyRequest, () => void>();
-  app.addHook('onResponse', (request, _reply, done) => {
-    releases.get(request)?.();
-    done();
-  });
-  app.addHook('onRequestAbort', (request, done) => {
-    releases.get(request)?.();
-    done();
-  });
   app.addHook('onRoute', (route) => {
     const roles = route.config?.roles;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -121,7 +112,9 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
       if (!tenant || !(tenant.allowedModels.includes('*') || tenant.allowedModels.includes(model))) {
         throw new SwitchyardError('FORBIDDEN', `tenant '${row.tenant}' may not use model '${model}'`);
       }
-      if (url !== undefined && INFER_URL.test(url)) releases.set(request, quotas.admit(row.tenant, tenant.quotas));
+      // Released when the response closes, answered or aborted: only requests holding a slot pay
+      // for it (a global onResponse hook ran on every request, anonymous ones too).
+      if (url !== undefined && INFER_URL.test(url)) reply.raw.once('close', quotas.admit(row.tenant, tenant.quotas));
     }
   }
 }

@@ -73,3 +73,18 @@ test('over HTTP: a tenant key over its requests_per_second gets 429 QUOTA_EXCEED
   // Metadata is not metered.
   assert.equal((await server.app.inject({ method: 'GET', url: '/v2/models/identity', headers: { 'x-api-key': key } })).statusCode, 200);
 });
+
+test('over HTTP: a max_concurrent slot is held while a request is answered and freed when its response closes', async () => {
+  const admin = adminHeaders(server);
+  assert.equal((await server.app.inject({ method: 'PUT', url: '/v1/tenants/single', headers: admin, payload: { allowed_models: ['identity'], quotas: { max_concurrent: 1 } } })).statusCode, 200);
+  const key = (await server.app.inject({ method: 'POST', url: '/v1/keys', headers: admin, payload: { roles: ['invoker'], tenant: 'single' } })).json<{ key: string }>().key;
+  const infer = () => server.app.inject({ method: 'POST', url: '/v2/models/identity/infer', headers: { 'x-api-key': key }, payload: { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 2], data: [1, 2] }] } });
+  // Two at once: one holds the only slot, the other is refused.
+  const both = await Promise.all([infer(), infer()]);
+  assert.deepEqual(both.map((r) => r.statusCode).sort(), [200, 429]);
+  // One after another: each finds the slot freed by the one before.
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal((await infer()).statusCode, 200, `request ${i} after the slot was released`);
+  }
+});
