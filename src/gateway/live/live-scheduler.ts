@@ -30,6 +30,8 @@ import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
 
 const URGENT: RunOptions = { urgent: true };
 
+const deploymentNames = new WeakMap<object, string>();
+
 function isCritical(request: SchedulerRequest<unknown>): boolean {
   return request.priority === 'critical';
 }
@@ -207,8 +209,18 @@ export class LiveScheduler {
     this.ledger = ledger;
   }
 
-  static deploymentOf(served: { model: string; version: string }): string {
-    return `${served.model}:${served.version}`;
+  /**
+   * A version's deployment name, `model:version`. Remembered per version object (whose model
+   * and version never change): asked three or four times per request, and the one string's
+   * hash, once computed, serves every map lookup by it.
+   */
+  static deploymentOf(served: { readonly model: string; readonly version: string }): string {
+    let name = deploymentNames.get(served);
+    if (name === undefined) {
+      name = `${served.model}:${served.version}`;
+      deploymentNames.set(served, name);
+    }
+    return name;
   }
 
   /**
