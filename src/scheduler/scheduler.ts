@@ -293,7 +293,8 @@ export class Scheduler<P = unknown> {
       const members = this.nextBatch(replica);
       let rows = 0;
       for (const item of members) rows += item.request.rows;
-      const decision = this.decide(replica, deployment, members, rows, nowMs);
+      // Nothing can join a request that runs alone: waiting for a fuller batch would only delay it.
+      const decision = members[0]?.request.batchKey === undefined ? 'now' : this.decide(replica, deployment, members, rows, nowMs);
       const at = Math.max(decision === 'now' ? nowMs : decision, this.stageAt(replica, rows));
       if (at > nowMs) {
         wake = at;
@@ -340,6 +341,7 @@ export class Scheduler<P = unknown> {
   private nextBatch(replica: ReplicaRuntime<P>): Queued<P>[] {
     const head = replica.queue.head();
     if (!head) return [];
+    if (head.request.batchKey === undefined) return [head];
     const members: Queued<P>[] = [];
     let rows = 0;
     const max = replica.spec.maxBatchSize;

@@ -44,8 +44,12 @@ export interface SchedulerRequest<P = unknown> {
   readonly timeoutAction: TimeoutAction;
   /** Rows the request contributes to a batch. */
   readonly rows: number;
-  /** Requests batch together only when their keys are equal (same non-batched inputs and shapes). */
-  readonly batchKey: string;
+  /**
+   * Requests batch together only when their keys are equal (same non-batched inputs and shapes);
+   * undefined: the request runs alone (its backend does not merge batches), so it never waits
+   * for a batch to fill.
+   */
+  readonly batchKey: string | undefined;
   readonly hints: RequestHints;
   /** The host's data for the request (decoded tensors live, nothing in the simulator). */
   readonly payload: P;

@@ -171,3 +171,18 @@ test('a request larger than some replicas batch goes only where it fits, or is r
   const tooBig = h.submit({ rows: 9 });
   assert.ok(tooBig !== 'admitted' && !tooBig.ok && tooBig.code === 'BATCH_TOO_LARGE');
 });
+
+test('a request that runs alone (no batch key) goes at once where a partial batch would wait, and is never merged with another', () => {
+  const h = harness();
+  h.submit({ batchKey: undefined });
+  assert.equal(h.batches.length, 1, 'dispatched without waiting the 5 ms max queue delay');
+  h.submit({ batchKey: undefined });
+  h.submit({ batchKey: undefined });
+  h.submit({ batchKey: 'k' });
+  assert.equal(h.batches.length, 1, 'the replica is busy: the rest wait');
+  for (let i = 0; i < 2; i++) {
+    h.now += 10;
+    h.finish(h.batches.at(-1)!);
+  }
+  assert.deepEqual(h.batches.map((b) => b.requests.map((r) => r.payload)), [['r1'], ['r2'], ['r3']], 'one request per batch, each as soon as the replica is free');
+});

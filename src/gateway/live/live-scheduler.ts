@@ -356,7 +356,7 @@ export class LiveScheduler {
         deadlineMs: now + hints.deadlineMs,
         timeoutAction: hints.timeoutAction,
         rows,
-        batchKey: (deployed && batchKeyOf(inputs, deployed.contract.inputs, deployed.batchable)) ?? `solo:${id}`,
+        batchKey: deployed && batchKeyOf(inputs, deployed.contract.inputs, deployed.batchable),
         hints: hints.hints,
         payload: { inputs, outputNames, resolve, outputs: undefined, backendQueueMs: 0, span, answered: false, lost: false, retried: false },
       };
