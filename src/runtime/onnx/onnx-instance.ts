@@ -60,6 +60,11 @@ export class UrgencyBoost {
   end(): void {
     if (this.usable && --this.urgent === 0) this.setNice(this.tid!, this.lowered);
   }
+
+  /** The worker is gone: its thread id may soon name another thread, which must not be touched. */
+  retire(): void {
+    this.usable = false;
+  }
 }
 
 interface Pending {
@@ -154,10 +159,8 @@ export class OnnxInstance {
 
   private fail(error: Error): void {
     this.dead ??= error;
-    for (const pending of this.pending.values()) {
-      if (pending.urgent) this.boost.end();
-      pending.reject(error);
-    }
+    this.boost.retire();
+    for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
   }
 }

@@ -38,3 +38,14 @@ test('where raising a priority is not permitted the worker stays lowered and it 
   boost.end();
   assert.deepEqual(calls, [[42, 0]], 'one refused attempt, then nothing');
 });
+
+test('a retired boost (its worker is gone) never touches the thread id again', () => {
+  const { calls, setNice } = recorder();
+  const boost = new UrgencyBoost(42, 10, 0, setNice);
+  boost.begin();
+  boost.retire();
+  boost.end();
+  boost.begin();
+  assert.equal(boost.boosted, false);
+  assert.deepEqual(calls, [[42, 0]], 'only the raise before the worker went');
+});
