@@ -6,7 +6,7 @@
 import { roundMs } from '../../core/clock.js';
 import type { BackendDescription } from '../../runtime/backend.js';
 import type { ServedVersion } from '../model-catalog.js';
-import { callMetadata, type CallMetadata } from '../oip/call-metadata.js';
+import { callMetadata, JSON_CONTENT_TYPE, type CallMetadata } from '../oip/call-metadata.js';
 import type { FallbackUsed } from './fallback-runner.js';
 
 export interface FallbackCall {
@@ -24,11 +24,8 @@ export function fallbackMetadata(served: ServedVersion, fallback: FallbackUsed, 
     // Another deployment answered: its scheduling facts, under the name the caller asked for.
     const { live } = fallback;
     const base = callMetadata(fallback.served, fallback.served.backend.describe(), { ...call, replica: live.replica, batchSize: live.batchSize, queueMs: live.queueMs, computeMs: live.computeMs });
-    return {
-      parametersJson: `${base.parametersJson.slice(0, -1)},${extra}}`,
-      versionHeaders: base.versionHeaders,
-      callHeaders: [...base.callHeaders, ['x-switchyard-fallback', header]],
-    };
+    base.headers.push('x-switchyard-fallback', header);
+    return { parametersJson: `${base.parametersJson.slice(0, -1)},${extra}}`, headers: base.headers };
   }
   const total = roundMs(call.totalMs);
   const device: Pick<BackendDescription, 'kind'> = { kind: fallback.kind === 'rules' ? 'rules' : 'onnx' };
@@ -44,15 +41,13 @@ export function fallbackMetadata(served: ServedVersion, fallback: FallbackUsed, 
   };
   return {
     parametersJson: `${JSON.stringify(parameters).slice(0, -1)},${extra}}`,
-    versionHeaders: [
-      ['content-type', 'application/json; charset=utf-8'],
-      ['x-switchyard-model', served.model],
-      ['x-switchyard-model-version', served.version],
-      ['x-switchyard-digest', served.digest ?? ''],
-    ],
-    callHeaders: [
-      ['x-switchyard-fallback', header],
-      ['server-timing', `total;dur=${total}`],
+    headers: [
+      'content-type', JSON_CONTENT_TYPE,
+      'x-switchyard-model', served.model,
+      'x-switchyard-model-version', served.version,
+      'x-switchyard-digest', served.digest ?? '',
+      'x-switchyard-fallback', header,
+      'server-timing', `total;dur=${total}`,
     ],
   };
 }

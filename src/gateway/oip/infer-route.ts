@@ -21,7 +21,7 @@ import type { Refused } from '../../scheduler/types.js';
 import { fallbackMetadata } from '../fallback/fallback-metadata.js';
 import { decodeInferRequest, type DecodeLimits } from './decode-request.js';
 import { encodeInferResponse } from './encode-response.js';
-import { callMetadata, type HeaderList } from './call-metadata.js';
+import { callMetadata, CONTENT_TYPE_AT, type HeaderList } from './call-metadata.js';
 import { readSchedulingHints } from './scheduling-hints.js';
 import { splitBinaryBody } from './binary-tensors.js';
 import { inputDigest, type InferenceOutcome } from '../audit/inference-summary.js';
@@ -62,8 +62,21 @@ export interface InferObserver {
   outputs(served: ServedVersion, outputs: TensorMap): void;
 }
 
-function setHeaders(reply: FastifyReply, headers: HeaderList): void {
-  for (let i = 0; i < headers.length; i++) void reply.header(headers[i]![0], headers[i]![1]);
+/**
+ * A success answer written to node's response directly, its headers as one flat list. Why not
+ * `reply.header` and `reply.send`: fastify keeps each header in a record by its lowercased name
+ * and walks its send path (hooks, payload checks) for a body that is already final text; on a
+ * fronted call that bookkeeping cost more than the metadata itself. Failures still go through
+ * fastify (sendError). Nothing else sets headers on this route's successful answers.
+ */
+function sendAnswer(reply: FastifyReply, headers: HeaderList, body: string | Buffer): FastifyReply {
+  headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length));
+  // Before the hijack: a header value node refuses throws here with nothing sent, and the
+  // route's catch still answers through fastify.
+  reply.raw.writeHead(200, headers);
+  reply.hijack();
+  reply.raw.end(body);
+  return reply;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -162,24 +175,24 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
             computeMs: answer.live.computeMs,
           });
       const { json, blobs } = encodeInferResponse({ modelName: served.model, modelVersion: served.version, id: decoded.id, parametersJson: metadata.parametersJson }, outputs, decoded.binaryOutputs);
-      setHeaders(reply, metadata.versionHeaders);
-      setHeaders(reply, metadata.callHeaders);
+      const { headers } = metadata;
       let body: string | Buffer = json;
       if (blobs.length > 0) {
         const head = Buffer.from(json, 'utf8');
         body = Buffer.concat([head, ...blobs]);
-        void reply.header('content-type', 'application/octet-stream').header('inference-header-content-length', String(head.length));
+        headers[CONTENT_TYPE_AT] = 'application/octet-stream';
+        headers.push('inference-header-content-length', String(head.length));
       }
       // One clock read for the metrics and the audit summary (each read is a call into fastify's timer).
       const elapsedMs = reply.elapsedTime;
       const seconds = elapsedMs / 1000;
-      void reply.header('traceparent', formatTraceparent(trace));
+      headers.push('traceparent', formatTraceparent(trace));
       span?.end({ outcome: 'ok', status: 200, hardwareClass, ...(live ? { batchSize: live.batchSize } : {}) });
       metrics.observe({ model: modelLabel, version: versionLabel, hardwareClass, latencyClass: hints.latencyClass, outcome: 'ok', status: 200, seconds });
       metrics.inferred(modelLabel, versionLabel, hardwareClass, hints.latencyClass, decoded.batchSize);
       slo.record(LiveScheduler.deploymentOf(served), hints.latencyClass, seconds, false);
       onComplete?.(request, { model: modelLabel, version: versionLabel, digest, outcome: 'ok', latencyMs: elapsedMs, inputSha256 });
-      return reply.send(body);
+      return sendAnswer(reply, headers, body);
     } catch (error) {
       const failure = toSwitchyardError(error, log, { trace_id: trace.traceId });
       void reply.header('traceparent', formatTraceparent(trace));
