@@ -70,6 +70,9 @@ for (const c of CASES) {
       headers: { 'content-type': c.contentType ?? 'application/json' },
     });
     assert.equal(response.statusCode, c.status, response.body);
+    // Framework refusals go through fastify, the route's own through writeError: the same answer.
+    assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(Number(response.headers['content-length']), Buffer.byteLength(response.body));
     const error = response.json<{ error: string; code: string; retryable: boolean }>();
     assert.equal(error.code, c.code);
     assert.equal(error.retryable, false);
