@@ -11,7 +11,7 @@ import { Pool } from 'undici';
 import type { ExecutionProvider } from '../core/config.js';
 import type { Device } from '../hardware/device.js';
 import { readRepositoryVersion } from '../registry/model-repository.js';
-import type { Backend, LoadBackend } from '../runtime/backend.js';
+import type { Backend, LoadBackend, RunOptions } from '../runtime/backend.js';
 import { checkProtocol, DATAPLANE_PATHS, DATAPLANE_PROTOCOL, PROTOCOL_HEADER } from '../runtime/remote/protocol.js';
 import { decodeTensors, encodeTensors, WireError } from '../runtime/remote/wire.js';
 import { checkSignature } from '../runtime/signature-check.js';
@@ -58,6 +58,7 @@ export class AgentJoinError extends Error {
 }
 
 const digestOf = (secret: string): Buffer => createHash('sha256').update(secret).digest();
+const URGENT: RunOptions = { urgent: true };
 
 export class Agent {
   private readonly gateway: Pool;
@@ -264,7 +265,7 @@ export class Agent {
       return undefined;
     });
     app.get(DATAPLANE_PATHS.health, async () => ({ ok: !this.draining, draining: this.draining, replicas: [...this.hosted.values()].map((h) => ({ replica: h.id, state: h.state })) }));
-    app.post<{ Body: { replica?: unknown; outputs?: unknown; inputs?: unknown } }>(DATAPLANE_PATHS.batch, async (request, reply) => {
+    app.post<{ Body: { replica?: unknown; outputs?: unknown; urgent?: unknown; inputs?: unknown } }>(DATAPLANE_PATHS.batch, async (request, reply) => {
       if (this.draining) return this.refuse(reply, 503, 'SHUTTING_DOWN', 'this node is draining');
       const body = request.body;
       const hosted = typeof body?.replica === 'string' ? this.hosted.get(body.replica) : undefined;
@@ -279,7 +280,8 @@ export class Agent {
       const outputs = Array.isArray(body.outputs) ? body.outputs.map(String) : [];
       this.batchesInFlight++;
       try {
-        const result = await hosted.backend.run(inputs, outputs);
+        // Protocol 1.1: the gateway marks a batch holding critical work; a 1.0 gateway never does.
+        const result = await hosted.backend.run(inputs, outputs, body.urgent === true ? URGENT : undefined);
         return { outputs: encodeTensors(result.outputs), queue_ms: result.queueMs, compute_ms: result.computeMs };
       } catch (error) {
         this.options.log.error({ err: error, replica: hosted.id }, 'batch failed');

@@ -4,7 +4,8 @@
  * is accepted; a different major is refused at join with a clear error.
  */
 export const DATAPLANE_MAJOR = 1;
-export const DATAPLANE_MINOR = 0;
+/** 1.1: a batch may carry `urgent: true` (it holds critical work; see RunOptions.urgent). */
+export const DATAPLANE_MINOR = 1;
 export const DATAPLANE_PROTOCOL = `switchyard-dataplane/${DATAPLANE_MAJOR}.${DATAPLANE_MINOR}`;
 
 /** Header every data-plane request and join carries. */

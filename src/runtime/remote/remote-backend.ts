@@ -6,7 +6,7 @@
  */
 import { Pool } from 'undici';
 import type { TensorMap } from '../../core/tensor.js';
-import { BackendError, type Backend, type BackendDescription, type BatchResult } from '../backend.js';
+import { BackendError, type Backend, type BackendDescription, type BatchResult, type RunOptions } from '../backend.js';
 import { DATAPLANE_PATHS, DATAPLANE_PROTOCOL, PROTOCOL_HEADER } from './protocol.js';
 import { decodeTensors, encodeTensors, type WireBatchResponse } from './wire.js';
 
@@ -108,11 +108,13 @@ export class RemoteBackend implements Backend {
     return this.running;
   }
 
-  async run(inputs: TensorMap, outputNames: readonly string[]): Promise<BatchResult> {
+  async run(inputs: TensorMap, outputNames: readonly string[], options?: RunOptions): Promise<BatchResult> {
     if (!this.accepting) throw new NodeLostError(`replica ${this.replicaId} was removed`);
     this.running++;
     try {
-      const body = JSON.stringify({ replica: this.replicaId, outputs: outputNames, inputs: encodeTensors(inputs) });
+      // Urgency crosses to the node, whose own compute threads may be lowered (onnx.worker_nice).
+      const urgent = options?.urgent === true ? { urgent: true } : {};
+      const body = JSON.stringify({ replica: this.replicaId, outputs: outputNames, ...urgent, inputs: encodeTensors(inputs) });
       const { status, json } = await this.connection.post(DATAPLANE_PATHS.batch, body);
       if (status === 200) {
         const answer = json as WireBatchResponse;
