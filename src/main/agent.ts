@@ -11,7 +11,7 @@ import { Pool } from 'undici';
 import type { ExecutionProvider } from '../core/config.js';
 import type { Device } from '../hardware/device.js';
 import { readRepositoryVersion } from '../registry/model-repository.js';
-import type { Backend, LoadBackend, RunOptions } from '../runtime/backend.js';
+import { URGENT, type Backend, type LoadBackend } from '../runtime/backend.js';
 import { checkProtocol, DATAPLANE_PATHS, DATAPLANE_PROTOCOL, PROTOCOL_HEADER } from '../runtime/remote/protocol.js';
 import { decodeTensors, encodeTensors, WireError } from '../runtime/remote/wire.js';
 import { checkSignature } from '../runtime/signature-check.js';
@@ -58,7 +58,6 @@ export class AgentJoinError extends Error {
 }
 
 const digestOf = (secret: string): Buffer => createHash('sha256').update(secret).digest();
-const URGENT: RunOptions = { urgent: true };
 
 export class Agent {
   private readonly gateway: Pool;

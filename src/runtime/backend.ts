@@ -33,6 +33,9 @@ export interface RunOptions {
   readonly urgent?: boolean;
 }
 
+/** The options of a batch holding critical work: one frozen object, not one per batch. */
+export const URGENT: RunOptions = Object.freeze({ urgent: true });
+
 export interface BatchResult {
   readonly outputs: TensorMap;
   /** Time the batch waited for a free instance, in ms. */

@@ -11,7 +11,7 @@ import type { Clock } from '../../core/clock.js';
 import type { ModelContract } from '../../core/contract.js';
 import type { ServerConfig } from '../../core/config.js';
 import type { TensorMap } from '../../core/tensor.js';
-import { BackendError, type Backend, type BackendDescription, type RunOptions } from '../../runtime/backend.js';
+import { BackendError, URGENT, type Backend, type BackendDescription } from '../../runtime/backend.js';
 import type { Tier } from '../../core/tiers.js';
 import { NodeLostError } from '../../runtime/remote/remote-backend.js';
 import type { OutlierDetector } from '../../control/outlier-detector.js';
@@ -27,8 +27,6 @@ import type { CostLedger } from '../../telemetry/cost/cost-ledger.js';
 import type { ServedVersion } from '../model-catalog.js';
 import type { SchedulingHints } from '../oip/scheduling-hints.js';
 import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
-
-const URGENT: RunOptions = { urgent: true };
 
 const deploymentNames = new WeakMap<object, string>();
 
