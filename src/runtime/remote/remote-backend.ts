@@ -112,9 +112,9 @@ export class RemoteBackend implements Backend {
     if (!this.accepting) throw new NodeLostError(`replica ${this.replicaId} was removed`);
     this.running++;
     try {
-      // Urgency crosses to the node, whose own compute threads may be lowered (onnx.worker_nice).
-      const urgent = options?.urgent === true ? { urgent: true } : {};
-      const body = JSON.stringify({ replica: this.replicaId, outputs: outputNames, ...urgent, inputs: encodeTensors(inputs) });
+      // Urgency crosses to the node, whose own compute threads may be lowered (onnx.worker_nice);
+      // left out (undefined is not written) when the batch holds no critical work.
+      const body = JSON.stringify({ replica: this.replicaId, outputs: outputNames, urgent: options?.urgent === true || undefined, inputs: encodeTensors(inputs) });
       const { status, json } = await this.connection.post(DATAPLANE_PATHS.batch, body);
       if (status === 200) {
         const answer = json as WireBatchResponse;
