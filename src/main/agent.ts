@@ -166,6 +166,8 @@ export class Agent {
       this.options.log.warn({ err: error }, 'heartbeat failed; retrying next interval');
       return;
     }
+    // Stopped while the heartbeat was out: its assignments would load models nobody unloads.
+    if (this.stopped) return;
     if (answer.status === 410 && !this.draining) {
       // Declared dead (we were stopped or cut off): start over as a new node.
       this.options.log.warn({ node_id: this.nodeId }, 'the gateway declared this node dead; joining again');
