@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { loadOnnxBackend } from '../../src/runtime/onnx/onnx-backend.js';
+import { InlineRunner } from '../../src/runtime/onnx/inline-runner.js';
 import { matmulChain } from '../fixtures/onnx-fixtures.js';
 
 const DIM = 512;
@@ -83,14 +84,35 @@ test('tiny batches run inline once the workers have shown the model is faster th
     assert.equal(first.inline, false, 'the first batch measures the model in a worker');
     const runs = [];
     for (let i = 0; i < 64; i++) runs.push(await backend.run(tinyInput(), ['y']));
-    const inline = runs.filter((r) => r.inline).length;
-    assert.ok(inline >= 48, `most tiny batches ran inline (${inline} of 64)`);
-    assert.ok(inline < 64, 'a sample still goes to the worker to keep the estimate honest');
+    // The first worker runs may be slow (cold); once one measured under the bound, every batch
+    // runs inline. No batch is sent to a worker only to measure it: such samples were the p99 at low load.
+    const firstInline = runs.findIndex((r) => r.inline);
+    assert.ok(firstInline >= 0 && firstInline < 16, `tiny batches moved inline (first at ${firstInline})`);
+    assert.ok(runs.slice(firstInline).every((r) => r.inline), 'no batch after that went to a worker');
     assert.deepEqual(runs.at(-1)?.outputs.y?.shape, [1, 8]);
     for (let i = 0; i < 8; i++) assert.equal((await slow.backend.run(input(64), ['y'])).inline, false, 'a slow model never runs on the event loop');
   } finally {
     await backend.unload();
     await slow.backend.unload();
+  }
+});
+
+test('inline runs keep the estimate current: once they are slower than the bound, batches go back to the workers', async () => {
+  const runner = await InlineRunner.create(matmulChain(8, 1), 'cpu', 0.5);
+  assert.ok(runner);
+  try {
+    const feeds = { x: { type: 'float32' as const, dims: [1, 8], data: new Float32Array(8).fill(1) } };
+    assert.equal(runner.wants(feeds), false, 'nothing measured yet: the first batch goes to a worker');
+    runner.observe(0.1);
+    assert.equal(runner.wants(feeds), true);
+    await runner.run(feeds, ['y']);
+    // A window of slow readings (inline or not) takes the minimum over the bound.
+    for (let i = 0; i < 16; i++) runner.observe(0.9);
+    assert.equal(runner.wants(feeds), false);
+    runner.observe(0.2);
+    assert.equal(runner.wants(feeds), true, 'one fast reading brings it back');
+  } finally {
+    await runner.close();
   }
 });
 

@@ -1,8 +1,10 @@
 /**
  * A second session on the event-loop thread for batches so small that the hop to a worker
- * (about 0.13 ms on this machine, measured) costs more than the inference. The backend uses it
- * only while the workers' measured compute time stays under the configured bound, and keeps
- * sending a sample of batches to the workers so that measure stays current.
+ * costs more than the inference. The backend uses it only while the model's measured compute
+ * time stays under the configured bound. Every run feeds that measure, inline or in a worker,
+ * so no request is sent to a worker only to keep it current: such samples (one batch in 32)
+ * each paid the thread hop and the wake-up of a lowered worker, and at one or two requests in
+ * flight they were the slowest few percent of answers, the p99.
  */
 import ort from 'onnxruntime-node';
 import { fromOrtResults, sessionOptions, toOrtFeeds } from './ort-tensors.js';
@@ -12,16 +14,13 @@ import type { WireTensor } from './protocol.js';
 export const MAX_INLINE_ARTIFACT_BYTES = 16 * 1024 * 1024;
 /** Why: bigger inputs take long to copy and convert whatever the model does with them. */
 export const MAX_INLINE_ELEMENTS = 65_536;
-/** Every so many batches one still goes to a worker, to keep measuring the real compute time. */
-const SAMPLE_EVERY = 32;
-/** Worker compute times kept; their minimum is the model's own cost, free of CPU contention. */
+/** Compute times kept; their minimum is the model's own cost, free of CPU contention. */
 const WINDOW = 16;
 
 export class InlineRunner {
   private readonly recent = new Float64Array(WINDOW).fill(Number.POSITIVE_INFINITY);
   private next = 0;
-  private workerComputeMs = Number.POSITIVE_INFINITY;
-  private calls = 0;
+  private computeMs = Number.POSITIVE_INFINITY;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -34,20 +33,19 @@ export class InlineRunner {
     return new InlineRunner(session, belowMs);
   }
 
-  /** Feeds a worker's measured compute time into the estimate. */
-  observeWorker(computeMs: number): void {
-    // A worker sharing a busy core reports inflated times; the window's minimum does not.
+  /** Feeds a run's measured compute time (inline or in a worker) into the estimate. */
+  observe(computeMs: number): void {
+    // A run sharing a busy core reports inflated times; the window's minimum does not.
     this.recent[this.next] = computeMs;
     this.next = (this.next + 1) % WINDOW;
     let min = Number.POSITIVE_INFINITY;
     for (const ms of this.recent) if (ms < min) min = ms;
-    this.workerComputeMs = min;
+    this.computeMs = min;
   }
 
-  /** Whether this batch should run here rather than in a worker. */
+  /** Whether this batch should run here rather than in a worker (never before one run was measured). */
   wants(feeds: Record<string, WireTensor>): boolean {
-    this.calls++;
-    if (this.workerComputeMs >= this.belowMs || this.calls % SAMPLE_EVERY === 0) return false;
+    if (this.computeMs >= this.belowMs) return false;
     let elements = 0;
     for (const feed of Object.values(feeds)) elements += feed.data.length;
     return elements <= MAX_INLINE_ELEMENTS;
@@ -56,7 +54,9 @@ export class InlineRunner {
   async run(feeds: Record<string, WireTensor>, outputNames: readonly string[]): Promise<{ outputs: Record<string, WireTensor>; computeMs: number }> {
     const started = performance.now();
     const results = await this.session.run(toOrtFeeds(feeds), outputNames as string[]);
-    return { outputs: fromOrtResults(results, outputNames), computeMs: performance.now() - started };
+    const computeMs = performance.now() - started;
+    this.observe(computeMs);
+    return { outputs: fromOrtResults(results, outputNames), computeMs };
   }
 
   async close(): Promise<void> {

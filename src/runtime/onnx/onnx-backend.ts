@@ -69,7 +69,7 @@ class OnnxBackend implements Backend {
       result = { outputs: inline.outputs, queueMs: 0, computeMs: inline.computeMs, inline: true };
     } else {
       result = { ...(await chosen.run(feeds, outputNames, options?.urgent === true)), inline: false };
-      this.inline?.observeWorker(result.computeMs);
+      this.inline?.observe(result.computeMs);
     }
     const outputs: TensorMap = {};
     for (const [name, wire] of Object.entries(result.outputs)) {
