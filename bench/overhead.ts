@@ -7,7 +7,7 @@
  *
  * Loaded: autocannon, closed loop, 32 connections, a warm-up before each measured run, floor
  * and full alternating for several rounds; medians are reported. Unloaded: sequential
- * requests on one connection, floor and full interleaved; p50 of each. The servers run as
+ * requests on one connection, floor and full interleaved; p50 and p99 of each. The servers run as
  * child processes; with taskset they share one CPU and the load generator gets another.
  * The last stdout line is one JSON object (see bench/README.md).
  */
@@ -106,7 +106,11 @@ interface ModelReport {
   full_p99_ms: number;
   unloaded_floor_p50_ms: number;
   unloaded_full_p50_ms: number;
+  unloaded_floor_p99_ms: number;
+  unloaded_full_p99_ms: number;
   added_p50_ms: number;
+  /** Unloaded p99 / p50 of the full server: how heavy its tail is when nothing queues. */
+  unloaded_full_tail_ratio: number;
 }
 
 function log(line: string): void {
@@ -123,7 +127,7 @@ function printTable(settings: Settings, placement: string, runs: Map<ModelName, 
   out.push(`unloaded: ${settings.requests} sequential requests per server on one connection, floor and full interleaved`);
   out.push(placement);
   out.push('');
-  const header = ['model', 'server', 'req/s', 'p50 ms', 'p99 ms', 'cpu srv/gen', 'unloaded p50 ms', 'req/s per round'];
+  const header = ['model', 'server', 'req/s', 'p50 ms', 'p99 ms', 'cpu srv/gen', 'unloaded p50 ms', 'unloaded p99 ms', 'req/s per round'];
   const cpu = (results: LoadedResult[]): string => {
     const server = results.map((x) => x.serverCpu).filter((x) => x !== undefined);
     return `${server.length > 0 ? fmt(median(server) * 100, 0) : '?'}%/${fmt(median(results.map((x) => x.loaderCpu)) * 100, 0)}%`;
@@ -132,10 +136,10 @@ function printTable(settings: Settings, placement: string, runs: Map<ModelName, 
   for (const model of MODELS) {
     const r = reports.get(model)!;
     const perRound = runs.get(model)!;
-    rows.push([model, 'floor', fmt(r.floor_rps, 0), fmt(r.floor_p50_ms, 3), fmt(r.floor_p99_ms, 3), cpu(perRound.floor), fmt(r.unloaded_floor_p50_ms, 3), perRound.floor.map((x) => fmt(x.rps, 0)).join(' ')]);
-    rows.push(['', 'full', fmt(r.full_rps, 0), fmt(r.full_p50_ms, 3), fmt(r.full_p99_ms, 3), cpu(perRound.full), fmt(r.unloaded_full_p50_ms, 3), perRound.full.map((x) => fmt(x.rps, 0)).join(' ')]);
+    rows.push([model, 'floor', fmt(r.floor_rps, 0), fmt(r.floor_p50_ms, 3), fmt(r.floor_p99_ms, 3), cpu(perRound.floor), fmt(r.unloaded_floor_p50_ms, 3), fmt(r.unloaded_floor_p99_ms, 3), perRound.floor.map((x) => fmt(x.rps, 0)).join(' ')]);
+    rows.push(['', 'full', fmt(r.full_rps, 0), fmt(r.full_p50_ms, 3), fmt(r.full_p99_ms, 3), cpu(perRound.full), fmt(r.unloaded_full_p50_ms, 3), fmt(r.unloaded_full_p99_ms, 3), perRound.full.map((x) => fmt(x.rps, 0)).join(' ')]);
     const roundRatios = perRound.full.map((x, i) => fmt(x.rps / perRound.floor[i]!.rps, 3)).join(' ');
-    rows.push(['', 'full/floor', fmt(r.ratio, 3), `x${fmt(r.full_p50_ms / r.floor_p50_ms, 2)}`, `x${fmt(r.full_p99_ms / r.floor_p99_ms, 2)}`, '', `+${fmt(r.added_p50_ms, 3)}`, roundRatios]);
+    rows.push(['', 'full/floor', fmt(r.ratio, 3), `x${fmt(r.full_p50_ms / r.floor_p50_ms, 2)}`, `x${fmt(r.full_p99_ms / r.floor_p99_ms, 2)}`, '', `+${fmt(r.added_p50_ms, 3)}`, `x${fmt(r.unloaded_full_p99_ms / r.unloaded_floor_p99_ms, 2)}`, roundRatios]);
   }
   const widths = header.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
   for (const [i, row] of rows.entries()) {
@@ -198,12 +202,13 @@ export async function main(args: readonly string[]): Promise<number> {
       }
     }
 
-    const unloaded = new Map<ModelName, { floor: number; full: number }>();
+    const unloaded = new Map<ModelName, { floor: number; full: number; floorP99: number; fullP99: number }>();
     for (const model of MODELS) {
       const t = targets.get(model)!;
       const [floorMs, fullMs] = await interleavedSequential([t.floor, t.full], { requests: settings.requests, warmup: Math.min(200, settings.requests) });
-      unloaded.set(model, { floor: percentile(floorMs!, 50), full: percentile(fullMs!, 50) });
-      log(`  unloaded ${model.padEnd(14)} floor p50 ${fmt(percentile(floorMs!, 50), 3)} ms  full p50 ${fmt(percentile(fullMs!, 50), 3)} ms`);
+      const quiet = { floor: percentile(floorMs!, 50), full: percentile(fullMs!, 50), floorP99: percentile(floorMs!, 99), fullP99: percentile(fullMs!, 99) };
+      unloaded.set(model, quiet);
+      log(`  unloaded ${model.padEnd(14)} floor p50 ${fmt(quiet.floor, 3)} p99 ${fmt(quiet.floorP99, 3)} ms  full p50 ${fmt(quiet.full, 3)} p99 ${fmt(quiet.fullP99, 3)} ms`);
     }
 
     const reports = new Map<ModelName, ModelReport>();
@@ -220,7 +225,10 @@ export async function main(args: readonly string[]): Promise<number> {
         full_p99_ms: round(median(u.map((x) => x.p99Ms)), 3),
         unloaded_floor_p50_ms: round(quiet.floor, 3),
         unloaded_full_p50_ms: round(quiet.full, 3),
+        unloaded_floor_p99_ms: round(quiet.floorP99, 3),
+        unloaded_full_p99_ms: round(quiet.fullP99, 3),
         added_p50_ms: round(quiet.full - quiet.floor, 3),
+        unloaded_full_tail_ratio: round(quiet.fullP99 / quiet.full, 2),
       });
     }
     const ratio = Math.min(...[...reports.values()].map((r) => r.ratio));
