@@ -58,7 +58,10 @@ export function shellCommands(text: string): ShellCommand[] {
   let start = -1;
   let comment = '';
   const finish = (end: number): void => {
-    if (start >= 0) commands.push({ start, end, text: text.slice(start, end).trimEnd(), comment: comment.trim() });
+    if (start >= 0) {
+      const trimmed = text.slice(start, end).trimEnd();
+      commands.push({ start, end: start + trimmed.length, text: trimmed, comment: comment.trim() });
+    }
     start = -1;
     comment = '';
   };
