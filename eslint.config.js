@@ -23,7 +23,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js', '.dependency-cruiser.cjs'],
+    // The test reporter is plain JavaScript (node loads it before tsx applies).
+    files: ['eslint.config.js', '.dependency-cruiser.cjs', 'test/reporter/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { SwitchyardClient, SwitchyardClientError } from '../client/client.js';
 import { parseInputs, InputParseError } from './parse-inputs.js';
 import { CliUsageError, registerModelsSubcommands } from './models-commands.js';
+import { registerSlosCommand } from './slos-command.js';
 
 const DEFAULT_URL = process.env.SWITCHYARD_URL ?? 'http://127.0.0.1:8080';
 
@@ -50,6 +51,7 @@ export function registerClientCommands(program: Command): void {
       }, options.apiKey),
     );
   registerModelsSubcommands(models, DEFAULT_URL, (options, action) => withClient(options.url, action, options.apiKey));
+  registerSlosCommand(program, DEFAULT_URL, (options, action) => withClient(options.url, action, options.apiKey));
 
   program
     .command('infer <model>')

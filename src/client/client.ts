@@ -3,7 +3,7 @@
  * Every non-2xx answer becomes a SwitchyardClientError carrying the server's code.
  */
 import { Agent, request } from 'undici';
-import type { ErrorResponse, InferRequest, InferResponse, ModelMetadata, RegistryModel, RegistryVersionSummary, RepositoryEntry } from './types.js';
+import type { ErrorResponse, InferRequest, InferResponse, ModelMetadata, RegistryModel, RegistryVersionSummary, RepositoryEntry, SloStatusJson } from './types.js';
 
 export class SwitchyardClientError extends Error {
   constructor(
@@ -125,6 +125,11 @@ export class SwitchyardClient {
 
   async transitionVersion(model: string, version: string, to: string, reason: string): Promise<RegistryVersionSummary> {
     return (await this.call<RegistryVersionSummary>('POST', `/v1/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}/transitions`, { to, reason })).body;
+  }
+
+  /** Every SLO with its budget remaining and burn rates (GET /v1/slos). */
+  async slos(): Promise<SloStatusJson[]> {
+    return (await this.call<{ slos: SloStatusJson[] }>('GET', '/v1/slos')).body.slos;
   }
 
   async close(): Promise<void> {

@@ -124,3 +124,19 @@ export interface RegistryModel {
   versions: RegistryVersionSummary[];
   deployments?: { version: string; from: string | null; to: string; by: string; at: string; reason: string }[];
 }
+
+/** One SLO as GET /v1/slos answers it (docs/slo.md). */
+export interface SloStatusJson {
+  id: string;
+  model: string;
+  version: string;
+  latency_class: string;
+  objective: { latency_threshold_ms: number; latency_target: number; availability_target: number; window_days: number; actions: string[] };
+  requests_in_window: number;
+  budget_remaining: { latency: number; availability: number };
+  /** Per SLI, burn rate per window (`5m`, `30m`, `1h`, `6h`, `3d`). */
+  burn_rates: { latency: Record<string, number>; availability: Record<string, number> };
+  firing: { sli: string; pair: string; severity: string }[];
+  actions_in_force: { shed: boolean; fallback: boolean; freeze: boolean };
+  reason: string | null;
+}

@@ -121,7 +121,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     runner: deps.runner,
     observe: deps.drift,
   });
-  if (deps.slo) registerSloRoutes(app, { book: deps.slo.book, catalog: deps.catalog, clock: deps.slo.clock, log: deps.log });
+  if (deps.slo) registerSloRoutes(app, { book: deps.slo.book, catalog: deps.catalog, clock: deps.slo.clock, log: deps.log, storage: deps.storage });
   registerKeyRoutes(app, { storage: deps.storage, cache: access });
   registerTenantRoutes(app, { storage: deps.storage, cache: access });
   registerAuditRoutes(app, { storage: deps.storage });

@@ -47,6 +47,7 @@ import { localNodeCost } from './node-cost.js';
 import { LOCAL_NODE } from '../gateway/live/live-scheduler.js';
 import { registryDeps } from './registry-wiring.js';
 import { serveProductionVersions } from '../gateway/registry/serve-production.js';
+import { applyStoredSlos } from '../gateway/slo/stored-slos.js';
 
 export interface EmbeddedServer {
   readonly app: FastifyInstance;
@@ -196,6 +197,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
       if (!thresholdIsBucketBound(slo, LATENCY_BUCKETS)) log.warn({ slo: slo.id }, `latency_threshold_ms ${slo.latencyThresholdSeconds * 1000} is not a bucket bound of switchyard_inference_request_duration_seconds; Prometheus rules can only approximate it`);
     }
   }
+  await applyStoredSlos(storage, book, catalog, log);
   runner.prepare();
   loop.start(config.slo.evaluateIntervalMs);
   await devices?.first;

@@ -104,7 +104,7 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     if (required && !row.roles.some((role) => required.includes(role))) {
       throw new SwitchyardError('FORBIDDEN', `this route needs one of the roles ${required.join(', ')}; the key has ${row.roles.join(', ') || 'none'}`);
     }
-    const principal: Principal = { keyId: row.id, roles: row.roles, tenant: row.tenant };
+    const principal: Principal = { keyId: row.id, keyName: row.name, roles: row.roles, tenant: row.tenant };
     request.principal = principal;
     const model = (request.params as { model?: unknown } | undefined)?.model;
     if (row.tenant !== null && typeof model === 'string' && url?.startsWith('/v2/')) {

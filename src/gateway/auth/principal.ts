@@ -6,6 +6,8 @@ import type { Role } from '../../registry/storage/rows.js';
 
 export interface Principal {
   readonly keyId: string;
+  /** The key's name, for audit details. */
+  readonly keyName?: string;
   readonly roles: readonly Role[];
   readonly tenant: string | null;
 }

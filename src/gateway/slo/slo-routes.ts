@@ -2,7 +2,8 @@
  * The SLO admin API: GET /v1/slos lists every SLO with its budget remaining, burn rates and
  * the actions in force; GET /v1/slos/{id} one; PUT /v1/slos/{id} sets one (id =
  * `model:version:latency_class`); POST /v1/slos creates or replaces one named in its body.
- * SLOs set here live in memory and replace the model.yaml ones until restart.
+ * An SLO set here is stored (with its audit row, in one transaction) before it takes effect, and
+ * is applied over the model.yaml one at every start (stored-slos.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -10,12 +11,15 @@ import type { Clock } from '../../core/clock.js';
 import { LATENCY_CLASSES, type LatencyClass } from '../../core/contract.js';
 import { SwitchyardError } from '../../core/errors.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { compileSlo, deploymentOfSlo, RAW_SLO_SCHEMA, thresholdIsBucketBound, type RawSlo } from '../../telemetry/slo/objective.js';
+import type { Json } from '../../registry/storage/rows.js';
+import type { Storage } from '../../registry/storage/storage.js';
+import { compileSlo, deploymentOfSlo, RAW_SLO_SCHEMA, rawOfSlo, thresholdIsBucketBound, type RawSlo } from '../../telemetry/slo/objective.js';
 import { LATENCY_BUCKETS } from '../../telemetry/buckets.js';
 import type { SloBook } from '../../telemetry/slo/slo-book.js';
 import type { SloTracker } from '../../telemetry/slo/slo-tracker.js';
 import type { ModelCatalog } from '../model-catalog.js';
 import { resolveVersion } from '../resolve-version.js';
+import { actorOf, type Principal } from '../auth/principal.js';
 import { sloJson } from './slo-json.js';
 
 export interface SloRouteDeps {
@@ -23,10 +27,13 @@ export interface SloRouteDeps {
   readonly catalog: ModelCatalog;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Where SLOs set here are kept and audited. */
+  readonly storage: Storage;
 }
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
-const validateRaw = ajv.compile<RawSlo>(RAW_SLO_SCHEMA);
+/** Also checks stored SLOs at start (stored-slos.ts). */
+export const validateRaw = ajv.compile<RawSlo>(RAW_SLO_SCHEMA);
 const validateCreate = ajv.compile<RawSlo & { model: string; version: string }>({
   ...RAW_SLO_SCHEMA,
   required: ['model', 'version'],
@@ -48,18 +55,33 @@ const READ = { roles: ['admin', 'operator', 'viewer'] as const };
 const WRITE = { roles: ['admin', 'operator'] as const };
 
 export function registerSloRoutes(app: FastifyInstance, deps: SloRouteDeps): void {
-  const { book, catalog, clock, log } = deps;
+  const { book, catalog, clock, log, storage } = deps;
 
   const describe = (tracker: SloTracker): Record<string, unknown> => {
     const status = tracker.evaluate(clock.wallNow());
     return sloJson(status, book.sloState(deploymentOfSlo(status.objective), status.objective.latencyClass));
   };
 
-  const setSlo = (model: string, version: string, raw: RawSlo, who: string): SloTracker => {
+  // Stored and audited first, then applied: a change the store refused never takes effect.
+  const setSlo = async (model: string, version: string, raw: RawSlo, principal: Principal | null): Promise<SloTracker> => {
     const served = resolveVersion(catalog, model, version);
     const slo = compileSlo(served.model, served.version, served.config?.latencyClass ?? 'realtime', raw);
+    const previous = book.get(slo.id)?.objective;
+    // As sent (omitted fields keep taking their defaults), with the class it was set for.
+    const objective = { ...raw, latency_class: slo.latencyClass } as { [key: string]: Json };
+    await storage.transaction(async (tx) => {
+      await tx.putSloOverride({ id: slo.id, model: slo.model, version: slo.version, latencyClass: slo.latencyClass, objective, setBy: actorOf(principal) });
+      await tx.appendAudit([{
+        actor: actorOf(principal),
+        action: 'slo.set',
+        target: `slo/${slo.id}`,
+        before: previous ? rawOfSlo(previous) : null,
+        after: objective,
+        detail: { key_name: principal?.keyName ?? null, roles: [...(principal?.roles ?? [])] },
+      }]);
+    });
     book.set(slo);
-    log.info({ slo: slo.id, objective: raw, by: who }, 'SLO set through the admin API');
+    log.info({ slo: slo.id, objective: raw, by: actorOf(principal) }, 'SLO set through the admin API');
     if (!thresholdIsBucketBound(slo, LATENCY_BUCKETS)) log.warn({ slo: slo.id }, `latency_threshold_ms ${slo.latencyThresholdSeconds * 1000} is not a bucket bound of switchyard_inference_request_duration_seconds; Prometheus rules can only approximate it`);
     const tracker = book.get(slo.id);
     if (!tracker) throw new SwitchyardError('INTERNAL', 'the SLO was not stored');
@@ -85,7 +107,7 @@ export function registerSloRoutes(app: FastifyInstance, deps: SloRouteDeps): voi
     if (body.latency_class !== undefined && body.latency_class !== latencyClass) {
       throw new SwitchyardError('INVALID_REQUEST', `latency_class '${body.latency_class}' in the body differs from '${latencyClass}' in the id`);
     }
-    return describe(setSlo(match[1] ?? '', match[2] ?? '', { ...body, latency_class: latencyClass }, 'PUT'));
+    return describe(await setSlo(match[1] ?? '', match[2] ?? '', { ...body, latency_class: latencyClass }, request.principal));
   });
 
   app.post<{ Body: unknown }>('/v1/slos', { config: WRITE }, async (request, reply) => {
@@ -93,6 +115,6 @@ export function registerSloRoutes(app: FastifyInstance, deps: SloRouteDeps): voi
     if (!validateCreate(body)) throw new SwitchyardError('INVALID_REQUEST', `invalid SLO: ${problems(validateCreate.errors)}`);
     const { model, version, ...raw } = body;
     const existed = book.get(compileSlo(model, version, 'realtime', raw).id) !== undefined && raw.latency_class !== undefined;
-    return reply.code(existed ? 200 : 201).send(describe(setSlo(model, version, raw, 'POST')));
+    return reply.code(existed ? 200 : 201).send(describe(await setSlo(model, version, raw, request.principal)));
   });
 }

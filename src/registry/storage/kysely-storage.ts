@@ -7,12 +7,12 @@ import { auditRowHash, GENESIS_HASH } from '../audit/audit-chain.js';
 import { canonicalJson } from '../audit/canonical-json.js';
 import type {
   ApiKeyRow, ApprovalDecision, ApprovalRow, AuditEntryInput, AuditHead, AuditRow, DeploymentRow,
-  EvaluationRow, Lineage, ModelRow, ModelVersionRow, Role, TenantQuotas, TenantRow, VersionState,
+  EvaluationRow, Lineage, ModelRow, ModelVersionRow, Role, SloOverrideRow, TenantQuotas, TenantRow, VersionState,
 } from './rows.js';
 import type { Database } from './schema.js';
 import {
   StorageConflictError, type AuditPage, type NewApiKey, type NewApproval, type NewDeployment,
-  type NewEvaluation, type NewModelVersion, type NewTenant, type Storage, type StorageDriver,
+  type NewEvaluation, type NewModelVersion, type NewSloOverride, type NewTenant, type Storage, type StorageDriver,
 } from './storage.js';
 
 export interface KyselyStorageOptions {
@@ -98,6 +98,10 @@ const toApiKey = (r: Selectable<Database['api_keys']>): ApiKeyRow => ({
 
 const toTenant = (r: Selectable<Database['tenants']>): TenantRow => ({
   name: r.name, allowedModels: parse<string[]>(r.allowed_models), quotas: parse<TenantQuotas>(r.quotas), createdAt: r.created_at,
+});
+
+const toSloOverride = (r: Selectable<Database['slo_overrides']>): SloOverrideRow => ({
+  id: r.id, model: r.model, version: r.version, latencyClass: r.latency_class, objective: parse(r.objective), setBy: r.set_by, setAt: r.set_at,
 });
 
 const toAudit = (r: Selectable<Database['audit_log']>): AuditRow => ({
@@ -255,6 +259,25 @@ export class KyselyStorage implements Storage {
 
   async listTenants(): Promise<TenantRow[]> {
     return (await this.db.selectFrom('tenants').selectAll().orderBy('name').execute()).map(toTenant);
+  }
+
+  async putSloOverride(o: NewSloOverride): Promise<SloOverrideRow> {
+    const row = { id: o.id, model: o.model, version: o.version, latency_class: o.latencyClass, objective: json(o.objective), set_by: o.setBy, set_at: this.now() };
+    await this.db
+      .insertInto('slo_overrides')
+      .values(row)
+      .onConflict((oc) => oc.column('id').doUpdateSet({ objective: row.objective, set_by: row.set_by, set_at: row.set_at }))
+      .execute();
+    return toSloOverride(row);
+  }
+
+  async getSloOverride(id: string): Promise<SloOverrideRow | undefined> {
+    const row = await this.db.selectFrom('slo_overrides').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toSloOverride(row);
+  }
+
+  async listSloOverrides(): Promise<SloOverrideRow[]> {
+    return (await this.db.selectFrom('slo_overrides').selectAll().orderBy('id').execute()).map(toSloOverride);
   }
 
   async appendAudit(entries: readonly AuditEntryInput[]): Promise<AuditRow[]> {

@@ -102,9 +102,25 @@ function governanceTables(driver: StorageDriver): Migration {
   };
 }
 
+/** SLOs set through the admin API, so they outlive the process (issue 16 #7). */
+const sloOverrides: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('slo_overrides')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('model', 'text', (c) => c.notNull())
+      .addColumn('version', 'text', (c) => c.notNull())
+      .addColumn('latency_class', 'text', (c) => c.notNull())
+      .addColumn('objective', 'text', (c) => c.notNull())
+      .addColumn('set_by', 'text', (c) => c.notNull())
+      .addColumn('set_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Brings the schema up to date; safe to call on every start and from several processes. */
 export async function migrateToLatest(db: Kysely<unknown>, driver: StorageDriver): Promise<void> {
-  const migrations: Record<string, Migration> = { '0001_governance': governanceTables(driver) };
+  const migrations: Record<string, Migration> = { '0001_governance': governanceTables(driver), '0002_slo_overrides': sloOverrides };
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();
   if (error instanceof Error) throw error;

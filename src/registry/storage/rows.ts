@@ -110,6 +110,23 @@ export interface TenantRow {
   readonly createdAt: string;
 }
 
+/**
+ * An SLO set through the admin API (`PUT`/`POST /v1/slos`): stored so it survives a restart,
+ * where it is applied over the model.yaml SLO of the same id.
+ */
+export interface SloOverrideRow {
+  /** `model:version:latency_class`. */
+  readonly id: string;
+  readonly model: string;
+  readonly version: string;
+  readonly latencyClass: string;
+  /** The SLO object as sent, snake_case (telemetry/slo/objective.ts RawSlo), with its latency_class. */
+  readonly objective: { readonly [key: string]: Json };
+  /** Key id of who set it last. */
+  readonly setBy: string;
+  readonly setAt: string;
+}
+
 /** What a caller asks to append; the store adds seq, time and the chain hashes. */
 export interface AuditEntryInput {
   /** API key id, `anonymous` or `system`. */

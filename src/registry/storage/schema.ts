@@ -31,6 +31,7 @@ export interface Database {
     revoked_at: string | null;
   };
   tenants: { name: string; allowed_models: string; quotas: string; created_at: string };
+  slo_overrides: { id: string; model: string; version: string; latency_class: string; objective: string; set_by: string; set_at: string };
   audit_log: {
     seq: number;
     at: string;

@@ -1,12 +1,12 @@
 /**
  * The one storage interface of the governance records (models, versions, evaluations,
- * approvals, deployments, API keys, tenants, audit log). Implementations: SQLite (embedded
+ * approvals, deployments, API keys, tenants, SLOs set through the API, audit log). Implementations: SQLite (embedded
  * default) and PostgreSQL (clusters); both pass test/registry/storage/storage-suite.ts.
  * Writes that must be atomic together run inside `transaction`.
  */
 import type {
   ApiKeyRow, ApprovalRow, AuditEntryInput, AuditHead, AuditRow, DeploymentRow, EvaluationRow,
-  ModelRow, ModelVersionRow, TenantRow, VersionState,
+  ModelRow, ModelVersionRow, SloOverrideRow, TenantRow, VersionState,
 } from './rows.js';
 
 export type StorageDriver = 'sqlite' | 'postgres';
@@ -17,6 +17,7 @@ export type NewApproval = Omit<ApprovalRow, 'id' | 'at'>;
 export type NewDeployment = Omit<DeploymentRow, 'id' | 'at'>;
 export type NewApiKey = Omit<ApiKeyRow, 'createdAt' | 'revokedAt'>;
 export type NewTenant = Omit<TenantRow, 'createdAt'>;
+export type NewSloOverride = Omit<SloOverrideRow, 'setAt'>;
 
 export interface AuditPage {
   /** Rows with seq > afterSeq, oldest first. */
@@ -66,6 +67,12 @@ export interface Storage {
   putTenant(tenant: NewTenant): Promise<TenantRow>;
   getTenant(name: string): Promise<TenantRow | undefined>;
   listTenants(): Promise<TenantRow[]>;
+
+  /** Creates or replaces the SLO override with this id (set_at is now). */
+  putSloOverride(slo: NewSloOverride): Promise<SloOverrideRow>;
+  getSloOverride(id: string): Promise<SloOverrideRow | undefined>;
+  /** Every override, by id. */
+  listSloOverrides(): Promise<SloOverrideRow[]>;
 
   /**
    * Appends entries to the hash chain, in order, atomically. Appends are serialised (across

@@ -99,6 +99,33 @@ export function storageSuite(name: string, factory: StoreFactory | string): void
       assert.equal((await storage.listTenants()).length, 1);
     });
 
+    withStore('SLO overrides are created, replaced in place and listed by id', async ({ storage }) => {
+      const slo = (id: string, threshold: number, setBy: string) => {
+        const [model = '', version = '', latencyClass = ''] = id.split(':');
+        return { id, model, version, latencyClass, objective: { latency_class: latencyClass, latency_threshold_ms: threshold, actions: ['alert', 'shed'] }, setBy };
+      };
+      const first = await storage.putSloOverride(slo('iris:1:realtime', 50, 'k1'));
+      assert.equal(first.setAt, '2026-01-01T00:00:01.000Z');
+      await storage.putSloOverride(slo('iris:1:throughput', 250, 'k1'));
+      const replaced = await storage.putSloOverride(slo('iris:1:realtime', 25, 'k2'));
+      assert.deepEqual(await storage.getSloOverride('iris:1:realtime'), replaced);
+      assert.deepEqual(replaced.objective, { latency_class: 'realtime', latency_threshold_ms: 25, actions: ['alert', 'shed'] });
+      assert.equal(replaced.setBy, 'k2');
+      assert.equal(replaced.setAt, '2026-01-01T00:00:03.000Z');
+      assert.deepEqual((await storage.listSloOverrides()).map((o) => [o.id, o.model, o.version, o.latencyClass]), [
+        ['iris:1:realtime', 'iris', '1', 'realtime'],
+        ['iris:1:throughput', 'iris', '1', 'throughput'],
+      ]);
+      assert.equal(await storage.getSloOverride('iris:2:realtime'), undefined);
+      await assert.rejects(
+        storage.transaction(async (tx) => {
+          await tx.putSloOverride(slo('iris:2:realtime', 10, 'k1'));
+          throw new Error('abort');
+        }),
+      );
+      assert.equal(await storage.getSloOverride('iris:2:realtime'), undefined, 'rolled back with its transaction');
+    });
+
     withStore('a transaction commits all its writes or none', async ({ storage }) => {
       await assert.rejects(
         storage.transaction(async (tx) => {
