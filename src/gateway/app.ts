@@ -7,7 +7,7 @@ import type { ServerConfig } from '../core/config.js';
 import { SwitchyardError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServingMetrics } from '../telemetry/serving-metrics.js';
-import { sendError, toSwitchyardError } from './error-reply.js';
+import { MAX_PARAM_LENGTH, sendError, toSwitchyardError } from './error-reply.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { LiveScheduler } from './live/live-scheduler.js';
 import type { Clock } from '../core/clock.js';
@@ -73,6 +73,11 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     // Per-request log lines cost more than the request on small models; errors are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimitBytes,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Router refusals (a parameter over that length, a malformed URL) in catalogue terms, not fastify's bare 414.
+    frameworkErrors: (error, request, reply) => {
+      void sendError(reply, toSwitchyardError(error, deps.log, { url: request.url }));
+    },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // Our own refusal while closing (below) carries a catalogue code and Retry-After.
