@@ -32,6 +32,8 @@ function fromFramework(error: FrameworkError): SwitchyardError | undefined {
       return new SwitchyardError('BAD_JSON', 'the request body is not valid JSON');
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return new SwitchyardError('MODEL_NAME_INVALID', `a path segment is longer than ${MAX_PARAM_LENGTH} characters; model names are at most 128`);
+    case 'FST_ERR_BAD_URL':
+      return new SwitchyardError('INVALID_REQUEST', 'the URL is malformed (an invalid percent-encoding)');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new SwitchyardError('INVALID_REQUEST', 'the content-length header does not match the body');
     default:

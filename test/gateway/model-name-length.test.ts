@@ -67,3 +67,9 @@ test('a path segment far over any name is refused with the catalogue code, not a
   assert.equal(response.statusCode, 400);
   assert.equal(response.json<{ code: string }>().code, 'MODEL_NAME_INVALID');
 });
+
+test('a malformed URL stays a 400 with a catalogue code once router errors are mapped', async () => {
+  const response = await server.app.inject({ method: 'GET', url: '/v2/models/%E0%A4%A/ready' });
+  assert.equal(response.statusCode, 400);
+  assert.equal(response.json<{ code: string }>().code, 'INVALID_REQUEST');
+});
