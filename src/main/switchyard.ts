@@ -12,6 +12,7 @@ import { registerSimCommand } from './sim-command.js';
 import { registerAuditCommand } from './audit-command.js';
 import { registerKeysCommand } from './keys-command.js';
 import { createServer } from './server.js';
+import { checkListen, listenProblem } from './listen-check.js';
 import { SWITCHYARD_VERSION } from './version.js';
 
 interface UpOptions {
@@ -29,6 +30,17 @@ function refuseToStart(error: unknown): void {
   if (!(error instanceof ConfigError || error instanceof RepositoryError)) throw error;
   process.stderr.write(`switchyard: ${error.message}\n`);
   process.exitCode = 2;
+}
+
+/** One line on stderr and exit code 2, as for a bad configuration. */
+function refuseWith(message: string): void {
+  process.stderr.write(`switchyard: ${message}\n`);
+  process.exitCode = 2;
+}
+
+/** Plain text, not a log line: the key must not end up in log storage. */
+function showInitialKey(key: string | undefined): void {
+  if (key) process.stdout.write(`switchyard: created the first admin API key. It is shown only now and stored hashed; keep it:\n  ${key}\n`);
 }
 
 /** `up` runs everything in one process; `gateway` is the same server taking agents and running no replicas itself. */
@@ -53,6 +65,9 @@ async function up(options: UpOptions, mode: 'up' | 'gateway' = 'up'): Promise<vo
     return refuseToStart(error);
   }
   if (mode === 'gateway' && !config.cluster.token) return refuseToStart(new ConfigError(['cluster.token: `switchyard gateway` needs a join token (--cluster-token, SWITCHYARD_CLUSTER_TOKEN or cluster.token)']));
+  // Before anything is created: a taken port must not cost the first admin key (or leave a store behind).
+  const portProblem = await checkListen(config.host, config.port);
+  if (portProblem) return refuseWith(portProblem);
   const log = createLogger(config.logLevel);
   let server;
   try {
@@ -60,13 +75,20 @@ async function up(options: UpOptions, mode: 'up' | 'gateway' = 'up'): Promise<vo
   } catch (error) {
     return refuseToStart(error);
   }
-  const address = await server.app.listen({ host: config.host, port: config.port });
+  let address: string;
+  try {
+    address = await server.app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    // Taken between the check and now: the key already stored is still shown, so it is never lost.
+    showInitialKey(server.initialAdminKey);
+    await server.close();
+    const problem = listenProblem(error, config.host, config.port);
+    if (problem === undefined) throw error;
+    return refuseWith(problem);
+  }
   const ready = server.catalog.all().filter((v) => v.state === 'READY').length;
   log.info({ address, models: ready, repository: config.modelRepository }, `switchyard ${SWITCHYARD_VERSION} serving ${ready} model versions at ${address}`);
-  // Plain text, not a log line: the key must not end up in log storage.
-  if (server.initialAdminKey) {
-    process.stdout.write(`switchyard: created the first admin API key. It is shown only now and stored hashed; keep it:\n  ${server.initialAdminKey}\n`);
-  }
+  showInitialKey(server.initialAdminKey);
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;
