@@ -21,6 +21,7 @@ export const ERROR_CATALOGUE = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, summary: 'The request has a body whose content type is neither application/json nor application/octet-stream (the binary tensor extension).' },
   BODY_TOO_LARGE: { status: 413, retryable: false, summary: 'The request body is larger than the configured limit (body_limit_bytes).' },
   ROUTE_NOT_FOUND: { status: 404, retryable: false, summary: 'No route matches this method and path.' },
+  REQUEST_TIMEOUT: { status: 408, retryable: true, summary: "The request's headers or body did not arrive within the server's timeouts (http.headers_timeout_ms, http.request_timeout_ms, http.upload_timeout_ms); the connection is closed." },
   MODEL_NAME_INVALID: { status: 400, retryable: false, summary: 'A model name in the path is not a valid name: 1-128 characters of [A-Za-z0-9_.-] starting with a letter or digit (also any path segment over 256 characters).' },
   MODEL_NOT_FOUND: { status: 404, retryable: false, summary: 'No model with this name is in the repository.' },
   MODEL_VERSION_NOT_FOUND: { status: 404, retryable: false, summary: 'The model exists but not this version.' },

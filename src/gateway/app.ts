@@ -36,6 +36,7 @@ import { auditInference } from './audit/inference-summary.js';
 import { Residency } from './oip/residency.js';
 import type { Cluster } from './cluster/cluster.js';
 import { registerClusterRoutes } from './cluster/cluster-routes.js';
+import { registerRequestDeadline, sweepIntervalMs } from './request-deadline.js';
 
 export interface GatewayDeps {
   readonly config: ServerConfig;
@@ -74,6 +75,16 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimitBytes,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Slow clients (docs/security.md): Node answers 408 to headers or a push body that are late and
+    // closes idle keep-alive connections; registerRequestDeadline holds every other body to less.
+    keepAliveTimeout: deps.config.http.keepAliveTimeoutMs,
+    requestTimeout: deps.config.http.uploadTimeoutMs,
+    http: {
+      headersTimeout: deps.config.http.headersTimeoutMs,
+      requestTimeout: deps.config.http.uploadTimeoutMs,
+      // Node checks those deadlines at this interval (default 30 s, which let a 10 s limit run to 40 s).
+      connectionsCheckingInterval: sweepIntervalMs(deps.config.http.headersTimeoutMs),
+    },
     // Router refusals (a parameter over that length, a malformed URL) in catalogue terms, not fastify's bare 414.
     frameworkErrors: (error, request, reply) => {
       void sendError(reply, toSwitchyardError(error, deps.log, { url: request.url }));
@@ -108,6 +119,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     if (closing) void sendError(reply, new SwitchyardError('SHUTTING_DOWN', 'the server is shutting down', { retryAfterSeconds: 1 }));
     else done();
   });
+
+  registerRequestDeadline(app, { timeoutMs: deps.config.http.requestTimeoutMs });
 
   // First, so its onRoute check sees every route registered after it.
   const access = new AccessCache(deps.storage, systemClock);

@@ -35,6 +35,10 @@ export const ENVIRONMENT_KEYS: Readonly<Record<string, string>> = {
   SWITCHYARD_AUDIT_FLUSH_MAX_ROWS: 'audit.flush_max_rows',
   SWITCHYARD_CLUSTER_TOKEN: 'cluster.token',
   SWITCHYARD_CLUSTER_HEARTBEAT_MS: 'cluster.heartbeat_ms',
+  SWITCHYARD_HTTP_HEADERS_TIMEOUT_MS: 'http.headers_timeout_ms',
+  SWITCHYARD_HTTP_REQUEST_TIMEOUT_MS: 'http.request_timeout_ms',
+  SWITCHYARD_HTTP_UPLOAD_TIMEOUT_MS: 'http.upload_timeout_ms',
+  SWITCHYARD_HTTP_KEEP_ALIVE_TIMEOUT_MS: 'http.keep_alive_timeout_ms',
 };
 
 export interface ConfigInputs {

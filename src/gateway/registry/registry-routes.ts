@@ -88,6 +88,7 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: RegistryRoute
       bodyLimit: deps.pushBodyLimitBytes,
       config: {
         roles: PUSH,
+        upload: true,
         openapi: {
           summary: 'Push an immutable version: artifact, contract, lineage, card, evaluations',
           description: 'JSON body (artifact as base64 or an allow-listed URL), or application/octet-stream with the artifact as the body and the metadata as base64url JSON in x-switchyard-metadata (x-switchyard-file-name for a single .onnx file; an archive otherwise).',
