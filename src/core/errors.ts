@@ -22,6 +22,7 @@ export const ERROR_CATALOGUE = {
   BODY_TOO_LARGE: { status: 413, retryable: false, summary: 'The request body is larger than the configured limit (body_limit_bytes).' },
   ROUTE_NOT_FOUND: { status: 404, retryable: false, summary: 'No route matches this method and path.' },
   REQUEST_TIMEOUT: { status: 408, retryable: true, summary: "The request's headers or body did not arrive within the server's timeouts (http.headers_timeout_ms, http.request_timeout_ms, http.upload_timeout_ms); the connection is closed." },
+  UPLOADS_BUSY: { status: 503, retryable: true, summary: "As many registry pushes as registry.ingest.max_concurrent_uploads are already being received; retry after the Retry-After header's seconds." },
   MODEL_NAME_INVALID: { status: 400, retryable: false, summary: 'A model name in the path is not a valid name: 1-128 characters of [A-Za-z0-9_.-] starting with a letter or digit (also any path segment over 256 characters).' },
   MODEL_NOT_FOUND: { status: 404, retryable: false, summary: 'No model with this name is in the repository.' },
   MODEL_VERSION_NOT_FOUND: { status: 404, retryable: false, summary: 'The model exists but not this version.' },

@@ -147,7 +147,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   registerDriftRoutes(app, { catalog: deps.catalog, drift: deps.drift });
   registerCostRoutes(app, { ledger: deps.costs, clock: deps.clock });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
-  if (deps.registry) registerRegistryRoutes(app, { registry: deps.registry.service, pushBodyLimitBytes: deps.registry.pushBodyLimitBytes });
+  if (deps.registry) registerRegistryRoutes(app, { registry: deps.registry.service, pushBodyLimitBytes: deps.registry.pushBodyLimitBytes, maxConcurrentUploads: deps.config.registry.ingest.maxConcurrentUploads });
   registerDocsRoutes(app, routes, deps.serverVersion);
   return app;
 }

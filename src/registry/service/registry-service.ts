@@ -63,7 +63,7 @@ export class RegistryService {
   ) {}
 
   private limits() {
-    return { maxTotalBytes: this.settings.ingest.maxTotalBytes, maxEntryBytes: this.settings.ingest.maxEntryBytes, maxEntries: this.settings.ingest.maxEntries };
+    return { maxTotalBytes: this.settings.ingest.maxTotalBytes, maxEntryBytes: this.settings.ingest.maxEntryBytes, maxEntries: this.settings.ingest.maxEntries, maxInflateRatio: this.settings.ingest.maxInflateRatio };
   }
 
   private async readSource(source: ArtifactSource): Promise<ArtifactFile[]> {
