@@ -126,7 +126,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   const access = new AccessCache(deps.storage, systemClock);
   registerAuth(app, { cache: access, host: deps.config.host, anonymousInference: deps.config.auth.anonymousInference, clock: deps.clock });
 
-  registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady, () => deps.scheduler.replicaInfo());
+  registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady, () => deps.scheduler.replicaInfo(), !deps.config.cluster.localReplicas);
   registerInferRoute(app, {
     catalog: deps.catalog,
     metrics: deps.metrics,
