@@ -115,6 +115,18 @@ export interface ClusterSettings {
   readonly batchTimeoutMs: number;
 }
 
+/** How long a client may take to send a request, and to keep an idle connection (docs/security.md). */
+export interface HttpTimeouts {
+  /** The request line and headers must arrive within this. @default 10000 */
+  readonly headersTimeoutMs: number;
+  /** Headers and body of any request but a registry push. @default 30000 */
+  readonly requestTimeoutMs: number;
+  /** Headers and body of a registry push (artifacts are large). @default 600000 */
+  readonly uploadTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. @default 5000 */
+  readonly keepAliveTimeoutMs: number;
+}
+
 export interface CircuitConfig {
   /** Consecutive failures (5xx, timeouts) that open a deployment's circuit. @default 5 */
   readonly failureThreshold: number;
@@ -171,6 +183,7 @@ export interface ServerConfig {
   readonly simProfiles: string;
   readonly residency: ResidencySettings;
   readonly cluster: ClusterSettings;
+  readonly http: HttpTimeouts;
   readonly circuit: CircuitConfig;
   readonly drift: DriftConfig;
   readonly cost: CostConfig;
@@ -328,6 +341,17 @@ export const CONFIG_SCHEMA = {
         batch_timeout_ms: { type: 'integer', minimum: 10, maximum: 3600000 },
       },
     },
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        // Why the floors: below 100 ms a healthy client on a slow link is cut off.
+        headers_timeout_ms: { type: 'integer', minimum: 100, maximum: 600000 },
+        request_timeout_ms: { type: 'integer', minimum: 100, maximum: 3600000 },
+        upload_timeout_ms: { type: 'integer', minimum: 100, maximum: 86400000 },
+        keep_alive_timeout_ms: { type: 'integer', minimum: 100, maximum: 600000 },
+      },
+    },
     circuit: {
       type: 'object',
       additionalProperties: false,
@@ -398,6 +422,10 @@ export const CONFIG_DEFAULTS = {
   'cluster.retry_budget_min': 10,
   'cluster.retry_window_ms': 10000,
   'cluster.batch_timeout_ms': 30000,
+  'http.headers_timeout_ms': 10000,
+  'http.request_timeout_ms': 30000,
+  'http.upload_timeout_ms': 600000,
+  'http.keep_alive_timeout_ms': 5000,
   'circuit.failure_threshold': 5,
   'circuit.open_seconds': 10,
   'drift.sample_every': 4,
@@ -421,8 +449,8 @@ export class ConfigError extends Error {
 }
 
 /** The nested sections of the config file: their keys are dotted (`onnx.instances`). */
-type Section = 'onnx' | 'slo' | 'tracing' | 'storage' | 'auth' | 'audit' | 'cluster' | 'circuit' | 'drift' | 'cost';
-const SECTIONS: ReadonlySet<string> = new Set<Section>(['onnx', 'slo', 'tracing', 'storage', 'auth', 'audit', 'cluster', 'circuit', 'drift', 'cost']);
+type Section = 'onnx' | 'slo' | 'tracing' | 'storage' | 'auth' | 'audit' | 'cluster' | 'circuit' | 'drift' | 'cost' | 'http';
+const SECTIONS: ReadonlySet<string> = new Set<Section>(['onnx', 'slo', 'tracing', 'storage', 'auth', 'audit', 'cluster', 'circuit', 'drift', 'cost', 'http']);
 
 const NUMERIC_KEYS = new Set(
   Object.entries(CONFIG_DEFAULTS).filter(([, v]) => typeof v === 'number').map(([k]) => k),
@@ -501,6 +529,7 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
   }
   const cluster = (file.cluster ?? {}) as Record<string, unknown>;
   const circuit = (file.circuit ?? {}) as Record<string, number>;
+  const http = compileHttpTimeouts((file.http ?? {}) as Record<string, number>, merged);
   const drift = (file.drift ?? {}) as Record<string, number>;
   const cost = (file.cost ?? {}) as Record<string, number | undefined>;
   const absolute = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
@@ -557,6 +586,7 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
       retryWindowMs: cluster.retry_window_ms as number,
       batchTimeoutMs: cluster.batch_timeout_ms as number,
     }),
+    http,
     circuit: Object.freeze({ failureThreshold: circuit.failure_threshold!, openMs: circuit.open_seconds! * 1000 }),
     drift: Object.freeze({
       sampleEvery: drift.sample_every!,
@@ -566,6 +596,22 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
     }),
     cost: Object.freeze({ nodeCostPerHour: cost.node_cost_per_hour }),
   });
+}
+
+/** Node requires headers <= request; a push may take longer than any other request, never less. */
+function compileHttpTimeouts(http: Record<string, number>, raw: RawConfig): HttpTimeouts {
+  const timeouts = Object.freeze({
+    headersTimeoutMs: http.headers_timeout_ms!,
+    requestTimeoutMs: http.request_timeout_ms!,
+    uploadTimeoutMs: http.upload_timeout_ms!,
+    keepAliveTimeoutMs: http.keep_alive_timeout_ms!,
+  });
+  const source = (key: string): string => raw.get(key)?.source ?? 'default';
+  const problems: string[] = [];
+  if (timeouts.headersTimeoutMs > timeouts.requestTimeoutMs) problems.push(`http.headers_timeout_ms (from ${source('http.headers_timeout_ms')}): must not exceed http.request_timeout_ms (${timeouts.requestTimeoutMs})`);
+  if (timeouts.requestTimeoutMs > timeouts.uploadTimeoutMs) problems.push(`http.request_timeout_ms (from ${source('http.request_timeout_ms')}): must not exceed http.upload_timeout_ms (${timeouts.uploadTimeoutMs})`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return timeouts;
 }
 
 interface RawDeclaredDevice {

@@ -43,6 +43,9 @@ export const REGISTRY_CONFIG_SCHEMA = {
         max_total_bytes: { type: 'integer', minimum: 1, maximum: 2147483647 },
         max_entry_bytes: { type: 'integer', minimum: 1, maximum: 2147483647 },
         max_entries: { type: 'integer', minimum: 1, maximum: 100000 },
+        // Why the floor: below 10, a tar of small text files (mostly header padding) would be refused.
+        max_inflate_ratio: { type: 'integer', minimum: 10, maximum: 100000 },
+        max_concurrent_uploads: { type: 'integer', minimum: 1, maximum: 1000 },
         url_allow_list: { type: 'array', maxItems: 256, items: { type: 'string', minLength: 1 } },
         allow_http: { type: 'boolean' },
         fetch_timeout_ms: { type: 'integer', minimum: 100, maximum: 3600000 },
@@ -74,6 +77,10 @@ export interface RegistrySettings {
     readonly maxEntryBytes: number;
     /** @default 1024 */
     readonly maxEntries: number;
+    /** A gzip archive inflates to at most this many times its size (floor 1 MiB). @default 100 */
+    readonly maxInflateRatio: number;
+    /** Pushes received and ingested at once; more are refused 503 UPLOADS_BUSY. @default 2 */
+    readonly maxConcurrentUploads: number;
     /** @default [] (no URL sources) */
     readonly urlAllowList: readonly string[];
     /** @default false (https only) */
@@ -95,7 +102,7 @@ export interface RegistrySettings {
 
 interface RawGates { approvals?: { role: string; count: number }[]; thresholds?: GateSettings['thresholds'][number][] }
 interface RawRegistry {
-  ingest?: { max_total_bytes?: number; max_entry_bytes?: number; max_entries?: number; url_allow_list?: string[]; allow_http?: boolean; fetch_timeout_ms?: number };
+  ingest?: { max_total_bytes?: number; max_entry_bytes?: number; max_entries?: number; max_inflate_ratio?: number; max_concurrent_uploads?: number; url_allow_list?: string[]; allow_http?: boolean; fetch_timeout_ms?: number };
   signatures?: { required?: boolean; trusted_keys?: Record<string, string> };
   gates?: RawGates;
   model_gates?: Record<string, RawGates>;
@@ -141,6 +148,8 @@ export function compileRegistrySettings(value: unknown, problems: string[]): Reg
       maxTotalBytes: raw.ingest?.max_total_bytes ?? MAX_ARTIFACT,
       maxEntryBytes: raw.ingest?.max_entry_bytes ?? MAX_ARTIFACT,
       maxEntries: raw.ingest?.max_entries ?? 1024,
+      maxInflateRatio: raw.ingest?.max_inflate_ratio ?? 100,
+      maxConcurrentUploads: raw.ingest?.max_concurrent_uploads ?? 2,
       urlAllowList: Object.freeze([...allowList]),
       allowHttp,
       fetchTimeoutMs: raw.ingest?.fetch_timeout_ms ?? 30000,

@@ -7,7 +7,7 @@ import type { ServerConfig } from '../core/config.js';
 import { SwitchyardError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ServingMetrics } from '../telemetry/serving-metrics.js';
-import { sendError, toSwitchyardError } from './error-reply.js';
+import { MAX_PARAM_LENGTH, sendError, toSwitchyardError } from './error-reply.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { LiveScheduler } from './live/live-scheduler.js';
 import type { Clock } from '../core/clock.js';
@@ -36,6 +36,7 @@ import { auditInference } from './audit/inference-summary.js';
 import { Residency } from './oip/residency.js';
 import type { Cluster } from './cluster/cluster.js';
 import { registerClusterRoutes } from './cluster/cluster-routes.js';
+import { registerRequestDeadline, sweepIntervalMs } from './request-deadline.js';
 
 export interface GatewayDeps {
   readonly config: ServerConfig;
@@ -73,6 +74,21 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     // Per-request log lines cost more than the request on small models; errors are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimitBytes,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Slow clients (docs/security.md): Node answers 408 to headers or a push body that are late and
+    // closes idle keep-alive connections; registerRequestDeadline holds every other body to less.
+    keepAliveTimeout: deps.config.http.keepAliveTimeoutMs,
+    requestTimeout: deps.config.http.uploadTimeoutMs,
+    http: {
+      headersTimeout: deps.config.http.headersTimeoutMs,
+      requestTimeout: deps.config.http.uploadTimeoutMs,
+      // Node checks those deadlines at this interval (default 30 s, which let a 10 s limit run to 40 s).
+      connectionsCheckingInterval: sweepIntervalMs(deps.config.http.headersTimeoutMs),
+    },
+    // Router refusals (a parameter over that length, a malformed URL) in catalogue terms, not fastify's bare 414.
+    frameworkErrors: (error, request, reply) => {
+      void sendError(reply, toSwitchyardError(error, deps.log, { url: request.url }));
+    },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // Our own refusal while closing (below) carries a catalogue code and Retry-After.
@@ -104,11 +120,13 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     else done();
   });
 
+  registerRequestDeadline(app, { timeoutMs: deps.config.http.requestTimeoutMs });
+
   // First, so its onRoute check sees every route registered after it.
   const access = new AccessCache(deps.storage, systemClock);
   registerAuth(app, { cache: access, host: deps.config.host, anonymousInference: deps.config.auth.anonymousInference, clock: deps.clock });
 
-  registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady, () => deps.scheduler.replicaInfo());
+  registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady, () => deps.scheduler.replicaInfo(), !deps.config.cluster.localReplicas);
   registerInferRoute(app, {
     catalog: deps.catalog,
     metrics: deps.metrics,
@@ -129,7 +147,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   registerDriftRoutes(app, { catalog: deps.catalog, drift: deps.drift });
   registerCostRoutes(app, { ledger: deps.costs, clock: deps.clock });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
-  if (deps.registry) registerRegistryRoutes(app, { registry: deps.registry.service, pushBodyLimitBytes: deps.registry.pushBodyLimitBytes });
+  if (deps.registry) registerRegistryRoutes(app, { registry: deps.registry.service, pushBodyLimitBytes: deps.registry.pushBodyLimitBytes, maxConcurrentUploads: deps.config.registry.ingest.maxConcurrentUploads });
   registerDocsRoutes(app, routes, deps.serverVersion);
   return app;
 }

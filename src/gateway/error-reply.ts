@@ -6,6 +6,13 @@ import type { FastifyReply } from 'fastify';
 import { SwitchyardError, errorBody, isSwitchyardError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 
+/**
+ * Longest path parameter the router matches (fastify's default is 100, which refused documented
+ * model names of 101-128 characters with a bare 414). 256 fits the longest id built from a name:
+ * an SLO id `model:version:latency_class` of a 128-character name is at most 149.
+ */
+export const MAX_PARAM_LENGTH = 256;
+
 interface FrameworkError {
   code?: string;
   statusCode?: number;
@@ -23,6 +30,10 @@ function fromFramework(error: FrameworkError): SwitchyardError | undefined {
       return new SwitchyardError('BAD_JSON', 'the request body is empty; send a JSON object');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new SwitchyardError('BAD_JSON', 'the request body is not valid JSON');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new SwitchyardError('MODEL_NAME_INVALID', `a path segment is longer than ${MAX_PARAM_LENGTH} characters; model names are at most 128`);
+    case 'FST_ERR_BAD_URL':
+      return new SwitchyardError('INVALID_REQUEST', 'the URL is malformed (an invalid percent-encoding)');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new SwitchyardError('INVALID_REQUEST', 'the content-length header does not match the body');
     default:

@@ -1,9 +1,12 @@
 import { SwitchyardError } from '../core/errors.js';
+import { checkModelName } from '../registry/service/names.js';
 import type { ModelCatalog, ServedVersion } from './model-catalog.js';
 
 /** The version a path names, or the model's default when it names none. */
 export function resolveVersion(catalog: ModelCatalog, model: string, version: string | undefined): ServedVersion {
   if (!catalog.hasModel(model)) {
+    // Checked only here, off the served path: a malformed name is a 400, not an unknown model.
+    checkModelName(model);
     throw new SwitchyardError('MODEL_NOT_FOUND', `no model named '${model}'; POST /v2/repository/index lists the models`);
   }
   const served = version === undefined ? catalog.defaultVersion(model) : catalog.get(model, version);

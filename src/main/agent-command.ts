@@ -5,7 +5,8 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { CONFIG_DEFAULTS, type LogLevel } from '../core/config.js';
+import { CONFIG_DEFAULTS, ConfigError, type LogLevel } from '../core/config.js';
+import { readTokenFile } from './token-file.js';
 import { loadCatalog } from '../hardware/catalog.js';
 import { DEVICE_TIERS, type DeviceTier } from '../hardware/device.js';
 import { discoverDevices } from '../hardware/discover.js';
@@ -17,6 +18,7 @@ import { Agent, AgentJoinError } from './agent.js';
 interface AgentFlags {
   join: string;
   token?: string;
+  tokenFile?: string;
   name?: string;
   tier: string;
   host: string;
@@ -32,8 +34,18 @@ function usage(message: string): void {
 }
 
 async function runAgent(flags: AgentFlags): Promise<void> {
-  const token = flags.token ?? process.env.SWITCHYARD_CLUSTER_TOKEN;
-  if (!token) return usage('a join token is needed: --token or SWITCHYARD_CLUSTER_TOKEN');
+  if (flags.token !== undefined && flags.tokenFile !== undefined) return usage('give --token or --token-file, not both');
+  const tokenFile = flags.tokenFile ?? (flags.token === undefined ? process.env.SWITCHYARD_CLUSTER_TOKEN_FILE || undefined : undefined);
+  let token = flags.token ?? process.env.SWITCHYARD_CLUSTER_TOKEN;
+  if (tokenFile !== undefined) {
+    try {
+      token = readTokenFile(resolve(tokenFile), { create: false }).token;
+    } catch (error) {
+      if (error instanceof ConfigError) return usage(error.problems.join('; '));
+      throw error;
+    }
+  }
+  if (!token) return usage('a join token is needed: --token-file (SWITCHYARD_CLUSTER_TOKEN_FILE) or --token (SWITCHYARD_CLUSTER_TOKEN)');
   if (!/^https?:\/\/[^\s]+$/.test(flags.join)) return usage(`--join must be the gateway's http(s) URL, got '${flags.join}'`);
   if (!DEVICE_TIERS.includes(flags.tier as DeviceTier)) return usage(`--tier must be one of ${DEVICE_TIERS.join(', ')}, got '${flags.tier}'`);
   const port = Number(flags.port);
@@ -90,7 +102,8 @@ export function registerAgentCommand(program: Command): void {
     .command('agent')
     .description('join a gateway as a node: report devices, host the replicas it assigns, serve batches')
     .requiredOption('--join <url>', "the gateway's URL")
-    .option('--token <token>', 'the cluster join token (SWITCHYARD_CLUSTER_TOKEN)')
+    .option('--token-file <file>', "file holding the cluster join token, e.g. the gateway's --cluster-token-file (SWITCHYARD_CLUSTER_TOKEN_FILE)")
+    .option('--token <token>', 'the cluster join token itself (SWITCHYARD_CLUSTER_TOKEN); visible in ps, prefer --token-file')
     .option('--name <name>', 'node name, unique in the cluster (default: the hostname)')
     .option('--tier <tier>', `tier of this node's devices: ${DEVICE_TIERS.join(', ')}`, 'onprem')
     .option('--host <host>', 'address the data plane binds', '127.0.0.1')

@@ -11,8 +11,9 @@ import { Pool } from 'undici';
 import type { ExecutionProvider } from '../core/config.js';
 import type { Device } from '../hardware/device.js';
 import { readRepositoryVersion } from '../registry/model-repository.js';
+import { loadRulesBackend } from '../runtime/rules/rules-backend.js';
 import { URGENT, type Backend, type LoadBackend } from '../runtime/backend.js';
-import { checkProtocol, DATAPLANE_PATHS, DATAPLANE_PROTOCOL, PROTOCOL_HEADER } from '../runtime/remote/protocol.js';
+import { ARTIFACT_DIGEST_HEADER, checkProtocol, DATAPLANE_PATHS, DATAPLANE_PROTOCOL, PROTOCOL_HEADER } from '../runtime/remote/protocol.js';
 import { decodeTensors, encodeTensors, WireError } from '../runtime/remote/wire.js';
 import { checkSignature } from '../runtime/signature-check.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -44,6 +45,8 @@ interface Hosted {
   readonly model: string;
   readonly version: string;
   readonly digest: string;
+  /** `repository`: this machine's copy, digest-checked; `gateway`: a registry version, fetched from the gateway. */
+  readonly source: 'repository' | 'gateway';
   state: ReplicaState;
   reason: string | undefined;
   backend: Backend | undefined;
@@ -192,7 +195,8 @@ export class Agent {
       const id = String(a.replica);
       wanted.add(id);
       if (this.hosted.has(id)) continue;
-      const hosted: Hosted = { id, model: String(a.model), version: String(a.version), digest: String(a.digest), state: 'loading', reason: undefined, backend: undefined, removed: false };
+      const source = a.source === 'gateway' ? 'gateway' : 'repository';
+      const hosted: Hosted = { id, model: String(a.model), version: String(a.version), digest: String(a.digest), source, state: 'loading', reason: undefined, backend: undefined, removed: false };
       this.hosted.set(id, hosted);
       void this.load(hosted);
     }
@@ -204,7 +208,7 @@ export class Agent {
     }
   }
 
-  /** Reads the assigned version, refuses it unless its digest is the one assigned, then loads it. */
+  /** Loads an assigned replica, with the backend its model config names (as the gateway's catalog does). */
   private async load(hosted: Hosted): Promise<void> {
     const refuse = (reason: string): void => {
       hosted.state = 'failed';
@@ -212,39 +216,68 @@ export class Agent {
       this.options.log.warn({ replica: hosted.id, reason }, 'replica refused');
     };
     try {
-      const candidate = await readRepositoryVersion(this.options.modelRepository, hosted.model, hosted.version);
-      const artifact = candidate.ok ? candidate.artifact : undefined;
-      if (!candidate.ok) refuse(candidate.reason);
-      else if (!artifact) refuse('the version has no artifact (an upstream-backed model): agents host ONNX artifacts only');
-      else if (artifact.digest !== hosted.digest) refuse(`artifact digest mismatch: the gateway assigned ${hosted.digest} but this node's '${candidate.config.artifact}' is ${artifact.digest}`);
+      const loaded = hosted.source === 'gateway' ? await this.loadFromGateway(hosted) : await this.loadFromRepository(hosted);
+      if (typeof loaded === 'string') refuse(loaded);
+      else if (hosted.removed) await loaded.unload();
       else {
-        const { config } = candidate;
-        const loaded = await this.options.loadBackend({
-          name: `${hosted.model}/${hosted.version}`,
-          bytes: artifact.bytes,
-          executionProvider: config.onnx.executionProvider ?? this.options.onnx.executionProvider,
-          intraOpThreads: config.onnx.intraOpThreads ?? this.options.onnx.intraOpThreads,
-          instances: this.options.onnx.instances,
-          inlineBelowMs: this.options.onnx.inlineBelowMs,
-          workerNice: this.options.onnx.workerNice ?? 0,
-        });
-        const problems = checkSignature(config.contract, loaded.signature);
-        if (problems.length > 0) {
-          await loaded.backend.unload();
-          refuse(`contract does not match the artifact: ${problems.join('; ')}`);
-        } else if (hosted.removed) {
-          await loaded.backend.unload();
-        } else {
-          hosted.backend = loaded.backend;
-          hosted.state = 'ready';
-          this.options.log.info({ replica: hosted.id, digest: hosted.digest }, 'replica ready');
-        }
+        hosted.backend = loaded;
+        hosted.state = 'ready';
+        this.options.log.info({ replica: hosted.id, digest: hosted.digest }, 'replica ready');
       }
     } catch (error) {
       refuse(error instanceof Error ? error.message : String(error));
     }
     // Tell the gateway now rather than at the next interval.
     void this.beat();
+  }
+
+  private onnxSpec(hosted: Hosted, bytes: Uint8Array, session: { executionProvider?: ExecutionProvider | undefined; intraOpThreads?: number | undefined } = {}) {
+    return {
+      name: `${hosted.model}/${hosted.version}`,
+      bytes,
+      executionProvider: session.executionProvider ?? this.options.onnx.executionProvider,
+      intraOpThreads: session.intraOpThreads ?? this.options.onnx.intraOpThreads,
+      instances: this.options.onnx.instances,
+      inlineBelowMs: this.options.onnx.inlineBelowMs,
+      workerNice: this.options.onnx.workerNice ?? 0,
+    };
+  }
+
+  /** This machine's copy of the version, refused unless its digest is the one assigned; a refusal is its reason. */
+  private async loadFromRepository(hosted: Hosted): Promise<Backend | string> {
+    const candidate = await readRepositoryVersion(this.options.modelRepository, hosted.model, hosted.version);
+    if (!candidate.ok) return candidate.reason;
+    const { artifact, config } = candidate;
+    if (!artifact) return 'the version has no artifact (an upstream-backed model): agents host artifacts only';
+    if (artifact.digest !== hosted.digest) return `artifact digest mismatch: the gateway assigned ${hosted.digest} but this node's '${config.artifact}' is ${artifact.digest}`;
+    // A rules model checks itself against the contract as it loads.
+    if (config.backend === 'rules') return loadRulesBackend(artifact.bytes, `${hosted.model}/${hosted.version}/${config.artifact}`, config.contract);
+    const loaded = await this.options.loadBackend(this.onnxSpec(hosted, artifact.bytes, config.onnx));
+    const problems = checkSignature(config.contract, loaded.signature);
+    if (problems.length === 0) return loaded.backend;
+    await loaded.backend.unload();
+    return `contract does not match the artifact: ${problems.join('; ')}`;
+  }
+
+  /**
+   * A registry version lives in the gateway's store, not in any model repository: its model file
+   * comes from the gateway over the node-secret channel, checked against the SHA-256 the gateway
+   * sends with it. The gateway verified the artifact (manifest, signature, contract) as it loaded it.
+   */
+  private async loadFromGateway(hosted: Hosted): Promise<Backend | string> {
+    const response = await this.gateway.request({
+      method: 'GET',
+      path: `/internal/v1/nodes/${this.nodeId ?? ''}/artifacts/${encodeURIComponent(hosted.model)}/${encodeURIComponent(hosted.version)}`,
+      headers: { authorization: `Bearer ${this.plainSecret ?? ''}`, [PROTOCOL_HEADER]: this.options.protocol ?? DATAPLANE_PROTOCOL },
+      headersTimeout: 60_000,
+      bodyTimeout: 60_000,
+    });
+    const bytes = new Uint8Array(await response.body.arrayBuffer());
+    if (response.statusCode !== 200) return `the gateway did not send the artifact (${response.statusCode}): ${Buffer.from(bytes.subarray(0, 200)).toString('utf8')}`;
+    const sent = response.headers[ARTIFACT_DIGEST_HEADER];
+    const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    if (sent !== actual) return `the artifact from the gateway is ${actual}, not the ${String(sent)} it announced`;
+    return (await this.options.loadBackend(this.onnxSpec(hosted, bytes))).backend;
   }
 
   private authorised(request: FastifyRequest): boolean {

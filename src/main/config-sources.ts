@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { readTokenFile } from './token-file.js';
 import { ConfigError, compileConfig, flattenConfigFile, type RawConfig, type ServerConfig } from '../core/config.js';
 
 /** Environment variable -> config key. */
@@ -34,8 +35,18 @@ export const ENVIRONMENT_KEYS: Readonly<Record<string, string>> = {
   SWITCHYARD_AUDIT_FLUSH_INTERVAL_MS: 'audit.flush_interval_ms',
   SWITCHYARD_AUDIT_FLUSH_MAX_ROWS: 'audit.flush_max_rows',
   SWITCHYARD_CLUSTER_TOKEN: 'cluster.token',
+  SWITCHYARD_CLUSTER_TOKEN_FILE: 'cluster.token_file',
   SWITCHYARD_CLUSTER_HEARTBEAT_MS: 'cluster.heartbeat_ms',
+  SWITCHYARD_HTTP_HEADERS_TIMEOUT_MS: 'http.headers_timeout_ms',
+  SWITCHYARD_HTTP_REQUEST_TIMEOUT_MS: 'http.request_timeout_ms',
+  SWITCHYARD_HTTP_UPLOAD_TIMEOUT_MS: 'http.upload_timeout_ms',
+  SWITCHYARD_HTTP_KEEP_ALIVE_TIMEOUT_MS: 'http.keep_alive_timeout_ms',
 };
+
+/** Set when `cluster.token_file` named a file that did not exist and the gateway created it. */
+export interface TokenFileNote {
+  createdTokenFile?: string;
+}
 
 export interface ConfigInputs {
   /** Flag values by config key, already named like the file's keys. */
@@ -43,6 +54,10 @@ export interface ConfigInputs {
   readonly configFile: string | undefined;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** Whether a missing `cluster.token_file` is created with a new random token (the gateway) or refused. */
+  readonly createTokenFile?: boolean;
+  /** Filled in when the token file was created. */
+  readonly note?: TokenFileNote;
 }
 
 function readConfigFile(path: string): RawConfig {
@@ -60,7 +75,7 @@ function readConfigFile(path: string): RawConfig {
   }
   const raw = flattenConfigFile(content ?? {}, `file ${path}`);
   // Paths in a config file are relative to the file, not to wherever the server starts.
-  for (const key of ['model_repository', 'data_dir', 'sim_profiles']) {
+  for (const key of ['model_repository', 'data_dir', 'sim_profiles', 'cluster.token_file']) {
     const setting = raw.get(key);
     if (setting && typeof setting.value === 'string' && !isAbsolute(setting.value)) {
       raw.set(key, { ...setting, value: resolve(dirname(path), setting.value) });
@@ -80,5 +95,23 @@ export function loadConfig(inputs: ConfigInputs): ServerConfig {
   for (const [key, value] of Object.entries(inputs.flags)) {
     if (value !== undefined) raw.set(key, { value, source: `flag --${key.replaceAll('_', '-').replaceAll('.', '-')}` });
   }
+  resolveTokenFile(raw, inputs);
   return compileConfig(raw, inputs.cwd);
+}
+
+/**
+ * `cluster.token_file` (flag, environment or file) becomes `cluster.token`, read from the file:
+ * it wins over a token from a lower source; a token and a token file both given as flags is an error.
+ */
+function resolveTokenFile(raw: RawConfig, inputs: ConfigInputs): void {
+  const file = raw.get('cluster.token_file');
+  if (!file) return;
+  raw.delete('cluster.token_file');
+  const token = raw.get('cluster.token');
+  if (token?.source.startsWith('flag') && file.source.startsWith('flag')) throw new ConfigError(['give --cluster-token or --cluster-token-file, not both']);
+  if (typeof file.value !== 'string' || file.value === '') throw new ConfigError([`cluster.token_file (from ${file.source}): must be a path`]);
+  const path = resolve(inputs.cwd, file.value);
+  const { token: text, created } = readTokenFile(path, { create: inputs.createTokenFile ?? false });
+  if (created && inputs.note) inputs.note.createdTokenFile = path;
+  raw.set('cluster.token', { value: text, source: `${file.source} (file ${path})` });
 }

@@ -46,7 +46,7 @@ import { FallbackChainMetrics } from '../telemetry/fallback-chain-metrics.js';
 import { localNodeCost } from './node-cost.js';
 import { LOCAL_NODE } from '../gateway/live/live-scheduler.js';
 import { registryDeps } from './registry-wiring.js';
-import { serveProductionVersions } from '../gateway/registry/serve-production.js';
+import { isRegistryVersion, registryModelFile, serveProductionVersions } from '../gateway/registry/serve-production.js';
 import { applyStoredSlos } from '../gateway/slo/stored-slos.js';
 
 export interface EmbeddedServer {
@@ -85,6 +85,18 @@ export interface ServerOptions {
   readonly storage?: Storage;
   /** Time for simulated devices (declared_devices); tests pass their own. @default real timers */
   readonly simTimers?: SimTimers;
+}
+
+/**
+ * A server without replicas of its own (`switchyard gateway`) is ready once some replica (on an
+ * agent, or a declared device) is ready to serve: before that every inference would answer 503,
+ * and a load balancer must not send it traffic. One ready model is enough: a model without a
+ * ready replica answers 503 NO_HEALTHY_REPLICA on its own and its /v2/models/{m}/ready says so,
+ * while one broken model does not take the whole gateway out of rotation.
+ */
+function hasReadyReplica(replicas: Iterable<{ readonly state: string }>): boolean {
+  for (const replica of replicas) if (replica.state === 'ready') return true;
+  return false;
 }
 
 /** Loaded only when tracing is on, so a server without it never loads the OpenTelemetry SDK. */
@@ -162,7 +174,8 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
       outliers: new OutlierDetector({ consecutiveErrors: settings.ejectionConsecutiveErrors, baseMs: settings.ejectionBaseMs, maxMs: settings.ejectionMaxMs }),
       retryBudget: new RetryBudget({ ratio: settings.retryBudgetRatio, min: settings.retryBudgetMin, windowMs: settings.retryWindowMs }),
     });
-    cluster = new Cluster(config, catalog, scheduler, loadCatalog(), clock, log);
+    const registryFiles = { isRegistryVersion, modelFile: (model: string, version: string) => registryModelFile(registry.service, model, version) };
+    cluster = new Cluster(config, catalog, scheduler, loadCatalog(), clock, log, registryFiles);
     const nodes = cluster.registry;
     registerClusterMetrics(metrics.registry, () => nodes.all().map((n) => n.state), () => scheduler.stats);
   }
@@ -174,7 +187,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const webhook = { retries: config.slo.webhookRetries, backoffMs: config.slo.webhookBackoffMs, timeoutMs: config.slo.webhookTimeoutMs };
   const drift = new DriftTracker(config.drift, clock, log, driftAlertSender(config.slo.webhookUrl, webhook, log, () => clock.wallNow()));
   registerDriftMetrics(metrics.registry, () => drift.rows());
-  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded, scheduler, slo: { book, clock }, tracing, storage, auditBuffer, registry, cluster, runner, drift, costs, clock });
+  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded && (settings.localReplicas || hasReadyReplica(scheduler.replicaInfo())), scheduler, slo: { book, clock }, tracing, storage, auditBuffer, registry, cluster, runner, drift, costs, clock });
   try {
     await catalog.loadRepository();
     await serveProductionVersions(registry.service, catalog, log);

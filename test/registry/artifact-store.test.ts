@@ -87,7 +87,7 @@ test('an unknown digest is refused at load', async () => {
 test('ingest limits: total, per entry, entry count, and a gzip bomb', async () => {
   const store = new ArtifactStore(mkdtempSync(join(tmpdir(), 'switchyard-store-')));
   const model = matmulChain(4, 1);
-  const limits = { maxTotalBytes: 4096, maxEntryBytes: 2048, maxEntries: 4 };
+  const limits = { maxTotalBytes: 4096, maxEntryBytes: 2048, maxEntries: 4, maxInflateRatio: 100 };
   const tooLarge = (error: unknown): boolean => isSwitchyardError(error) && error.code === 'ARTIFACT_TOO_LARGE';
   await assert.rejects(ingestArtifact(store, { kind: 'archive', bytes: await tarOf([file('model.onnx', model), file('big.bin', Buffer.alloc(3000))]) }, limits), tooLarge);
   await assert.rejects(ingestArtifact(store, { kind: 'archive', bytes: await tarOf([file('model.onnx', model), file('a.bin', Buffer.alloc(2000)), file('b.bin', Buffer.alloc(2000))]) }, limits), tooLarge);

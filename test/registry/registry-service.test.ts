@@ -135,7 +135,7 @@ for (const backend of BACKENDS) test(`${backend}: unknown models and versions ar
   await assert.rejects(service.getModel('nope'), code('MODEL_NOT_FOUND'));
   await push(service, '1');
   await assert.rejects(service.getVersion('iris', '7'), code('MODEL_VERSION_NOT_FOUND'));
-  await assert.rejects(service.push(deployer, '../x', '1', parsePushMetadata({ contract }), { kind: 'file', fileName: 'model.onnx', bytes: matmulChain(4, 1) }), code('INVALID_REQUEST'));
+  await assert.rejects(service.push(deployer, '../x', '1', parsePushMetadata({ contract }), { kind: 'file', fileName: 'model.onnx', bytes: matmulChain(4, 1) }), code('MODEL_NAME_INVALID'));
 });
 
 for (const backend of BACKENDS) test(`${backend}: concurrent first pushes of one model both land, and one version number only once`, { skip: skip(backend) }, async () => {

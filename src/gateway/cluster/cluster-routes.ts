@@ -4,7 +4,9 @@
  * them under their own prefix lets an edge proxy refuse /internal from outside the cluster.
  * GET /v1/nodes is the operators' view of the nodes, their devices and replicas.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ARTIFACT_DIGEST_HEADER } from '../../runtime/remote/protocol.js';
 import { SwitchyardError } from '../../core/errors.js';
 import type { Cluster } from './cluster.js';
 
@@ -32,6 +34,12 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ClusterRouteDe
   });
 
   app.post<{ Params: { id: string } }>('/internal/v1/nodes/:id/heartbeat', async (request) => need().heartbeat(request.params.id, bearer(request), request.body));
+
+  app.get<{ Params: { id: string; model: string; version: string } }>('/internal/v1/nodes/:id/artifacts/:model/:version', async (request, reply) => {
+    const bytes = await need().artifact(request.params.id, bearer(request), request.params.model, request.params.version);
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    return reply.type('application/octet-stream').header(ARTIFACT_DIGEST_HEADER, digest).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  });
 
   app.post<{ Params: { id: string } }>('/internal/v1/nodes/:id/leave', async (request, reply) => {
     need().leave(request.params.id, bearer(request));

@@ -35,6 +35,14 @@ export interface Assignment {
   readonly model: string;
   readonly version: string;
   readonly digest: string;
+  /** Protocol 1.2: `gateway` for a registry version, whose model file the agent fetches from the gateway. */
+  readonly source: 'repository' | 'gateway';
+}
+
+/** Registry versions live in the gateway's store: agents fetch their model file through it. */
+export interface RegistryFiles {
+  isRegistryVersion(served: ServedVersion): boolean;
+  modelFile(model: string, version: string): Promise<Uint8Array>;
 }
 
 export interface JoinAnswer {
@@ -76,6 +84,7 @@ export class Cluster {
     private readonly hardware: Catalog,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly registryFiles?: RegistryFiles,
   ) {
     if (!config.cluster.token) throw new Error('cluster mode needs cluster.token');
     this.tokenDigest = digestOf(config.cluster.token);
@@ -156,6 +165,15 @@ export class Cluster {
     // A suspect node heartbeating again, or a joined node whose first health check failed, is checked (again).
     if (verdict === 'recovering' || node.state === 'joining') void this.healthCheck(node);
     return { assignments: this.assignmentsOf(nodeId) };
+  }
+
+  /** The model file of a registry version assigned to this node; anything else is not found. */
+  async artifact(nodeId: string, secret: string | undefined, model: string, version: string): Promise<Uint8Array> {
+    this.authenticate(nodeId, secret);
+    const assigned = [...this.replicas.values()].some((r) => r.node === nodeId && r.served.model === model && r.served.version === version);
+    const served = this.catalog.get(model, version);
+    if (!assigned || !served || !this.registryFiles?.isRegistryVersion(served)) throw new SwitchyardError('MODEL_VERSION_NOT_FOUND', `no registry version ${model}/${version} is assigned to node ${nodeId}`);
+    return this.registryFiles.modelFile(model, version);
   }
 
   leave(nodeId: string, secret: string | undefined): void {
@@ -277,7 +295,8 @@ export class Cluster {
     const out: Assignment[] = [];
     for (const replica of this.replicas.values()) {
       if (replica.node !== nodeId) continue;
-      out.push({ replica: replica.replicaId, model: replica.served.model, version: replica.served.version, digest: replica.served.digest ?? '' });
+      const source = this.registryFiles?.isRegistryVersion(replica.served) ? 'gateway' : 'repository';
+      out.push({ replica: replica.replicaId, model: replica.served.model, version: replica.served.version, digest: replica.served.digest ?? '', source });
     }
     return out;
   }

@@ -70,7 +70,11 @@ function modelMetadata(served: ServedVersion, versions: string[], hardware: Hard
   };
 }
 
-export function registerMetadataRoutes(app: FastifyInstance, catalog: ModelCatalog, serverVersion: string, isReady: () => boolean, replicas: () => Iterable<ReplicaInfo> = () => []): void {
+/**
+ * `needsReplica`: this server runs no replicas itself (a cluster gateway), so a version is ready
+ * only while a replica of it (on an agent or a declared device) is ready, not merely loaded.
+ */
+export function registerMetadataRoutes(app: FastifyInstance, catalog: ModelCatalog, serverVersion: string, isReady: () => boolean, replicas: () => Iterable<ReplicaInfo> = () => [], needsReplica = false): void {
   app.get('/v2/health/live', async () => ({ live: true }));
 
   app.get('/v2/health/ready', async (_request, reply) => {
@@ -91,7 +95,8 @@ export function registerMetadataRoutes(app: FastifyInstance, catalog: ModelCatal
 
   const ready = async (request: { params: ModelParams }, reply: { code(n: number): unknown }): Promise<object> => {
     const served = resolveVersion(catalog, request.params.model, request.params.version);
-    const isServing = served.state === 'READY';
+    let isServing = served.state === 'READY';
+    if (isServing && needsReplica) isServing = [...replicas()].some((r) => r.model === served.model && r.version === served.version && r.state === 'ready');
     reply.code(isServing ? 200 : 503);
     return { name: served.model, ready: isServing };
   };

@@ -11,12 +11,15 @@ import { parseEvaluation, PUSH_METADATA_SCHEMA, EVALUATION_SCHEMA } from '../../
 import { ROLES, type Role } from '../../registry/storage/rows.js';
 import { requestActor } from './request-actor.js';
 import { readPushBody } from './push-body.js';
+import { uploadSlots } from './upload-slots.js';
 import { approvalView, deploymentView, evaluationView, modelView, versionSummary, versionView } from './registry-views.js';
 
 export interface RegistryRouteDeps {
   readonly registry: RegistryService;
   /** Largest push body: the ingest limit, plus base64's third and room for metadata. */
   readonly pushBodyLimitBytes: number;
+  /** Pushes received at once; more get 503 UPLOADS_BUSY. @default unlimited */
+  readonly maxConcurrentUploads?: number;
 }
 
 const READ: Role[] = ['admin', 'operator', 'approver', 'deployer', 'viewer'];
@@ -86,8 +89,11 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: RegistryRoute
     '/v1/models/:name/versions/:version',
     {
       bodyLimit: deps.pushBodyLimitBytes,
+      // Route-level, so it runs after the auth hook: only an admitted push takes a slot.
+      onRequest: uploadSlots(deps.maxConcurrentUploads ?? Number.POSITIVE_INFINITY),
       config: {
         roles: PUSH,
+        upload: true,
         openapi: {
           summary: 'Push an immutable version: artifact, contract, lineage, card, evaluations',
           description: 'JSON body (artifact as base64 or an allow-listed URL), or application/octet-stream with the artifact as the body and the metadata as base64url JSON in x-switchyard-metadata (x-switchyard-file-name for a single .onnx file; an archive otherwise).',

@@ -5,17 +5,34 @@
  * becomes ready. A registry model whose name the repository folder already serves is left out
  * (the folder wins, and the conflict is logged).
  */
-import { isSwitchyardError } from '../../core/errors.js';
+import { isSwitchyardError, SwitchyardError } from '../../core/errors.js';
 import type { ModelVersionConfig } from '../../registry/model-config.js';
 import type { VersionContract } from '../../registry/contracts/version-contract.js';
 import type { RegistryService } from '../../registry/service/registry-service.js';
-import type { CatalogLogger, ModelCatalog } from '../model-catalog.js';
+import type { CatalogLogger, ModelCatalog, ServedVersion } from '../model-catalog.js';
 
 /** The model file of an artifact: `model.onnx`, else its only top-level `.onnx` file. */
 function entryFile(paths: readonly string[]): string | undefined {
   if (paths.includes('model.onnx')) return 'model.onnx';
   const top = paths.filter((p) => p.endsWith('.onnx') && !p.includes('/'));
   return top.length === 1 ? top[0] : undefined;
+}
+
+/** What `metadata.source` says of a version served from the registry (set below). */
+const REGISTRY_SOURCE = 'registry';
+
+/** Whether a served version came from the registry's store (not from a model repository folder). */
+export function isRegistryVersion(served: ServedVersion): boolean {
+  return served.config?.metadata.source === REGISTRY_SOURCE;
+}
+
+/** The model file of a registry version, loaded (and verified) again through the registry: what agents fetch. */
+export async function registryModelFile(registry: RegistryService, model: string, version: string): Promise<Uint8Array> {
+  const { artifact } = await registry.loadVersion(model, version);
+  const entry = entryFile([...artifact.files.keys()]);
+  const bytes = entry === undefined ? undefined : artifact.files.get(entry);
+  if (!bytes) throw new SwitchyardError('MODEL_NOT_READY', `registry version ${model}/${version} has no model file`);
+  return bytes;
 }
 
 function servingConfig(contract: VersionContract, artifact: string, digest: string, description: string): ModelVersionConfig {
@@ -36,7 +53,7 @@ function servingConfig(contract: VersionContract, artifact: string, digest: stri
     contract: { inputs: contract.inputs.map(tensor), outputs: contract.outputs.map(tensor), maxBatchSize: contract.maxBatchSize },
     batching: { policy: 'adaptive', preferredBatchSizes: [], maxQueueDelayMs: { realtime: 0, throughput: 5 } },
     onnx: { executionProvider: undefined, intraOpThreads: undefined },
-    metadata: { source: 'registry' },
+    metadata: { source: REGISTRY_SOURCE },
     slos: [],
     upstream: undefined,
     placement: { replicas: undefined, memoryBytes: undefined, hardwareClasses: undefined, tiers: undefined },

@@ -48,7 +48,11 @@ interface StoredManifest {
   readonly signature?: { readonly keyId: string; readonly signature: string };
 }
 
-const notFoundModel = (name: string): SwitchyardError => new SwitchyardError('MODEL_NOT_FOUND', `no model '${name}' in the registry`);
+const notFoundModel = (name: string): SwitchyardError => {
+  // A malformed name is a 400 (the caller's mistake), not an unknown model.
+  checkModelName(name);
+  return new SwitchyardError('MODEL_NOT_FOUND', `no model '${name}' in the registry`);
+};
 const notFoundVersion = (name: string, version: string): SwitchyardError => new SwitchyardError('MODEL_VERSION_NOT_FOUND', `model '${name}' has no version '${version}'`);
 
 export class RegistryService {
@@ -59,7 +63,7 @@ export class RegistryService {
   ) {}
 
   private limits() {
-    return { maxTotalBytes: this.settings.ingest.maxTotalBytes, maxEntryBytes: this.settings.ingest.maxEntryBytes, maxEntries: this.settings.ingest.maxEntries };
+    return { maxTotalBytes: this.settings.ingest.maxTotalBytes, maxEntryBytes: this.settings.ingest.maxEntryBytes, maxEntries: this.settings.ingest.maxEntries, maxInflateRatio: this.settings.ingest.maxInflateRatio };
   }
 
   private async readSource(source: ArtifactSource): Promise<ArtifactFile[]> {

@@ -4,12 +4,19 @@
  * is accepted; a different major is refused at join with a clear error.
  */
 export const DATAPLANE_MAJOR = 1;
-/** 1.1: a batch may carry `urgent: true` (it holds critical work; see RunOptions.urgent). */
-export const DATAPLANE_MINOR = 1;
+/**
+ * 1.1: a batch may carry `urgent: true` (it holds critical work; see RunOptions.urgent).
+ * 1.2: an assignment may carry `source: 'gateway'` (a registry version): the agent fetches its
+ * model file from the gateway's artifact route instead of reading its own repository.
+ */
+export const DATAPLANE_MINOR = 2;
 export const DATAPLANE_PROTOCOL = `switchyard-dataplane/${DATAPLANE_MAJOR}.${DATAPLANE_MINOR}`;
 
 /** Header every data-plane request and join carries. */
 export const PROTOCOL_HEADER = 'x-switchyard-dataplane';
+
+/** The SHA-256 (`sha256:<hex>`) of the model file the gateway's artifact route sends. */
+export const ARTIFACT_DIGEST_HEADER = 'x-switchyard-artifact-digest';
 
 export const DATAPLANE_PATHS = {
   batch: '/dataplane/v1/batch',
