@@ -18,7 +18,10 @@ export interface ErrorDefinition {
 export const ERROR_CATALOGUE = {
   BAD_JSON: { status: 400, retryable: false, summary: 'The request body is not valid JSON.' },
   INVALID_REQUEST: { status: 400, retryable: false, summary: 'The body is JSON but not a valid request object (a field is missing or has the wrong type).' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, summary: 'The request has a body whose content type is neither application/json nor application/octet-stream (the binary tensor extension).' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, summary: 'The request has a body of a content type the route does not read: /v1 takes application/json and application/octet-stream; /v2 also takes none and form-urlencoded, as Triton does (see docs/api.md).' },
+  JSON_TOO_DEEP: { status: 400, retryable: false, summary: 'The JSON nests arrays and objects deeper than max_json_depth (default 64).' },
+  CONTENT_ENCODING_UNSUPPORTED: { status: 415, retryable: false, summary: 'The request body has a Content-Encoding other than gzip, deflate or identity.' },
+  COMPRESSED_BODY_INVALID: { status: 400, retryable: false, summary: 'A gzip or deflate request body is truncated or is not in the format its Content-Encoding names.' },
   BODY_TOO_LARGE: { status: 413, retryable: false, summary: 'The request body is larger than the configured limit (body_limit_bytes).' },
   ROUTE_NOT_FOUND: { status: 404, retryable: false, summary: 'No route matches this method and path.' },
   MODEL_NOT_FOUND: { status: 404, retryable: false, summary: 'No model with this name is in the repository.' },

@@ -36,6 +36,10 @@ import { auditInference } from './audit/inference-summary.js';
 import { Residency } from './oip/residency.js';
 import type { Cluster } from './cluster/cluster.js';
 import { registerClusterRoutes } from './cluster/cluster-routes.js';
+import { registerBodyParsers } from './body/body-parsers.js';
+import { registerRequestDecompression } from './body/content-encoding.js';
+import { InferenceStats } from './oip/inference-stats.js';
+import { registerTritonRoutes } from './oip/triton-routes.js';
 
 export interface GatewayDeps {
   readonly config: ServerConfig;
@@ -83,10 +87,9 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     childLoggerFactory: (logger) => logger,
   });
 
-  // Only JSON bodies: fastify's default text/plain parser would let other types reach handlers.
-  app.removeContentTypeParser('text/plain');
-  // The binary tensor data extension: JSON header plus raw tensor bytes, split by the route.
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // JSON (depth-checked), binary tensors and Triton's unlabelled bodies; gzip and deflate inflated first.
+  registerBodyParsers(app, { maxJsonDepth: deps.config.maxJsonDepth });
+  registerRequestDecompression(app);
   app.setErrorHandler((error, request, reply) => sendError(reply, toSwitchyardError(error, deps.log, { url: request.url })));
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new SwitchyardError('ROUTE_NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0] ?? ''}; see docs/api.md`)),
@@ -108,6 +111,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   const access = new AccessCache(deps.storage, systemClock);
   registerAuth(app, { cache: access, host: deps.config.host, anonymousInference: deps.config.auth.anonymousInference, clock: deps.clock });
 
+  const stats = new InferenceStats();
   registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady, () => deps.scheduler.replicaInfo());
   registerInferRoute(app, {
     catalog: deps.catalog,
@@ -120,7 +124,10 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     residency: new Residency(deps.config.residency),
     runner: deps.runner,
     observe: deps.drift,
+    maxJsonDepth: deps.config.maxJsonDepth,
+    stats,
   });
+  registerTritonRoutes(app, deps.catalog, stats);
   if (deps.slo) registerSloRoutes(app, { book: deps.slo.book, catalog: deps.catalog, clock: deps.slo.clock, log: deps.log });
   registerKeyRoutes(app, { storage: deps.storage, cache: access });
   registerTenantRoutes(app, { storage: deps.storage, cache: access });
@@ -129,7 +136,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   registerDriftRoutes(app, { catalog: deps.catalog, drift: deps.drift });
   registerCostRoutes(app, { ledger: deps.costs, clock: deps.clock });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
-  if (deps.registry) registerRegistryRoutes(app, { registry: deps.registry.service, pushBodyLimitBytes: deps.registry.pushBodyLimitBytes });
+  if (deps.registry) registerRegistryRoutes(app, { registry: deps.registry.service, pushBodyLimitBytes: deps.registry.pushBodyLimitBytes, maxJsonDepth: deps.config.maxJsonDepth });
   registerDocsRoutes(app, routes, deps.serverVersion);
   return app;
 }

@@ -17,6 +17,8 @@ export interface RegistryRouteDeps {
   readonly registry: RegistryService;
   /** Largest push body: the ingest limit, plus base64's third and room for metadata. */
   readonly pushBodyLimitBytes: number;
+  /** Deepest JSON nesting of the octet-stream form's metadata header (max_json_depth). @default 64 */
+  readonly maxJsonDepth?: number;
 }
 
 const READ: Role[] = ['admin', 'operator', 'approver', 'deployer', 'viewer'];
@@ -97,7 +99,7 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: RegistryRoute
       },
     },
     async (request, reply) => {
-      const { metadata, source } = readPushBody(request);
+      const { metadata, source } = readPushBody(request, deps.maxJsonDepth);
       const result = await registry.push(requestActor(request), request.params.name, request.params.version, metadata, source);
       return reply.code(201).send({
         ...versionSummary(result.version),
