@@ -57,7 +57,13 @@ export function registerBodyParsers(app: FastifyInstance, options: BodyParserOpt
       if (!OIP_JSON_TYPES.has(type)) return done(unsupported(type));
       // An empty body (Triton's clients POST the repository index and unload with none) is no body.
       if (body.length === 0) return done(null, undefined);
-      return parseJson(request, body.toString('utf8'), done);
+      if (type !== 'application/octet-stream') return parseJson(request, body.toString('utf8'), done);
+      return parseJson(request, body.toString('utf8'), (error, parsed) => {
+        // Most likely binary tensors sent without the header that says where their JSON part ends.
+        if (error && !(error instanceof SwitchyardError)) {
+          done(new SwitchyardError('BAD_JSON', 'the application/octet-stream body is not valid JSON; a binary (tensor data) body needs an Inference-Header-Content-Length header giving the length of its JSON part'));
+        } else done(error, parsed);
+      });
     }
     if (type === 'application/octet-stream') return done(null, body);
     return done(unsupported(type));
