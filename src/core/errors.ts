@@ -26,6 +26,7 @@ export const ERROR_CATALOGUE = {
   ROUTE_NOT_FOUND: { status: 404, retryable: false, summary: 'No route matches this method and path.' },
   MODEL_NOT_FOUND: { status: 404, retryable: false, summary: 'No model with this name is in the repository.' },
   MODEL_VERSION_NOT_FOUND: { status: 404, retryable: false, summary: 'The model exists but not this version.' },
+  MODEL_LOAD_FAILED: { status: 400, retryable: false, summary: "A load through the repository API (POST /v2/repository/models/{m}/load) made no version of the model ready; the message gives each version's reason." },
   MODEL_NOT_READY: { status: 503, retryable: true, summary: 'The model version is known but not ready to serve (loading, or refused at load: see its reason in the repository index).' },
   INPUT_MISSING: { status: 400, retryable: false, summary: 'An input the model contract requires is absent.' },
   INPUT_UNEXPECTED: { status: 400, retryable: false, summary: 'An input that the model contract does not declare was sent.' },

@@ -40,6 +40,8 @@ import { registerBodyParsers } from './body/body-parsers.js';
 import { registerRequestDecompression } from './body/content-encoding.js';
 import { InferenceStats } from './oip/inference-stats.js';
 import { registerTritonRoutes } from './oip/triton-routes.js';
+import { registerRepositoryRoutes } from './oip/repository-routes.js';
+import type { ModelLifecycle } from './oip/model-lifecycle.js';
 
 export interface GatewayDeps {
   readonly config: ServerConfig;
@@ -67,6 +69,8 @@ export interface GatewayDeps {
   readonly drift: DriftTracker;
   readonly costs: CostLedger;
   readonly clock: Clock;
+  /** Load and unload through /v2/repository/models/{m}/...; absent = not served (cluster mode). */
+  readonly lifecycle?: ModelLifecycle;
 }
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
@@ -128,6 +132,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     stats,
   });
   registerTritonRoutes(app, deps.catalog, stats);
+  if (deps.lifecycle) registerRepositoryRoutes(app, { lifecycle: deps.lifecycle, catalog: deps.catalog, storage: deps.storage });
   if (deps.slo) registerSloRoutes(app, { book: deps.slo.book, catalog: deps.catalog, clock: deps.slo.clock, log: deps.log });
   registerKeyRoutes(app, { storage: deps.storage, cache: access });
   registerTenantRoutes(app, { storage: deps.storage, cache: access });

@@ -38,7 +38,7 @@ export function registerBodyParsers(app: FastifyInstance, options: BodyParserOpt
       done(tooDeep(maxJsonDepth));
       return;
     }
-    defaultJson(request, text, done);
+    void defaultJson(request, text, done);
   };
 
   // Fastify's defaults (its JSON parser, and text/plain, which would let other types reach handlers) give way to these.

@@ -77,11 +77,19 @@ export class FallbackRunner {
 
   /** Compiles every READY version's chain; call after the repository has loaded. */
   prepare(): void {
-    for (const served of this.options.catalog.all()) {
-      if (served.state !== 'READY' || !served.config || served.config.fallbacks.length === 0) continue;
-      const chain = compileChain(served, this.options.catalog, this.options.log);
-      if (chain.links.length > 0) this.states.set(served, { chain, breaker: new CircuitBreaker(this.options.circuit) });
-    }
+    for (const served of this.options.catalog.all()) this.prepareVersion(served);
+  }
+
+  /** Compiles one READY version's chain (one loaded after start, through the repository API). */
+  prepareVersion(served: ServedVersion): void {
+    if (this.states.has(served) || served.state !== 'READY' || !served.config || served.config.fallbacks.length === 0) return;
+    const chain = compileChain(served, this.options.catalog, this.options.log);
+    if (chain.links.length > 0) this.states.set(served, { chain, breaker: new CircuitBreaker(this.options.circuit) });
+  }
+
+  /** Drops an unloaded version's chain, its breaker and cache. */
+  forget(served: ServedVersion): void {
+    this.states.delete(served);
   }
 
   /** Admission's early word for a version without a fallback chain (a chain answers refusals itself). */

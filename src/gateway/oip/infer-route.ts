@@ -238,6 +238,10 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
    * type, a body over the limit, a corrupt compressed body; a refused key) are answered here
    * rather than by the app's handler, so they are counted and audited like every other refusal.
    */
+  function answerRefusedBeforeHandler(error: unknown, request: FastifyRequest<{ Params: InferParams }>, reply: FastifyReply): void {
+    void refusedBeforeHandler(error, request, reply);
+  }
+
   function refusedBeforeHandler(error: unknown, request: FastifyRequest<{ Params: InferParams }>, reply: FastifyReply): FastifyReply {
     const failure = toSwitchyardError(error, log, { url: request.url });
     let facts: FailureFacts = { model: UNKNOWN_MODEL_LABEL, version: UNKNOWN_MODEL_LABEL, digest: undefined, hardwareClass: NO_HARDWARE_LABEL, latencyClass: undefined, inputSha256: null };
@@ -289,6 +293,6 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
     return { refusal: refused, facts: { model: served.model, version: served.version, digest: served.digest, hardwareClass: NO_HARDWARE_LABEL, latencyClass, inputSha256: null } };
   }
 
-  app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/infer', { onRequest: refuseEarly, errorHandler: refusedBeforeHandler }, infer);
-  app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/versions/:version/infer', { onRequest: refuseEarly, errorHandler: refusedBeforeHandler }, infer);
+  app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/infer', { onRequest: refuseEarly, errorHandler: answerRefusedBeforeHandler }, infer);
+  app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/versions/:version/infer', { onRequest: refuseEarly, errorHandler: answerRefusedBeforeHandler }, infer);
 }

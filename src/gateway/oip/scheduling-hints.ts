@@ -80,7 +80,7 @@ function readAllowFallback(headers: Headers, parameters: Readonly<Record<string,
   const headerText = Array.isArray(header) ? header.join(',') : header;
   const parameter = parameters.allow_fallback;
   const fromHeader = headerText === undefined ? undefined : flagText('header x-switchyard-allow-fallback', headerText);
-  const fromParameter = parameter === undefined ? undefined : typeof parameter === 'boolean' ? parameter : flagText("parameter 'allow_fallback'", String(parameter));
+  const fromParameter = parameter === undefined ? undefined : typeof parameter === 'boolean' ? parameter : flagText("parameter 'allow_fallback'", typeof parameter === 'string' ? parameter : JSON.stringify(parameter));
   if (fromHeader !== undefined && fromParameter !== undefined && fromHeader !== fromParameter) {
     throw invalid(`header x-switchyard-allow-fallback says ${String(fromHeader)} but parameter allow_fallback says ${String(fromParameter)}`);
   }
