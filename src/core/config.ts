@@ -163,6 +163,8 @@ export interface ServerConfig {
   readonly bodyLimitBytes: number;
   /** Largest element count of one input tensor. @default 16,777,216 */
   readonly maxTensorElements: number;
+  /** Deepest nesting of arrays and objects in a JSON body. @default 64 */
+  readonly maxJsonDepth: number;
   /** Requests that may wait for one model version before new ones get 503 OVERLOADED. @default 1024 */
   readonly maxQueuePerModel: number;
   /** @default 'info' */
@@ -233,6 +235,7 @@ export const CONFIG_SCHEMA = {
     data_dir: { type: 'string', minLength: 1 },
     body_limit_bytes: { type: 'integer', minimum: 1024, maximum: 1073741824 },
     max_tensor_elements: { type: 'integer', minimum: 1, maximum: 268435456 },
+    max_json_depth: { type: 'integer', minimum: 8, maximum: 1024 },
     max_queue_per_model: { type: 'integer', minimum: 1, maximum: 1000000 },
     log_level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     declared_devices: {
@@ -389,6 +392,9 @@ export const CONFIG_DEFAULTS = {
   data_dir: '.switchyard',
   body_limit_bytes: 8 * 1024 * 1024,
   max_tensor_elements: 16 * 1024 * 1024,
+  // Why 64: an inference body nests about 6 levels (a rank-16 tensor as nested arrays, 19), a
+  // push's lineage and schema a few more; the registry's JSON Schema checks recurse per level.
+  max_json_depth: 64,
   max_queue_per_model: 1024,
   log_level: 'info',
   'onnx.execution_provider': 'cpu',
@@ -541,6 +547,7 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
     dataDir: absolute(file.data_dir as string),
     bodyLimitBytes: file.body_limit_bytes as number,
     maxTensorElements: file.max_tensor_elements as number,
+    maxJsonDepth: file.max_json_depth as number,
     maxQueuePerModel: file.max_queue_per_model as number,
     logLevel: file.log_level as LogLevel,
     onnx: Object.freeze({

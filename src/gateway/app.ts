@@ -37,6 +37,12 @@ import { Residency } from './oip/residency.js';
 import type { Cluster } from './cluster/cluster.js';
 import { registerClusterRoutes } from './cluster/cluster-routes.js';
 import { registerRequestDeadline, sweepIntervalMs } from './request-deadline.js';
+import { registerBodyParsers } from './body/body-parsers.js';
+import { registerRequestDecompression } from './body/content-encoding.js';
+import { InferenceStats } from './oip/inference-stats.js';
+import { registerTritonRoutes } from './oip/triton-routes.js';
+import { registerRepositoryRoutes } from './oip/repository-routes.js';
+import type { ModelLifecycle } from './oip/model-lifecycle.js';
 
 export interface GatewayDeps {
   readonly config: ServerConfig;
@@ -64,6 +70,8 @@ export interface GatewayDeps {
   readonly drift: DriftTracker;
   readonly costs: CostLedger;
   readonly clock: Clock;
+  /** Load and unload through /v2/repository/models/{m}/...; absent = not served (cluster mode). */
+  readonly lifecycle?: ModelLifecycle;
 }
 
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
@@ -99,10 +107,9 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     childLoggerFactory: (logger) => logger,
   });
 
-  // Only JSON bodies: fastify's default text/plain parser would let other types reach handlers.
-  app.removeContentTypeParser('text/plain');
-  // The binary tensor data extension: JSON header plus raw tensor bytes, split by the route.
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // JSON (depth-checked), binary tensors and Triton's unlabelled bodies; gzip and deflate inflated first.
+  registerBodyParsers(app, { maxJsonDepth: deps.config.maxJsonDepth });
+  registerRequestDecompression(app);
   app.setErrorHandler((error, request, reply) => sendError(reply, toSwitchyardError(error, deps.log, { url: request.url })));
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new SwitchyardError('ROUTE_NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0] ?? ''}; see docs/api.md`)),
@@ -126,6 +133,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   const access = new AccessCache(deps.storage, systemClock);
   registerAuth(app, { cache: access, host: deps.config.host, anonymousInference: deps.config.auth.anonymousInference, clock: deps.clock });
 
+  const stats = new InferenceStats();
   registerMetadataRoutes(app, deps.catalog, deps.serverVersion, deps.isReady, () => deps.scheduler.replicaInfo(), !deps.config.cluster.localReplicas);
   registerInferRoute(app, {
     catalog: deps.catalog,
@@ -138,7 +146,11 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     residency: new Residency(deps.config.residency),
     runner: deps.runner,
     observe: deps.drift,
+    maxJsonDepth: deps.config.maxJsonDepth,
+    stats,
   });
+  registerTritonRoutes(app, deps.catalog, stats);
+  if (deps.lifecycle) registerRepositoryRoutes(app, { lifecycle: deps.lifecycle, catalog: deps.catalog, storage: deps.storage });
   if (deps.slo) registerSloRoutes(app, { book: deps.slo.book, catalog: deps.catalog, clock: deps.slo.clock, log: deps.log, storage: deps.storage });
   registerKeyRoutes(app, { storage: deps.storage, cache: access });
   registerTenantRoutes(app, { storage: deps.storage, cache: access });
@@ -147,7 +159,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   registerDriftRoutes(app, { catalog: deps.catalog, drift: deps.drift });
   registerCostRoutes(app, { ledger: deps.costs, clock: deps.clock });
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType()).send(await deps.metrics.render()));
-  if (deps.registry) registerRegistryRoutes(app, { registry: deps.registry.service, pushBodyLimitBytes: deps.registry.pushBodyLimitBytes, maxConcurrentUploads: deps.config.registry.ingest.maxConcurrentUploads });
+  if (deps.registry) registerRegistryRoutes(app, { registry: deps.registry.service, pushBodyLimitBytes: deps.registry.pushBodyLimitBytes, maxConcurrentUploads: deps.config.registry.ingest.maxConcurrentUploads, maxJsonDepth: deps.config.maxJsonDepth });
   registerDocsRoutes(app, routes, deps.serverVersion);
   return app;
 }

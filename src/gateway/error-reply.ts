@@ -36,6 +36,11 @@ function fromFramework(error: FrameworkError): SwitchyardError | undefined {
       return new SwitchyardError('INVALID_REQUEST', 'the URL is malformed (an invalid percent-encoding)');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new SwitchyardError('INVALID_REQUEST', 'the content-length header does not match the body');
+    // zlib's codes, from a request body inflated by body/content-encoding.ts.
+    case 'Z_DATA_ERROR':
+    case 'Z_BUF_ERROR':
+    case 'Z_NEED_DICT':
+      return new SwitchyardError('COMPRESSED_BODY_INVALID', 'the request body could not be decompressed: it is truncated or does not match its content-encoding');
     default:
       break;
   }
@@ -53,7 +58,14 @@ export function toSwitchyardError(error: unknown, log: Logger, context: object =
   return new SwitchyardError('INTERNAL', 'internal server error; the server log has the details');
 }
 
+/**
+ * Exactly `application/json`, no charset parameter (JSON is UTF-8 by definition, RFC 8259): the
+ * KServe Python client reads an error's message only when the content type is that string.
+ */
+export const ERROR_CONTENT_TYPE = 'application/json';
+
 export function sendError(reply: FastifyReply, error: SwitchyardError): FastifyReply {
   if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
-  return reply.code(error.status).type('application/json').send(errorBody(error));
+  // As bytes: fastify appends '; charset=utf-8' to a JSON type given with a string or an object.
+  return reply.code(error.status).header('content-type', ERROR_CONTENT_TYPE).send(Buffer.from(JSON.stringify(errorBody(error)), 'utf8'));
 }

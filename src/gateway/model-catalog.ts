@@ -4,7 +4,7 @@
  */
 import type { ServerConfig } from '../core/config.js';
 import type { ModelVersionConfig } from '../registry/model-config.js';
-import { scanRepository, type VersionCandidate } from '../registry/model-repository.js';
+import { scanRepository, scanRepositoryModel, type VersionCandidate } from '../registry/model-repository.js';
 import { readArtifact } from '../registry/artifact.js';
 import type { Backend, LoadBackend, LoadedBackend } from '../runtime/backend.js';
 import { loadRulesBackend } from '../runtime/rules/rules-backend.js';
@@ -57,6 +57,42 @@ export class ModelCatalog {
   async loadRepository(): Promise<void> {
     const candidates = await scanRepository(this.config.modelRepository);
     await Promise.all(candidates.map((c) => this.loadCandidate(c)));
+  }
+
+  /**
+   * Reads one model's folder again and loads each version that is not READY or LOADING (a new
+   * folder, or one unloaded before); a READY version is left serving as it is. Returns the
+   * versions this call loaded, or undefined when the repository has no folder of that name.
+   */
+  async loadModel(model: string): Promise<ServedVersion[] | undefined> {
+    const candidates = await scanRepositoryModel(this.config.modelRepository, model);
+    if (!candidates) return undefined;
+    const fresh = candidates.filter((c) => {
+      const state = this.get(c.model, c.version)?.state;
+      return state !== 'READY' && state !== 'LOADING' && state !== 'UNLOADING';
+    });
+    await Promise.all(fresh.map((c) => this.loadCandidate(c)));
+    return fresh.map((c) => this.get(c.model, c.version)).filter((v): v is ServedVersion => v !== undefined);
+  }
+
+  /**
+   * Frees a version's backend after `drain` (the scheduler answering what it admitted) and
+   * leaves it UNAVAILABLE with the reason. New requests are refused from the moment this starts.
+   */
+  async unloadVersion(entry: ServedVersion, drain: () => Promise<void>, reason: string): Promise<void> {
+    if (entry.state === 'UNLOADING') return;
+    entry.state = 'UNLOADING';
+    try {
+      await drain();
+      await entry.backend?.unload();
+      await Promise.all([...entry.fallbackRules.values()].map((b) => b.unload()));
+    } finally {
+      entry.backend = undefined;
+      entry.fallbackRules = new Map();
+      entry.state = 'UNAVAILABLE';
+      entry.reason = reason;
+      this.log.info({ model: entry.model, version: entry.version, reason }, 'model version unloaded');
+    }
   }
 
   /** Loads one version read and verified elsewhere (the registry's production versions). */

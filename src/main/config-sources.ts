@@ -15,6 +15,7 @@ export const ENVIRONMENT_KEYS: Readonly<Record<string, string>> = {
   SWITCHYARD_MODEL_REPOSITORY: 'model_repository',
   SWITCHYARD_DATA_DIR: 'data_dir',
   SWITCHYARD_BODY_LIMIT_BYTES: 'body_limit_bytes',
+  SWITCHYARD_MAX_JSON_DEPTH: 'max_json_depth',
   SWITCHYARD_MAX_TENSOR_ELEMENTS: 'max_tensor_elements',
   SWITCHYARD_MAX_QUEUE_PER_MODEL: 'max_queue_per_model',
   SWITCHYARD_LOG_LEVEL: 'log_level',

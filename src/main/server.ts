@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../core/config.js';
 import { buildGateway } from '../gateway/app.js';
-import { ModelCatalog } from '../gateway/model-catalog.js';
+import { ModelCatalog, type ServedVersion } from '../gateway/model-catalog.js';
 import { LiveScheduler } from '../gateway/live/live-scheduler.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { loadOnnxBackend } from '../runtime/onnx/onnx-backend.js';
@@ -37,6 +37,7 @@ import { OutlierDetector } from '../control/outlier-detector.js';
 import { RetryBudget } from '../control/retry-budget.js';
 import { registerClusterMetrics } from '../telemetry/cluster-metrics.js';
 import { FallbackRunner } from '../gateway/fallback/fallback-runner.js';
+import { modelLifecycle } from '../gateway/oip/model-lifecycle.js';
 import { DriftTracker } from '../gateway/drift/drift-tracker.js';
 import { driftAlertSender } from '../control/drift-alerts.js';
 import { CostLedger } from '../telemetry/cost/cost-ledger.js';
@@ -187,7 +188,21 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const webhook = { retries: config.slo.webhookRetries, backoffMs: config.slo.webhookBackoffMs, timeoutMs: config.slo.webhookTimeoutMs };
   const drift = new DriftTracker(config.drift, clock, log, driftAlertSender(config.slo.webhookUrl, webhook, log, () => clock.wallNow()));
   registerDriftMetrics(metrics.registry, () => drift.rows());
-  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded && (settings.localReplicas || hasReadyReplica(scheduler.replicaInfo())), scheduler, slo: { book, clock }, tracing, storage, auditBuffer, registry, cluster, runner, drift, costs, clock });
+  /** A READY version becomes schedulable, with its drift tracking and SLOs: at start, and on a load through /v2/repository. */
+  function deploy(served: ServedVersion): void {
+    if (served.state !== 'READY' || !served.config) return;
+    const extra = hardware ? declaredReplicas(served, config, hardware, profiles, options.simTimers ?? realTimers, log) : [];
+    scheduler.addVersion(served, config, extra, settings.localReplicas, nodeCost.costPerHour);
+    drift.add(served);
+    for (const raw of served.config.slos) {
+      const slo = compileSlo(served.model, served.version, served.config.latencyClass, raw);
+      book.set(slo);
+      if (!thresholdIsBucketBound(slo, LATENCY_BUCKETS)) log.warn({ slo: slo.id }, `latency_threshold_ms ${slo.latencyThresholdSeconds * 1000} is not a bucket bound of switchyard_inference_request_duration_seconds; Prometheus rules can only approximate it`);
+    }
+  }
+  // In a cluster, replicas live on agents placed by the control loop: no load or unload here.
+  const lifecycle = cluster ? undefined : modelLifecycle({ catalog, scheduler, runner, deploy });
+  const app = buildGateway({ config, catalog, metrics, log, serverVersion: SWITCHYARD_VERSION, isReady: () => loaded && (settings.localReplicas || hasReadyReplica(scheduler.replicaInfo())), scheduler, slo: { book, clock }, tracing, storage, auditBuffer, registry, cluster, runner, drift, costs, clock, lifecycle });
   try {
     await catalog.loadRepository();
     await serveProductionVersions(registry.service, catalog, log);
@@ -199,17 +214,7 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
     await closeStorage();
     throw error;
   }
-  for (const served of catalog.all()) {
-    if (served.state !== 'READY' || !served.config) continue;
-    const extra = hardware ? declaredReplicas(served, config, hardware, profiles, options.simTimers ?? realTimers, log) : [];
-    scheduler.addVersion(served, config, extra, settings.localReplicas, nodeCost.costPerHour);
-    drift.add(served);
-    for (const raw of served.config.slos) {
-      const slo = compileSlo(served.model, served.version, served.config.latencyClass, raw);
-      book.set(slo);
-      if (!thresholdIsBucketBound(slo, LATENCY_BUCKETS)) log.warn({ slo: slo.id }, `latency_threshold_ms ${slo.latencyThresholdSeconds * 1000} is not a bucket bound of switchyard_inference_request_duration_seconds; Prometheus rules can only approximate it`);
-    }
-  }
+  for (const served of catalog.all()) deploy(served);
   await applyStoredSlos(storage, book, catalog, log);
   runner.prepare();
   loop.start(config.slo.evaluateIntervalMs);

@@ -82,3 +82,19 @@ export async function readRepositoryVersion(root: string, model: string, version
   if (!MODEL_NAME.test(model) || !VERSION_NAME.test(version)) return { ok: false, model, version, dir, reason: `'${model}' version '${version}' is not a valid model or version name`, digest: undefined };
   return readVersion(model, version, dir);
 }
+
+/**
+ * Every version folder of one model, read and verified (a load through the repository API);
+ * undefined when the repository has no folder of that name. Names are checked first, so a
+ * name cannot leave the repository.
+ */
+export async function scanRepositoryModel(root: string, model: string): Promise<VersionCandidate[] | undefined> {
+  if (!MODEL_NAME.test(model)) return undefined;
+  let versions: string[];
+  try {
+    versions = (await listDirectories(join(root, model))).filter((v) => VERSION_NAME.test(v));
+  } catch {
+    return undefined;
+  }
+  return Promise.all(versions.map((version) => readVersion(model, version, join(root, model, version))));
+}

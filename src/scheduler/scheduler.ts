@@ -141,6 +141,14 @@ export class Scheduler<P = unknown> {
     this.refresh(deployment);
   }
 
+  /** Forgets a deployment with no replicas and nothing queued (its version was unloaded), so its name can be added again. */
+  removeDeployment(name: string): void {
+    const deployment = this.deployments.get(name);
+    if (!deployment) return;
+    if (deployment.groups.length > 0 || deployment.queued > 0) throw new Error(`deployment ${name} still has replicas or queued requests`);
+    this.deployments.delete(name);
+  }
+
   /** Rebuilds the ready lists after a replica joins or changes state (rare; read on every request). */
   private refresh(deployment: Deployment<P>): void {
     for (const group of deployment.groups) group.refresh();

@@ -18,6 +18,7 @@ interface Case {
   readonly url?: string;
   readonly payload: string;
   readonly contentType?: string;
+  readonly encoding?: string;
   readonly status: number;
   readonly code: string;
   readonly message: RegExp;
@@ -28,6 +29,9 @@ const CASES: Case[] = [
   { name: 'empty body', payload: '', status: 400, code: 'BAD_JSON', message: /empty/ },
   { name: 'prototype poisoning', payload: '{"__proto__": {"x": 1}, "inputs": []}', status: 400, code: 'BAD_JSON', message: /JSON/ },
   { name: 'not JSON content type', payload: 'x=1', contentType: 'text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: /application\/json/ },
+  { name: 'JSON nested past max_json_depth', payload: `{"inputs":[${'['.repeat(100)}${']'.repeat(100)}]}`, status: 400, code: 'JSON_TOO_DEEP', message: /more than 64 levels/ },
+  { name: 'unknown content-encoding', payload: body(row()), encoding: 'br', status: 415, code: 'CONTENT_ENCODING_UNSUPPORTED', message: /gzip, deflate/ },
+  { name: 'corrupt gzip body', payload: body(row()), encoding: 'gzip', status: 400, code: 'COMPRESSED_BODY_INVALID', message: /could not be decompressed/ },
   { name: 'body over the limit', payload: body(row(Array.from({ length: 2000 }, () => 1.5))), status: 413, code: 'BODY_TOO_LARGE', message: /body_limit_bytes/ },
   { name: 'body is an array', payload: '[]', status: 400, code: 'INVALID_REQUEST', message: /JSON object/ },
   { name: 'no inputs', payload: '{}', status: 400, code: 'INVALID_REQUEST', message: /'inputs' must be a non-empty array/ },
@@ -67,11 +71,12 @@ for (const c of CASES) {
       method: 'POST',
       url: c.url ?? '/v2/models/small/infer',
       payload: c.payload,
-      headers: { 'content-type': c.contentType ?? 'application/json' },
+      headers: { 'content-type': c.contentType ?? 'application/json', ...(c.encoding ? { 'content-encoding': c.encoding } : {}) },
     });
     assert.equal(response.statusCode, c.status, response.body);
-    // Framework refusals go through fastify, the route's own through writeError: the same answer.
-    assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
+    // Framework refusals and the route's own take one path (error-reply.ts): the same answer,
+    // typed exactly application/json, the only form the KServe Python client reads an error from.
+    assert.equal(response.headers['content-type'], 'application/json');
     assert.equal(Number(response.headers['content-length']), Buffer.byteLength(response.body));
     const error = response.json<{ error: string; code: string; retryable: boolean }>();
     assert.equal(error.code, c.code);
@@ -86,4 +91,22 @@ test('bad input leaves the server serving and is counted by code', async () => {
   const metrics = await server.app.inject({ method: 'GET', url: '/metrics' });
   assert.match(metrics.body, /switchyard_inference_requests_total\{model="small",version="1",latency_class="realtime",outcome="INPUT_SHAPE_MISMATCH"\} [1-9]/);
   assert.match(metrics.body, /switchyard_inference_requests_total\{model="_unknown",version="_unknown",latency_class="none",outcome="MODEL_NOT_FOUND"\} 1/);
+});
+
+test('every refused inference request is audited, those refused by the body parser too', async () => {
+  // Refused before the route's handler (by the parser) and by the handler: each must leave an audit tuple.
+  const refusedByParser = ['BAD_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'BODY_TOO_LARGE', 'JSON_TOO_DEEP', 'CONTENT_ENCODING_UNSUPPORTED', 'COMPRESSED_BODY_INVALID'];
+  await server.flushAudit();
+  const outcomes = new Set<string>();
+  for (let after: number | null = 0; after !== null; ) {
+    const page = await server.storage.listAudit(after, 500);
+    for (const row of page.rows) {
+      if (row.action !== 'inferences' || row.detail === null) continue;
+      const detail = JSON.parse(row.detail) as { inferences: [number, number, string, string | null][] };
+      for (const [, , outcome] of detail.inferences) outcomes.add(outcome);
+    }
+    after = page.nextAfterSeq;
+  }
+  for (const code of refusedByParser) assert.ok(outcomes.has(code), `no audited inference with outcome ${code}; audited: ${[...outcomes].join(', ')}`);
+  assert.ok(outcomes.has('INPUT_SHAPE_MISMATCH'));
 });

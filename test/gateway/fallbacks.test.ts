@@ -47,6 +47,7 @@ before(async () => {
   copySensor(root, 'sensor-backup', withoutChain);
   copySensor(root, 'sensor-chain', `${withoutChain}fallbacks:\n  - { kind: deployment, model: identity }\n  - { kind: deployment, model: sensor-backup }\n`);
   copySensor(root, 'sensor-cache-only', `${withoutChain}fallbacks:\n  - { kind: cache }\n`);
+  copySensor(root, 'sensor-plain', sensorYaml);
   const raw: RawConfig = new Map([
     ['model_repository', { value: root, source: 'test' }],
     ['data_dir', { value: mkdtempSync(join(tmpdir(), 'switchyard-data-')), source: 'test' }],
@@ -60,12 +61,13 @@ after(() => server.close());
 
 const row = (bearingTemperature: number) => [0.9, 2.8, 0.37, 0.12, 0.04, bearingTemperature, 22, 11];
 
-async function infer(model: string, features: number[][], headers: Record<string, string> = {}) {
+/** These tests are about the chain: their calls opt into fallbacks (a plain OIP call gets the error, tested last). */
+async function infer(model: string, features: number[][], headers: Record<string, string> = { 'x-switchyard-allow-fallback': 'true' }, parameters?: object) {
   const response = await server.app.inject({
     method: 'POST',
     url: `/v2/models/${model}/infer`,
     headers,
-    payload: { inputs: [{ name: 'features', datatype: 'FP32', shape: [features.length, 8], data: features.flat() }] },
+    payload: { inputs: [{ name: 'features', datatype: 'FP32', shape: [features.length, 8], data: features.flat() }], ...(parameters ? { parameters } : {}) },
   });
   return { status: response.statusCode, headers: response.headers, body: response.json<{ code?: string; parameters?: Record<string, unknown>; outputs?: { name: string; shape: number[]; data: number[] }[] }>() };
 }
@@ -95,7 +97,7 @@ test('sensor-anomaly: cache, then rules, then the circuit opens; the answer says
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json<{ code: string }>().code, 'INPUT_SHAPE_MISMATCH');
     assert.equal(bad.headers['x-switchyard-fallback'], undefined);
-    const badHint = await infer('sensor-anomaly', [row(43)], { 'x-switchyard-priority': 'urgent' });
+    const badHint = await infer('sensor-anomaly', [row(43)], { 'x-switchyard-allow-fallback': 'true', 'x-switchyard-priority': 'urgent' });
     assert.equal(badHint.status, 400);
     assert.equal(badHint.headers['x-switchyard-fallback'], undefined);
 
@@ -155,5 +157,37 @@ test('with the circuit open and no fallback able to answer: 503 CIRCUIT_OPEN wit
     assert.deepEqual(codes, ['INFERENCE_FAILED', 'INFERENCE_FAILED', 'INFERENCE_FAILED', 'CIRCUIT_OPEN']);
   } finally {
     failing.delete('sensor-cache-only/1');
+  }
+});
+
+test('a caller that did not opt into fallbacks gets the catalogue error, never a fallback it cannot tell from the model', async () => {
+  // Triton's timeout of 1 µs, as tritonclient.http sends it: infeasible, and said so (was a 200 from the rules).
+  const triton = await infer('sensor-plain', [row(70)], {}, { timeout: 1 });
+  assert.equal(triton.status, 503);
+  assert.equal(triton.body.code, 'DEADLINE_INFEASIBLE');
+  assert.equal(triton.headers['x-switchyard-fallback'], undefined);
+  // The same call opting in by parameter gets the chain's answer, labelled.
+  const optedIn = await infer('sensor-plain', [row(70)], {}, { timeout: 1, allow_fallback: true });
+  assert.equal(optedIn.status, 200);
+  assert.equal(optedIn.headers['x-switchyard-fallback'], 'rules:fallback-rules.json; reason=deadline_infeasible');
+
+  failing.add('sensor-plain/1');
+  try {
+    const plain = await infer('sensor-plain', [row(71)], {});
+    assert.equal(plain.status, 500);
+    assert.equal(plain.body.code, 'INFERENCE_FAILED');
+    assert.equal(plain.headers['x-switchyard-fallback'], undefined);
+    // A caller speaking Switchyard (any x-switchyard-* hint) reads the fallback label: allowed unless it says no.
+    const aware = await infer('sensor-plain', [row(72)], { 'x-switchyard-latency-class': 'realtime' });
+    assert.equal(aware.status, 200);
+    assert.equal(aware.headers['x-switchyard-fallback'], 'rules:fallback-rules.json; reason=inference_failed');
+    const declined = await infer('sensor-plain', [row(73)], { 'x-switchyard-latency-class': 'realtime', 'x-switchyard-allow-fallback': 'false' });
+    assert.equal(declined.status, 500);
+    assert.equal(declined.body.code, 'INFERENCE_FAILED');
+    const contradictory = await infer('sensor-plain', [row(74)], { 'x-switchyard-allow-fallback': 'false' }, { allow_fallback: true });
+    assert.equal(contradictory.status, 400);
+    assert.equal(contradictory.body.code, 'HINT_INVALID');
+  } finally {
+    failing.delete('sensor-plain/1');
   }
 });

@@ -77,11 +77,19 @@ export class FallbackRunner {
 
   /** Compiles every READY version's chain; call after the repository has loaded. */
   prepare(): void {
-    for (const served of this.options.catalog.all()) {
-      if (served.state !== 'READY' || !served.config || served.config.fallbacks.length === 0) continue;
-      const chain = compileChain(served, this.options.catalog, this.options.log);
-      if (chain.links.length > 0) this.states.set(served, { chain, breaker: new CircuitBreaker(this.options.circuit) });
-    }
+    for (const served of this.options.catalog.all()) this.prepareVersion(served);
+  }
+
+  /** Compiles one READY version's chain (one loaded after start, through the repository API). */
+  prepareVersion(served: ServedVersion): void {
+    if (this.states.has(served) || served.state !== 'READY' || !served.config || served.config.fallbacks.length === 0) return;
+    const chain = compileChain(served, this.options.catalog, this.options.log);
+    if (chain.links.length > 0) this.states.set(served, { chain, breaker: new CircuitBreaker(this.options.circuit) });
+  }
+
+  /** Drops an unloaded version's chain, its breaker and cache. */
+  forget(served: ServedVersion): void {
+    this.states.delete(served);
   }
 
   /** Admission's early word for a version without a fallback chain (a chain answers refusals itself). */
@@ -101,7 +109,34 @@ export class FallbackRunner {
     const state = this.states.get(served);
     // No chain (most versions): the scheduler's answer as it comes, without an async frame of its own.
     if (!state) return this.options.scheduler.submit(served, inputs, outputNames, rows, hints, span).then(liveAnswer);
+    if (hints.allowFallback !== true) return this.inferPrimaryOnly(served, state, inputs, outputNames, rows, hints, span);
     return this.inferWithChain(served, state, inputs, outputNames, rows, hints, span);
+  }
+
+  /**
+   * A caller that did not opt into fallbacks: the primary's answer or its catalogue error. The
+   * breaker still counts (and an open circuit still protects the primary), and the cache still fills.
+   */
+  private async inferPrimaryOnly(served: ServedVersion, state: DeploymentState, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints, span?: RequestSpan): Promise<Answer> {
+    const { scheduler, clock } = this.options;
+    const { chain, breaker } = state;
+    const decision = breaker.decide(clock.now());
+    if (decision === 'refuse') {
+      throw new SwitchyardError('CIRCUIT_OPEN', `model '${served.model}' version ${served.version} is failing (circuit open); this request did not allow fallbacks (allow_fallback)`, {
+        retryAfterSeconds: breaker.retryAfterSeconds(clock.now()),
+      });
+    }
+    const cacheKey = chain.cache ? requestDigest(LiveScheduler.deploymentOf(served), inputs, outputNames) : undefined;
+    const live = await scheduler.submit(served, inputs, outputNames, rows, hints, span);
+    if (live.ok) {
+      breaker.success();
+      if (chain.cache && cacheKey) chain.cache.put(cacheKey, live.outputs, clock.now());
+      return { fallback: undefined, live };
+    }
+    if (countsAsCircuitFailure(live.code)) breaker.failure(clock.now());
+    else if (decision === 'probe') breaker.release();
+    if (live.code === 'INFERENCE_FAILED') throw new SwitchyardError('INFERENCE_FAILED', `inference failed on model '${served.model}' version ${served.version}`);
+    throw refusalError(live);
   }
 
   private async inferWithChain(served: ServedVersion, state: DeploymentState, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints, span?: RequestSpan): Promise<Answer> {

@@ -85,6 +85,8 @@ interface Deployed {
   readonly batchable: boolean;
   /** Admitted and not yet answered. */
   inFlight: number;
+  /** Called when inFlight falls to 0 (an unload waiting for the version to drain). */
+  onIdle: (() => void) | undefined;
   /** The tier traffic stays in unless it bursts to the cloud; undefined when every replica is in the cloud. */
   readonly homeTier: Tier | undefined;
 }
@@ -239,7 +241,7 @@ export class LiveScheduler {
     const batchable = contract.maxBatchSize > 0 && contract.outputs.every((o) => o.batchAxis !== undefined) && plans.every((p) => p.backend.describe().mergesBatches !== false);
     const backends = new Map<string, Backend>();
     const homeTier = plans.find((p) => p.tier === 'onprem')?.tier ?? plans.find((p) => p.tier !== 'cloud')?.tier;
-    this.deployed.set(deployment, { model: served.model, version: served.version, backends, contract, batchable, homeTier, inFlight: 0 });
+    this.deployed.set(deployment, { model: served.model, version: served.version, backends, contract, batchable, homeTier, inFlight: 0, onIdle: undefined });
     this.scheduler.addDeployment(deployment, {
       maxQueue: config.maxQueuePerModel,
       admission: 'predictive',
@@ -268,6 +270,29 @@ export class LiveScheduler {
         this.clock.now(),
       );
     });
+  }
+
+  /**
+   * Takes a version out of scheduling once the requests already admitted for it are answered
+   * (the caller stops new ones first: the version is no longer READY), so its backend can be
+   * freed and the version added again later.
+   */
+  async removeVersion(served: ServedVersion): Promise<void> {
+    const deployment = LiveScheduler.deploymentOf(served);
+    const deployed = this.deployed.get(deployment);
+    if (!deployed) return;
+    if (deployed.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        deployed.onIdle = resolve;
+      });
+    }
+    for (const id of deployed.backends.keys()) {
+      this.removeReplica(id);
+      const local = this.localReplicas.indexOf(id);
+      if (local >= 0) this.localReplicas.splice(local, 1);
+    }
+    this.deployed.delete(deployment);
+    this.scheduler.removeDeployment(deployment);
   }
 
   /** Adds a replica backed by its own backend (a remote node's), in the given state. */
@@ -341,7 +366,7 @@ export class LiveScheduler {
       if (deployed) deployed.inFlight++;
       const resolve = deployed
         ? (outcome: LiveOutcome): void => {
-            deployed.inFlight--;
+            if (--deployed.inFlight === 0) deployed.onIdle?.();
             outerResolve(outcome);
           }
         : outerResolve;

@@ -26,6 +26,9 @@ import { readSchedulingHints } from './scheduling-hints.js';
 import { splitBinaryBody } from './binary-tensors.js';
 import { inputDigest, type InferenceOutcome } from '../audit/inference-summary.js';
 import type { Residency } from './residency.js';
+import { nestsDeeperThan, tooDeep } from '../body/json-depth.js';
+import { acceptedCoding, compress } from '../body/content-encoding.js';
+import type { InferenceStats } from './inference-stats.js';
 
 interface InferParams { model: string; version?: string }
 
@@ -55,6 +58,10 @@ export interface InferRouteOptions {
   readonly runner: FallbackRunner;
   /** Sees each valid request's inputs, and the primary's outputs (drift sampling). */
   readonly observe?: InferObserver;
+  /** Deepest JSON nesting of a binary body's JSON part (max_json_depth). @default 64 */
+  readonly maxJsonDepth?: number;
+  /** Triton-style statistics (GET .../stats). @default none */
+  readonly stats?: InferenceStats;
 }
 
 export interface InferObserver {
@@ -84,8 +91,9 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 /** A binary-extension body: the JSON part is parsed here (the content-type parser kept the raw bytes). */
-function decodeBinaryBody(body: Buffer, headerLength: string | string[] | undefined): { header: unknown; binary: Buffer } {
+function decodeBinaryBody(body: Buffer, headerLength: string | string[] | undefined, maxJsonDepth: number): { header: unknown; binary: Buffer } {
   const { json, binary } = splitBinaryBody(body, headerLength);
+  if (nestsDeeperThan(json, maxJsonDepth)) throw tooDeep(maxJsonDepth, 'the JSON part of the binary body');
   try {
     return { header: JSON.parse(json) as unknown, binary };
   } catch {
@@ -94,7 +102,8 @@ function decodeBinaryBody(body: Buffer, headerLength: string | string[] | undefi
 }
 
 export function registerInferRoute(app: FastifyInstance, options: InferRouteOptions): void {
-  const { catalog, metrics, log, limits, runner, observe, onComplete, residency } = options;
+  const { catalog, metrics, log, limits, runner, observe, onComplete, residency, stats } = options;
+  const maxJsonDepth = options.maxJsonDepth ?? 64;
   const slo = options.slo ?? NO_SLO_RECORDER;
   const tracing = options.tracing ?? NO_TRACING;
 
@@ -119,7 +128,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       latencyClass = config?.latencyClass;
       if (served.state !== 'READY' || !backend || !config) throw notReady(served);
       if (Buffer.isBuffer(request.body)) {
-        const { header, binary } = decodeBinaryBody(request.body, request.headers['inference-header-content-length']);
+        const { header, binary } = decodeBinaryBody(request.body, request.headers['inference-header-content-length'], maxJsonDepth);
         decoded = decodeInferRequest(header, config.contract, limits, binary);
       } else {
         decoded = decodeInferRequest(request.body, config.contract, limits);
@@ -183,6 +192,12 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         headers[CONTENT_TYPE_AT] = 'application/octet-stream';
         headers.push('inference-header-content-length', String(head.length));
       }
+      // Inference-Header-Content-Length stays the uncompressed JSON part's length: clients inflate first.
+      const coding = request.headers['accept-encoding'] === undefined ? undefined : acceptedCoding(request.headers['accept-encoding']);
+      if (coding) {
+        body = await compress(body, coding);
+        headers.push('content-encoding', coding, 'vary', 'accept-encoding');
+      }
       // One clock read for the metrics and the audit summary (each read is a call into fastify's timer).
       const elapsedMs = reply.elapsedTime;
       const seconds = elapsedMs / 1000;
@@ -192,6 +207,10 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       metrics.inferred(modelLabel, versionLabel, hardwareClass, hints.latencyClass, decoded.batchSize);
       slo.record(LiveScheduler.deploymentOf(served), hints.latencyClass, seconds, false);
       onComplete?.(request, { model: modelLabel, version: versionLabel, digest, outcome: 'ok', latencyMs: elapsedMs, inputSha256 });
+      if (stats && !answer.fallback) {
+        const run = answer.live;
+        stats.success(served.model, served.version, { rows: decoded.batchSize, batchRows: run.batchSize, totalMs: elapsedMs, queueMs: run.queueMs, computeMs: run.computeMs, atMs: Date.now() });
+      }
       return sendAnswer(reply, headers, body);
     } catch (error) {
       const failure = toSwitchyardError(error, log, { trace_id: trace.traceId });
@@ -210,7 +229,31 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
     // Client errors and deliberate shedding say nothing about the service's health.
     if (latencyClass !== undefined && failure.status >= 500 && failure.code !== SHED_OUTCOME) slo.record(`${model}:${version}`, latencyClass, seconds, true);
     onComplete?.(request, { model, version, digest: facts.digest, outcome: failure.code, latencyMs: elapsedMs, inputSha256: facts.inputSha256 });
+    if (stats && version !== UNKNOWN_MODEL_LABEL) stats.failure(model, version, elapsedMs);
     return sendError(reply, failure);
+  }
+
+  /**
+   * Errors before the handler runs (the body's parser: bad or too deep JSON, a wrong content
+   * type, a body over the limit, a corrupt compressed body; a refused key) are answered here
+   * rather than by the app's handler, so they are counted and audited like every other refusal.
+   */
+  function answerRefusedBeforeHandler(error: unknown, request: FastifyRequest<{ Params: InferParams }>, reply: FastifyReply): void {
+    void refusedBeforeHandler(error, request, reply);
+  }
+
+  function refusedBeforeHandler(error: unknown, request: FastifyRequest<{ Params: InferParams }>, reply: FastifyReply): FastifyReply {
+    const failure = toSwitchyardError(error, log, { url: request.url });
+    let facts: FailureFacts = { model: UNKNOWN_MODEL_LABEL, version: UNKNOWN_MODEL_LABEL, digest: undefined, hardwareClass: NO_HARDWARE_LABEL, latencyClass: undefined, inputSha256: null };
+    try {
+      const served = resolveVersion(catalog, request.params.model, request.params.version);
+      facts = { ...facts, model: served.model, version: served.version, digest: served.digest, latencyClass: served.config?.latencyClass };
+    } catch {
+      // An unknown model or version is counted under the unknown label.
+    }
+    // A body that was read but refused is digested as it came (bytes or parsed JSON); one never read has none.
+    if (request.body !== undefined) facts = { ...facts, inputSha256: undefined };
+    return answerFailure(request, reply, failure, facts);
   }
 
   /**
@@ -250,6 +293,6 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
     return { refusal: refused, facts: { model: served.model, version: served.version, digest: served.digest, hardwareClass: NO_HARDWARE_LABEL, latencyClass, inputSha256: null } };
   }
 
-  app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/infer', { onRequest: refuseEarly }, infer);
-  app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/versions/:version/infer', { onRequest: refuseEarly }, infer);
+  app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/infer', { onRequest: refuseEarly, errorHandler: answerRefusedBeforeHandler }, infer);
+  app.post<{ Params: InferParams; Body: unknown }>('/v2/models/:model/versions/:version/infer', { onRequest: refuseEarly, errorHandler: answerRefusedBeforeHandler }, infer);
 }

@@ -37,13 +37,18 @@ function tensorMetadata(spec: TensorSpec): { name: string; datatype: string; sha
   return { name: spec.name, datatype: spec.datatype, shape: [...spec.shape] };
 }
 
+/** Triton's platform name for what runs the version. */
+export function platformOf(served: ServedVersion): string {
+  return PLATFORMS[served.backend?.describe().kind ?? served.config?.backend ?? 'onnx'] ?? 'onnxruntime_onnx';
+}
+
 function modelMetadata(served: ServedVersion, versions: string[], hardware: HardwareSummary[]): object {
   const description = served.backend?.describe();
   const config = served.config;
   return {
     name: served.model,
     versions,
-    platform: PLATFORMS[description?.kind ?? config?.backend ?? 'onnx'] ?? 'onnxruntime_onnx',
+    platform: platformOf(served),
     inputs: config?.contract.inputs.map(tensorMetadata) ?? [],
     outputs: config?.contract.outputs.map(tensorMetadata) ?? [],
     // Extension (switchyard_metadata): what the server knows about this version.

@@ -15,6 +15,11 @@ export interface SchedulingHints {
   readonly timeoutAction: TimeoutAction;
   readonly tenant: string | undefined;
   readonly hints: RequestHints;
+  /**
+   * Whether a fallback chain may answer in place of the model (docs/fallbacks.md). Undefined is
+   * no: a plain OIP client cannot tell a fallback's answer from the model's.
+   */
+  readonly allowFallback?: boolean;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -61,7 +66,41 @@ function tritonPriority(value: unknown): Priority | undefined {
   return value === 0 ? undefined : value === 1 ? 'critical' : value === 2 ? 'standard' : 'sheddable';
 }
 
-const HINT_PARAMETERS = new Set(['latency_class', 'priority', 'deadline_ms', 'timeout', 'timeout_action', 'hint_memory_gib', 'hint_hardware', 'hint_max_cost_per_1k', 'hint_concurrency', 'tenant']);
+const HINT_PARAMETERS = new Set(['latency_class', 'priority', 'deadline_ms', 'timeout', 'timeout_action', 'hint_memory_gib', 'hint_hardware', 'hint_max_cost_per_1k', 'hint_concurrency', 'tenant', 'allow_fallback']);
+
+/**
+ * Whether fallbacks may answer: `x-switchyard-allow-fallback` or parameter `allow_fallback`
+ * (true/false) when given; else yes only for a caller that speaks Switchyard (sends any
+ * `x-switchyard-*` header or a Switchyard parameter), who reads `x-switchyard-fallback` on the
+ * answer. Triton's own `priority` (a number) and `timeout` do not count: a Triton client that
+ * sends them cannot see a fallback, so it gets the catalogue error instead.
+ */
+function readAllowFallback(headers: Headers, parameters: Readonly<Record<string, unknown>>): boolean {
+  const header = headers['x-switchyard-allow-fallback'];
+  const headerText = Array.isArray(header) ? header.join(',') : header;
+  const parameter = parameters.allow_fallback;
+  const fromHeader = headerText === undefined ? undefined : flagText('header x-switchyard-allow-fallback', headerText);
+  const fromParameter = parameter === undefined ? undefined : typeof parameter === 'boolean' ? parameter : flagText("parameter 'allow_fallback'", typeof parameter === 'string' ? parameter : JSON.stringify(parameter));
+  if (fromHeader !== undefined && fromParameter !== undefined && fromHeader !== fromParameter) {
+    throw invalid(`header x-switchyard-allow-fallback says ${String(fromHeader)} but parameter allow_fallback says ${String(fromParameter)}`);
+  }
+  const explicit = fromHeader ?? fromParameter;
+  if (explicit !== undefined) return explicit;
+  for (const name in headers) if (name.startsWith('x-switchyard-')) return true;
+  for (const name in parameters) {
+    if (!HINT_PARAMETERS.has(name) || parameters[name] === undefined || name === 'timeout') continue;
+    if (name === 'priority' && typeof parameters[name] === 'number') continue;
+    return true;
+  }
+  return false;
+}
+
+function flagText(where: string, text: string): boolean {
+  const value = text.trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw invalid(`${where} must be true or false, got '${text}'`);
+}
 
 /** The hints of a request that gives none, per latency class: most requests, so built once. */
 const DEFAULTS: Record<LatencyClass, SchedulingHints> = {
@@ -110,6 +149,7 @@ export function readSchedulingHints(headers: Headers, parameters: Readonly<Recor
   const tenant = read(headers, parameters, 'tenant');
   if (tenant !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(tenant)) throw invalid(`tenant must be 1-64 letters, digits, '.', '_' or '-', got '${tenant}'`);
   if (latencyClass === 'realtime' && timeoutAction === 'delay') throw invalid("timeout action 'delay' contradicts the realtime latency class: a realtime answer past its deadline is useless");
+  const allowFallback = readAllowFallback(headers, parameters);
 
   return {
     latencyClass,
@@ -117,6 +157,7 @@ export function readSchedulingHints(headers: Headers, parameters: Readonly<Recor
     deadlineMs: deadline ?? timeoutMs ?? Number.POSITIVE_INFINITY,
     timeoutAction,
     tenant,
+    allowFallback,
     hints: {
       ...(memoryGib === undefined ? {} : { memoryBytes: memoryGib * 2 ** 30 }),
       ...(hardwareClasses === undefined ? {} : { hardwareClasses }),

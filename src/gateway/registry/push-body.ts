@@ -7,6 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { SwitchyardError } from '../../core/errors.js';
 import type { ArtifactSource } from '../../registry/service/registry-service.js';
 import { parsePushMetadata, type PushMetadata } from '../../registry/service/push-request.js';
+import { nestsDeeperThan, tooDeep } from '../body/json-depth.js';
 
 export const METADATA_HEADER = 'x-switchyard-metadata';
 export const FILE_NAME_HEADER = 'x-switchyard-file-name';
@@ -26,14 +27,16 @@ function artifactFrom(value: unknown): ArtifactSource {
   return fileName !== undefined ? { kind: 'file', fileName, bytes } : { kind: 'archive', bytes };
 }
 
-export function readPushBody(request: FastifyRequest): { metadata: PushMetadata; source: ArtifactSource } {
+export function readPushBody(request: FastifyRequest, maxJsonDepth = 64): { metadata: PushMetadata; source: ArtifactSource } {
   const body = request.body;
   if (Buffer.isBuffer(body)) {
     const header = request.headers[METADATA_HEADER];
     if (typeof header !== 'string') throw invalid(`an octet-stream push carries its metadata as base64url JSON in the ${METADATA_HEADER} header`);
+    const text = Buffer.from(header, 'base64url').toString('utf8');
+    if (nestsDeeperThan(text, maxJsonDepth)) throw tooDeep(maxJsonDepth, `the ${METADATA_HEADER} header`);
     let metadata: unknown;
     try {
-      metadata = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+      metadata = JSON.parse(text);
     } catch {
       throw invalid(`${METADATA_HEADER} is not base64url-encoded JSON`);
     }

@@ -20,6 +20,8 @@ export interface RegistryRouteDeps {
   readonly pushBodyLimitBytes: number;
   /** Pushes received at once; more get 503 UPLOADS_BUSY. @default unlimited */
   readonly maxConcurrentUploads?: number;
+  /** Deepest JSON nesting of the octet-stream form's metadata header (max_json_depth). @default 64 */
+  readonly maxJsonDepth?: number;
 }
 
 const READ: Role[] = ['admin', 'operator', 'approver', 'deployer', 'viewer'];
@@ -103,7 +105,7 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: RegistryRoute
       },
     },
     async (request, reply) => {
-      const { metadata, source } = readPushBody(request);
+      const { metadata, source } = readPushBody(request, deps.maxJsonDepth);
       const result = await registry.push(requestActor(request), request.params.name, request.params.version, metadata, source);
       return reply.code(201).send({
         ...versionSummary(result.version),
