@@ -66,7 +66,9 @@ function run(flags: SimFlags): number {
 
   const progress = new Progress();
   const sweepRequests = Math.min(requests, 50_000);
-  const experiment = runExperiment({
+  let experiment;
+  try {
+    experiment = runExperiment({
     cluster,
     workload,
     requests,
@@ -77,8 +79,10 @@ function run(flags: SimFlags): number {
     ...(flags.svg ? { sweep: { multiples: SWEEP_MULTIPLES, requests: sweepRequests } } : {}),
     keepLatencies: flags.svg !== undefined,
     onProgress: (fraction, label) => progress.update(fraction, label),
-  });
-  progress.done();
+    });
+  } finally {
+    progress.done();
+  }
 
   if (flags.svg) {
     const svg = renderChart({
