@@ -88,9 +88,33 @@ test('the report adds up: latencies, utilisation, cost per 1,000', () => {
   for (const h of r.hardware) assert.ok(h.utilisation >= 0 && h.utilisation <= 1, `${h.hardwareClass} ${h.utilisation}`);
   assert.equal(r.replicas, 1 + 6 + 4);
   assert.ok(Math.abs(r.clusterCostPerHour - (3 + 0.6 + 0.04)) < 1e-9);
-  const expected = ((r.clusterCostPerHour * r.durationMs) / 3_600_000 / r.served) * 1000;
-  assert.ok(Math.abs(r.costPer1k - expected) < 1e-15);
+  const cluster = ((r.clusterCostPerHour * r.durationMs) / 3_600_000 / r.served) * 1000;
+  assert.ok(Math.abs(r.clusterCostPer1k - cluster) < 1e-15);
+  // Cost per 1,000 charges the busy time of the batches, where they ran: never more than the whole cluster.
+  const busy = (r.hardware.reduce((c, h) => c + h.busyCost, 0) / r.served) * 1000;
+  assert.ok(Math.abs(r.costPer1k - busy) < 1e-15);
+  assert.ok(r.costPer1k > 0 && r.costPer1k < r.clusterCostPer1k);
   assert.ok(r.makespanMs >= r.durationMs);
+});
+
+test('cost per 1,000 follows where requests ran, so it differs between policies that all serve everything', () => {
+  const load = { workload: { kind: 'poisson', ratePerS: 1000 }, requests: 4000 } as const;
+  const costs = POLICY_NAMES.map((policy) => run({ policy, ...load }));
+  for (const r of costs) assert.ok(r.attainment > 0.95, `${r.policy} ${r.attainment}`);
+  // The whole-cluster figure is the same for all (the old, uninformative column) ...
+  assert.ok(costs.every((r) => Math.abs(r.clusterCostPer1k / costs[0]!.clusterCostPer1k - 1) < 0.01));
+  // ... the busy-time one is not.
+  assert.ok(new Set(costs.map((r) => r.costPer1k.toPrecision(3))).size > 1, costs.map((r) => `${r.policy} ${r.costPer1k}`).join(', '));
+});
+
+test('a warm-up window leaves its requests out of the figures', () => {
+  const all = run({ requests: 4000 });
+  const measured = run({ requests: 4000, warmupMs: 500 });
+  assert.equal(measured.warmupMs, 500);
+  assert.ok(measured.submitted < all.submitted && measured.submitted > 0.6 * all.submitted, `${measured.submitted} of ${all.submitted}`);
+  const refused = Object.values(measured.refused).reduce((a, b) => a + (b ?? 0), 0);
+  assert.equal(measured.served + refused, measured.submitted);
+  assert.equal(measured.unsettled, 0);
 });
 
 test('goodput brackets the 99% crossing', () => {
