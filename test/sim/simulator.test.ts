@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EventHeap } from '../../src/sim/event-heap.js';
-import { findGoodput } from '../../src/sim/goodput.js';
+import { findGoodput, goodputOverSeeds, spread } from '../../src/sim/goodput.js';
 import { POLICY_NAMES } from '../../src/sim/policies.js';
 import { Rng } from '../../src/sim/rng.js';
 import { simulate, type SimOptions, type SimResult } from '../../src/sim/simulator.js';
@@ -118,9 +118,29 @@ test('a warm-up window leaves its requests out of the figures', () => {
 });
 
 test('goodput brackets the 99% crossing', () => {
-  const g = findGoodput({ sim: { cluster: toyCluster(), policy: 'least-outstanding', workload: { kind: 'poisson', ratePerS: 1000 }, requests: 2000, seed: 1 }, tolerance: 0.1, durationS: 1 });
+  const g = findGoodput({ sim: { cluster: toyCluster(), policy: 'least-outstanding', workload: { kind: 'poisson', ratePerS: 1000 }, requests: 2000, seed: 1 }, tolerance: 0.1, windowS: 1, warmupS: 0.2, minRequests: 2000 });
   assert.ok(g.goodputPerS > 0);
   assert.ok(g.failsAtPerS > g.goodputPerS && g.failsAtPerS / g.goodputPerS <= 1.1 + 1e-9);
   assert.ok(g.atGoodput && g.atGoodput.attainment >= 0.99);
   for (const step of g.steps) assert.equal(step.passed, step.attainment >= 0.99);
+});
+
+test('goodput is a rate over a fixed window, not a request count: the requests asked for do not move it', () => {
+  const sim = (requests: number): SimOptions => ({ cluster: toyCluster(), policy: 'ours', workload: { kind: 'poisson', ratePerS: 1000 }, requests, seed: 3 });
+  const a = findGoodput({ sim: sim(500), tolerance: 0.1, windowS: 0.5, warmupS: 0.2, minRequests: 2000 });
+  const b = findGoodput({ sim: sim(500_000), tolerance: 0.1, windowS: 0.5, warmupS: 0.2, minRequests: 2000 });
+  assert.equal(a.goodputPerS, b.goodputPerS);
+  assert.ok(a.atGoodput!.warmupMs === 200 && a.atGoodput!.submitted >= 2000);
+});
+
+test('goodput over seeds: a mean and a 95% interval per target, stricter targets no higher', () => {
+  const g = goodputOverSeeds({ sim: { cluster: toyCluster(), policy: 'least-outstanding', workload: { kind: 'poisson', ratePerS: 1000 }, requests: 1, seed: 1 }, seeds: [1, 2, 3], targets: [0.99, 0.999], tolerance: 0.1, windowS: 0.5, warmupS: 0.2, minRequests: 2000 });
+  const loose = g.byTarget.get(0.99)!;
+  const strict = g.byTarget.get(0.999)!;
+  assert.equal(loose.values.length, 3);
+  assert.ok(loose.ci95 >= 0 && Number.isFinite(loose.ci95));
+  for (let i = 0; i < 3; i++) assert.ok(strict.values[i]! <= loose.values[i]! * 1.1 + 1e-9, `${strict.values} vs ${loose.values}`);
+  const s = spread([10, 12, 14]);
+  assert.equal(s.mean, 12);
+  assert.ok(Math.abs(s.ci95 - 4.303 * (2 / Math.sqrt(3))) < 1e-9);
 });
