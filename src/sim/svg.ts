@@ -6,6 +6,8 @@
 export interface Series {
   readonly name: string;
   readonly points: readonly (readonly [number, number])[];
+  /** Error bars: x, low, high. */
+  readonly errors?: readonly (readonly [number, number, number])[];
 }
 
 export interface ChartInput {
@@ -15,6 +17,8 @@ export interface ChartInput {
   readonly target: number;
   readonly cdf: readonly Series[];
   readonly cdfTitle: string;
+  /** @default 'SLO attainment vs offered load' */
+  readonly attainmentTitle?: string;
 }
 
 const COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf'];
@@ -96,6 +100,11 @@ function panel(x0: number, title: string, xTitle: string, yTitle: string, xAxis:
       .map(([x, y], j) => `${j === 0 ? 'M' : 'L'}${num(scale(xAxis, width, x, false))},${num(scale(yAxis, height, y, true))}`)
       .join(' ');
     if (d) parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${i === 0 ? 2.5 : 1.5}"/>`);
+    for (const [x, lo, hi] of s.errors ?? []) {
+      if (!(hi > lo) || (xAxis.log && x <= 0)) continue;
+      const px = num(scale(xAxis, width, x, false));
+      parts.push(`<line x1="${px}" y1="${num(scale(yAxis, height, Math.max(lo, yAxis.min), true))}" x2="${px}" y2="${num(scale(yAxis, height, Math.min(hi, yAxis.max), true))}" stroke="${color}" stroke-width="1"/>`);
+    }
   });
   parts.push('</g>');
   return parts.join('\n');
@@ -144,7 +153,7 @@ export function renderChart(input: ChartInput): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${escape(input.title)}</text>`,
-    panel(70, 'SLO attainment vs offered load', 'offered load, requests/s', 'met deadline (refused = missed)', rateAxis, attainAxis, names.map((n) => input.attainment.find((s) => s.name === n) ?? { name: n, points: [] }), pct, targetLine),
+    panel(70, input.attainmentTitle ?? 'SLO attainment vs offered load', 'offered load, requests/s', 'met deadline (refused = missed)', rateAxis, attainAxis, names.map((n) => input.attainment.find((s) => s.name === n) ?? { name: n, points: [] }), pct, targetLine),
     panel(570, input.cdfTitle, 'latency of served requests, ms (log)', 'fraction of all requests', latencyAxis, { min: 0, max: 1, log: false }, names.map((n) => input.cdf.find((s) => s.name === n) ?? { name: n, points: [] }), pct),
     legend,
     '</svg>',

@@ -139,7 +139,7 @@ test('goodput over seeds: a mean and a 95% interval per target, stricter targets
   const strict = g.byTarget.get(0.999)!;
   assert.equal(loose.values.length, 3);
   assert.ok(loose.ci95 >= 0 && Number.isFinite(loose.ci95));
-  for (let i = 0; i < 3; i++) assert.ok(strict.values[i]! <= loose.values[i]! * 1.1 + 1e-9, `${strict.values} vs ${loose.values}`);
+  for (let i = 0; i < 3; i++) assert.ok(strict.values[i]! <= loose.values[i]! * 1.1 + 1e-9, `${strict.values.join()} vs ${loose.values.join()}`);
   const s = spread([10, 12, 14]);
   assert.equal(s.mean, 12);
   assert.ok(Math.abs(s.ci95 - 4.303 * (2 / Math.sqrt(3))) < 1e-9);

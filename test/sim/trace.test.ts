@@ -59,7 +59,7 @@ test('a replayed trace is scaled to the rate asked for and loops', () => {
   }
   assert.equal(times[0], 0);
   // Two whole loops of 8,819 arrivals, from wherever the seed started, take 2 x 8,819 / 5,000 s.
-  const loops = (times[2 * 8819]! - times[0]!) / 1000;
+  const loops = (times[2 * 8819]! - times[0]) / 1000;
   assert.ok(Math.abs((2 * 8819) / loops / rate - 1) < 0.001, `rate ${(2 * 8819) / loops}`);
   assert.equal(tokens[0], tokens[8819]);
   // The seed picks where in the trace a run starts, so seeds see different bursts.
