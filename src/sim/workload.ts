@@ -244,7 +244,7 @@ export class RequestMix {
 export function parseWorkload(text: string, ratePerS: number): WorkloadSpec {
   if (text.startsWith('trace:')) {
     const tracePaths = text.slice('trace:'.length).split(',').map((p) => p.trim()).filter((p) => p !== '');
-    if (tracePaths.length === 0) throw new RangeError("--workload trace: needs a file, e.g. trace:../shared/traces/azure-llm-2023-conv.csv");
+    if (tracePaths.length === 0) throw new RangeError("--workload trace: needs a file, e.g. trace:sim/traces/azure-llm-2023-conv.csv");
     return { kind: 'trace', ratePerS, tracePaths };
   }
   if (text === 'poisson' || text === 'mmpp' || text === 'diurnal') return { kind: text, ratePerS };
