@@ -25,6 +25,9 @@ interface SimFlags {
   jitter: string;
   goodput?: boolean;
   target: string;
+  seeds: string;
+  window: string;
+  warmup: string;
   json?: boolean;
   svg?: string;
 }
@@ -46,8 +49,16 @@ function run(flags: SimFlags): number {
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got '${flags.seed}'`);
   const jitter = Number(flags.jitter);
   if (!(jitter >= 0 && jitter <= 1)) throw new UsageError(`--jitter must be between 0 and 1, got '${flags.jitter}'`);
-  const target = Number(flags.target);
-  if (!(target > 0 && target <= 1)) throw new UsageError(`--target must be in (0, 1], got '${flags.target}'`);
+  const targets = flags.target.split(',').map((t) => Number(t.trim()));
+  if (!targets.every((t) => t > 0 && t <= 1)) throw new UsageError(`--target must be one or more fractions in (0, 1], comma-separated, got '${flags.target}'`);
+  const target = targets[0]!;
+  const seedCount = positive('seeds', flags.seeds, true);
+  const windowS = positive('window', flags.window, false);
+  const warmupS = Number(flags.warmup);
+  if (!(warmupS >= 0)) throw new UsageError(`--warmup must be a number of seconds >= 0, got '${flags.warmup}'`);
+  // Goodput and the sweep repeat over seeds from --seed on, each run a warm-up and a fixed window.
+  const seeds = Array.from({ length: seedCount }, (_, i) => seed + i);
+  const windowed = { seeds, windowS, warmupS, minRequests: 20_000 };
   let policies: PolicyName[];
   if (flags.policy === 'all') policies = [...POLICY_NAMES];
   else {
@@ -65,26 +76,34 @@ function run(flags: SimFlags): number {
   const cluster = loadClusterSpec(flags.cluster);
 
   const progress = new Progress();
-  const sweepRequests = Math.min(requests, 50_000);
-  const experiment = runExperiment({
-    cluster,
-    workload,
-    requests,
-    seed,
-    jitter,
-    policies,
-    ...(flags.goodput ? { goodputTarget: target } : {}),
-    ...(flags.svg ? { sweep: { multiples: SWEEP_MULTIPLES, requests: sweepRequests } } : {}),
-    keepLatencies: flags.svg !== undefined,
-    onProgress: (fraction, label) => progress.update(fraction, label),
-  });
-  progress.done();
+  let experiment;
+  try {
+    experiment = runExperiment({
+      cluster,
+      workload,
+      requests,
+      seed,
+      jitter,
+      policies,
+      ...(flags.goodput ? { goodput: { targets, ...windowed } } : {}),
+      // The sweep only draws a curve: a shorter window and fewer requests a point will do.
+      ...(flags.svg ? { sweep: { multiples: SWEEP_MULTIPLES, ...windowed, windowS: Math.min(windowS, 0.5), warmupS: Math.min(warmupS, 0.25), minRequests: 5000 } } : {}),
+      keepLatencies: flags.svg !== undefined,
+      onProgress: (fraction, label) => progress.update(fraction, label),
+    });
+  } finally {
+    progress.done();
+  }
 
   if (flags.svg) {
     const svg = renderChart({
       title: `${cluster.name}: ${experiment.reports[0]!.result.workload}, ${cluster.profile.model}, seed ${seed}`,
       target,
-      attainment: policies.map((name) => ({ name, points: (experiment.sweep.get(name) ?? []).map((p) => [p.ratePerS, p.attainment] as const) })),
+      attainment: policies.map((name) => {
+        const points = experiment.sweep.get(name) ?? [];
+        return { name, points: points.map((p) => [p.ratePerS, p.attainment] as const), errors: points.map((p) => [p.ratePerS, p.attainment - p.attainmentCi95, p.attainment + p.attainmentCi95] as const) };
+      }),
+      attainmentTitle: seeds.length > 1 ? `SLO attainment vs load (${seeds.length} seeds, 95% CI)` : 'SLO attainment vs offered load',
       cdf: experiment.reports.map(({ result }) => ({ name: result.policy, points: result.latencies ? cdfPoints(result.latencies, result.submitted) : [] })),
       cdfTitle: `latency CDF at ${rate} req/s (${requests} requests)`,
     });
@@ -98,10 +117,16 @@ function run(flags: SimFlags): number {
       rate_per_s: rate,
       requests,
       seed,
-      target,
+      targets,
+      ...(flags.goodput || flags.svg ? { seeds, window_s: windowS, warmup_s: warmupS } : {}),
       results: experiment.reports.map(({ result, goodput }) => ({
         ...resultJson(result),
-        ...(goodput ? { goodput_per_s: goodput.goodputPerS, goodput_fails_at_per_s: goodput.failsAtPerS, goodput_steps: goodput.steps } : {}),
+        ...(goodput
+          ? {
+              goodput: Object.fromEntries([...goodput.byTarget].map(([t, g]) => [String(t), { mean_per_s: g.mean, ci95_per_s: Number.isFinite(g.ci95) ? g.ci95 : null, per_seed: g.values }])),
+              goodput_runs: goodput.runs,
+            }
+          : {}),
         ...(experiment.sweep.has(result.policy) ? { sweep: experiment.sweep.get(result.policy) } : {}),
       })),
       ...(flags.svg ? { svg: flags.svg } : {}),
@@ -112,7 +137,8 @@ function run(flags: SimFlags): number {
   const first = experiment.reports[0]!.result;
   const lines = [
     `cluster ${cluster.name} (${cluster.file}): ${first.replicas} replicas of ${cluster.profile.model}; ${cluster.nodes.map((n) => `${n.count}x${n.replicasPerNode} ${n.hardwareClass} (${n.tier}, USD ${n.costPerHour}/h per node)`).join(', ')}`,
-    `workload ${first.workload} at ${rate} req/s, ${requests} requests, seed ${seed}; simulated ${(first.durationMs / 1000).toFixed(2)} s`,
+    `workload ${first.workload} at ${rate} req/s, ${requests} requests, seed ${seed}; simulated ${(first.durationMs / 1000).toFixed(2)} s; cost/1k = busy time of the batches at their replica's price (where requests ran)`,
+    ...(flags.goodput ? [`goodput: highest rate meeting each target over ${warmupS} s warm-up + ${windowS} s measured (at least 20,000 requests) per run; mean ± 95% interval over seeds ${seeds.join(', ')}`] : []),
     '',
     resultTable(experiment.reports),
     '',
@@ -138,8 +164,11 @@ export function registerSimCommand(program: Command): void {
     .option('--policy <name>', `all, or one or more of ${POLICY_NAMES.join(', ')} (comma-separated)`, 'all')
     .option('--seed <s>', 'random seed (arrivals, request mix, service jitter, router)', '1')
     .option('--jitter <sigma>', 'log-normal spread of batch service times around the profile', '0.05')
-    .option('--goodput', 'also search each policy\'s goodput: the highest rate meeting --target')
-    .option('--target <fraction>', 'SLO attainment target for goodput', '0.99')
+    .option('--goodput', 'also search each policy\'s goodput: the highest rate meeting each --target, over --seeds seeds')
+    .option('--target <fractions>', 'SLO attainment targets for goodput, comma-separated (the first is drawn on the chart)', '0.99,0.995,0.999')
+    .option('--seeds <n>', 'seeds (from --seed on) for goodput and the --svg sweep: mean and 95% interval', '3')
+    .option('--window <s>', 'measured seconds of traffic per goodput run, after --warmup (at least 20,000 requests)', '1')
+    .option('--warmup <s>', 'seconds of traffic before the measured window, not counted', '0.5')
     .option('--json', 'print JSON instead of the table')
     .option('--svg <file>', 'write an SVG chart: attainment vs load (a sweep of rates) and the latency CDF')
     .action((flags: SimFlags) => {

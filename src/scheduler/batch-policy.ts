@@ -4,9 +4,10 @@
  *
  * - `fixed`: Triton's dynamic batcher. Start at a full or preferred batch size, else once the
  *   oldest request has waited the latency class's max queue delay.
- * - `adaptive`: ours. Realtime work never waits. Otherwise wait for a fuller batch only while
- *   the learned service-time curve says a fuller batch is cheaper per row, requests are
- *   arriving fast enough to fill it, and every member's deadline still holds after the wait.
+ * - `adaptive`: ours. Wait for a fuller batch only while the learned service-time curve says it
+ *   is cheaper per row, requests arrive fast enough to fill it within the latency class's max
+ *   queue delay (0, the realtime default, never waits), and every member's deadline still holds
+ *   after the wait.
  */
 import type { LatencyClass } from './types.js';
 import type { ServiceTimeModel } from './service-time.js';
@@ -48,21 +49,25 @@ function fixed(config: BatchingConfig, c: BatchCandidate): BatchDecision {
 }
 
 function adaptive(config: BatchingConfig, c: BatchCandidate): BatchDecision {
-  if (c.hasRealtime || c.rows >= c.maxBatchSize || c.arrivalRowsPerMs <= 0) return 'now';
+  const delay = config.maxQueueDelayMs[c.latencyClass];
+  // A class with no queue delay (realtime, by default) never waits.
+  if (c.rows >= c.maxBatchSize || c.arrivalRowsPerMs <= 0 || !(delay > 0)) return 'now';
+  // Why: past half the window, at most as many rows again can join, and the members have waited.
+  const left = c.oldestEnqueuedAtMs + delay - c.nowMs;
+  if (left < delay / 2) return 'now';
   const serviceNow = c.service.predict(c.rows);
-  // Rows expected while one batch of the current size would run: the natural next batch.
-  const target = Math.min(c.maxBatchSize, c.rows + Math.floor(c.arrivalRowsPerMs * serviceNow));
+  // The batch that would form over the rest of the class's queue delay (or one batch's run, if
+  // longer): on fast hardware that is many batches' worth, and a fuller batch costs less per row.
+  const target = Math.min(c.maxBatchSize, c.rows + Math.floor(c.arrivalRowsPerMs * Math.max(serviceNow, left)));
   if (target <= c.rows) return 'now';
   const perRowNow = serviceNow / c.rows;
   const perRowTarget = c.service.predict(target) / target;
   if (perRowTarget > perRowNow * MIN_GAIN) return 'now';
   const wait = (target - c.rows) / c.arrivalRowsPerMs;
-  const latest = Math.min(
-    c.oldestEnqueuedAtMs + config.maxQueueDelayMs[c.latencyClass],
-    c.earliestDeadlineMs - c.service.predict(target),
-  );
+  const latest = Math.min(c.oldestEnqueuedAtMs + delay, c.earliestDeadlineMs - c.service.predict(target));
   const wakeAt = c.nowMs + wait;
-  // A wake-up that is not in the future would spin: go now instead.
+  // A wake-up that is not in the future would spin; one past the bound means the rows did not
+  // come as fast as expected: go now instead.
   return wakeAt > c.nowMs && wakeAt <= latest ? wakeAt : 'now';
 }
 

@@ -114,6 +114,21 @@ export class ReplicaRuntime<P> {
     return start + drain / (1 - busyAbove);
   }
 
+  /**
+   * What `rows` more rows add to this replica's bill, per row: the time they add to the batch
+   * they would join, at the replica's price. The batch holds what waits here already, or what
+   * arrives within `windowMs` (the batching window) if more: a fast replica that batches adds a
+   * row for a fraction of what one row alone costs, which the average over its batch hides.
+   */
+  marginalCostPerRow(rows: number, nowMs: number, windowMs: number): number {
+    const max = this.spec.maxBatchSize;
+    const room = Math.max(0, max - rows);
+    const expected = windowMs > 0 ? Math.floor(this.arrivalRowsPerMs(nowMs) * windowMs) : 0;
+    const formed = Math.min(room, Math.max(this.queue.rows % max, expected));
+    const added = this.service.predict(Math.min(max, formed + rows)) - (formed > 0 ? this.service.predict(formed) : 0);
+    return ((this.spec.costPerHour / 3_600_000) * Math.max(0, added)) / rows;
+  }
+
   /** Cost of one row at the batch size this replica would likely run, in cost units. */
   costPerRow(rows: number): number {
     const batch = Math.max(1, Math.min(this.spec.maxBatchSize, this.queue.rows + rows));

@@ -23,6 +23,8 @@ export interface RouteContext<P> {
   readonly random: () => number;
   /** Cloud replicas take only what the home tiers (edge, onprem) cannot serve by its deadline. */
   readonly cloudIsBurst: boolean;
+  /** How long a batch may keep filling on this deployment (its shortest max queue delay), ms. */
+  readonly batchWindowMs: number;
 }
 
 export interface Router {
@@ -96,23 +98,28 @@ class OursRouter implements Router {
     let cheapest: ReplicaRuntime<P> | undefined;
     let cheapestCost = Number.POSITIVE_INFINITY;
     const budgetPerRow = request.hints.maxCostPer1k === undefined ? Number.POSITIVE_INFINITY : request.hints.maxCostPer1k / 1000;
+    const throughput = request.latencyClass === 'throughput';
     for (const group of groups) {
       const sampled = sampleTwo(group.ready, context.random, (r) => predicted(r, context));
       if (!sampled) continue;
       const { replica: candidate, score: at } = sampled;
-      const cost = candidate.costPerRow(request.rows);
-      if (cost > budgetPerRow) continue;
+      if (candidate.costPerRow(request.rows) > budgetPerRow) continue;
       if (at < fastestAt) {
         fastest = candidate;
         fastestAt = at;
       }
-      // Throughput work goes to the cheapest hardware that meets its deadline with room to spare.
-      if (at - context.nowMs <= CHEAP_SLACK_SHARE * (request.deadlineMs - context.nowMs) && cost < cheapestCost) {
+      if (!throughput || !isFresh(candidate, context)) continue;
+      // Throughput work goes where it adds least to the bill among the hardware that meets its
+      // deadline with room to spare, asked as admission asks it (work of higher priority that
+      // keeps arriving goes first), so a nearly saturated cheap group is not picked only to
+      // have admission refuse the request.
+      const cost = candidate.marginalCostPerRow(request.rows, context.nowMs, context.batchWindowMs);
+      if (cost < cheapestCost && candidate.predictCompletionAt(request.priority, request.rows, context.nowMs) - context.nowMs <= CHEAP_SLACK_SHARE * (request.deadlineMs - context.nowMs)) {
         cheapest = candidate;
         cheapestCost = cost;
       }
     }
-    return request.latencyClass === 'throughput' && cheapest ? cheapest : fastest;
+    return throughput && cheapest ? cheapest : fastest;
   }
 }
 

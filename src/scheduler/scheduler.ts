@@ -179,7 +179,9 @@ export class Scheduler<P = unknown> {
     if (groups.length === 0) return undefined;
     // With no group filtered out, routers that look at every replica use the prebuilt list.
     const allReady = eligible.length === deployment.groups.length ? deployment.ready : undefined;
-    return this.router.pick({ request, nowMs, groups, allReady, staleAfterMs: this.staleAfterMs, random: this.random, cloudIsBurst: this.options.cloudIsBurst ?? false });
+    const { maxQueueDelayMs } = deployment.config.batching;
+    const batchWindowMs = deployment.config.batching.policy === 'adaptive' ? Math.min(maxQueueDelayMs.realtime, maxQueueDelayMs.throughput) : 0;
+    return this.router.pick({ request, nowMs, groups, allReady, staleAfterMs: this.staleAfterMs, random: this.random, cloudIsBurst: this.options.cloudIsBurst ?? false, batchWindowMs });
   }
 
   /**

@@ -3,7 +3,7 @@
  * optionally a goodput search per policy and a sweep of attainment over rate multiples (for
  * the chart). Shared by `switchyard sim` and the routing benchmark.
  */
-import { findGoodput, type GoodputResult } from './goodput.js';
+import { goodputOverSeeds, runWindow, spread, type SeededGoodput } from './goodput.js';
 import type { PolicyName } from './policies.js';
 import type { PolicyReport } from './report.js';
 import { simulate, type SimOptions, type SimResult } from './simulator.js';
@@ -17,10 +17,10 @@ export interface ExperimentOptions {
   readonly seed: number;
   readonly jitter?: number;
   readonly policies: readonly PolicyName[];
-  /** Search each policy's goodput at this attainment target (0.99). */
-  readonly goodputTarget?: number;
-  /** Rate multiples for the attainment-vs-load sweep, with the requests per sweep run. */
-  readonly sweep?: { readonly multiples: readonly number[]; readonly requests: number };
+  /** Search each policy's goodput at these attainment targets, per seed, over a fixed window. */
+  readonly goodput?: { readonly targets: readonly number[]; readonly seeds: readonly number[]; readonly windowS: number; readonly warmupS: number; readonly minRequests: number };
+  /** Rate multiples for the attainment-vs-load sweep, each run over these seeds and window. */
+  readonly sweep?: { readonly multiples: readonly number[]; readonly seeds: readonly number[]; readonly windowS: number; readonly warmupS: number; readonly minRequests: number };
   readonly keepLatencies?: boolean;
   /** Progress of the whole experiment, 0..1, with what is running. */
   readonly onProgress?: (fraction: number, label: string) => void;
@@ -28,7 +28,9 @@ export interface ExperimentOptions {
 
 export interface SweepPoint {
   readonly ratePerS: number;
+  /** Mean over the seeds, with the half-width of its 95% interval. */
   readonly attainment: number;
+  readonly attainmentCi95: number;
   readonly costPer1k: number;
 }
 
@@ -40,10 +42,10 @@ export interface ExperimentResult {
 export function runExperiment(options: ExperimentOptions): ExperimentResult {
   const { cluster, workload, requests, seed, policies } = options;
   const sweep = options.sweep;
-  // Work units: the main run, ~10 goodput steps, the sweep runs (scaled by their size).
-  const goodputUnits = options.goodputTarget === undefined ? 0 : 10;
-  const sweepUnits = sweep ? (sweep.multiples.length * sweep.requests) / Math.max(1, requests) : 0;
-  const perPolicy = 1 + goodputUnits + sweepUnits;
+  // Work units: the main run, ~12 goodput runs per seed, the sweep runs (scaled by their size).
+  const goodputUnits = options.goodput ? 12 * options.goodput.seeds.length : 0;
+  const sweepRuns = sweep ? sweep.multiples.length * sweep.seeds.length : 0;
+  const perPolicy = 1 + goodputUnits + sweepRuns;
   const totalUnits = perPolicy * policies.length;
   let doneUnits = 0;
   const progress = (label: string, within: number): void => options.onProgress?.(Math.min(1, (doneUnits + within) / totalUnits), label);
@@ -54,12 +56,12 @@ export function runExperiment(options: ExperimentOptions): ExperimentResult {
     const base: SimOptions = { cluster, policy, workload, requests, seed, ...(options.jitter === undefined ? {} : { jitter: options.jitter }) };
     const result: SimResult = simulate({ ...base, keepLatencies: options.keepLatencies ?? false, onProgress: (n, total) => progress(`${policy} at ${workload.ratePerS} req/s`, n / total) });
     doneUnits += 1;
-    let goodput: GoodputResult | undefined;
-    if (options.goodputTarget !== undefined) {
+    let goodput: SeededGoodput | undefined;
+    if (options.goodput) {
       let steps = 0;
-      goodput = findGoodput({
+      goodput = goodputOverSeeds({
         sim: base,
-        target: options.goodputTarget,
+        ...options.goodput,
         onStep: (step) => progress(`${policy} goodput search: ${step.ratePerS.toFixed(0)} req/s -> ${(step.attainment * 100).toFixed(2)}%`, Math.min(goodputUnits, ++steps)),
       });
       doneUnits += goodputUnits;
@@ -67,12 +69,16 @@ export function runExperiment(options: ExperimentOptions): ExperimentResult {
     if (sweep) {
       const points: SweepPoint[] = [];
       for (const [i, m] of sweep.multiples.entries()) {
-        const r = simulate({ ...base, requests: sweep.requests, workload: { ...workload, ratePerS: workload.ratePerS * m } });
-        points.push({ ratePerS: r.ratePerS, attainment: r.attainment, costPer1k: r.costPer1k });
-        progress(`${policy} sweep ${i + 1}/${sweep.multiples.length}`, ((i + 1) * sweep.requests) / Math.max(1, requests));
+        const rate = workload.ratePerS * m;
+        const runs = sweep.seeds.map((s, j) => {
+          progress(`${policy} sweep ${i + 1}/${sweep.multiples.length}, seed ${s}`, i * sweep.seeds.length + j);
+          return runWindow({ ...base, seed: s }, rate, sweep.windowS, sweep.warmupS, sweep.minRequests);
+        });
+        const attainment = spread(runs.map((r) => r.attainment));
+        points.push({ ratePerS: rate, attainment: attainment.mean, attainmentCi95: Number.isFinite(attainment.ci95) ? attainment.ci95 : 0, costPer1k: spread(runs.map((r) => r.costPer1k)).mean });
       }
       sweeps.set(policy, points);
-      doneUnits += sweepUnits;
+      doneUnits += sweepRuns;
     }
     reports.push(goodput ? { result, goodput } : { result });
   }

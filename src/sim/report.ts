@@ -1,10 +1,10 @@
 /** The simulator's terminal table and JSON shape. */
-import type { GoodputResult } from './goodput.js';
+import type { SeededGoodput } from './goodput.js';
 import type { SimResult } from './simulator.js';
 
 export interface PolicyReport {
   readonly result: SimResult;
-  readonly goodput?: GoodputResult;
+  readonly goodput?: SeededGoodput;
 }
 
 function fixed(value: number, digits: number): string {
@@ -32,8 +32,8 @@ export function formatTable(rows: readonly (readonly string[])[], rightAligned: 
 }
 
 export function resultTable(reports: readonly PolicyReport[]): string {
-  const withGoodput = reports.some((r) => r.goodput);
-  const header = ['policy', 'attained', 'realtime', 'throughput', 'served', 'refused', 'late', 'p50 ms', 'p95 ms', 'p99 ms', 'cost/1k USD', ...(withGoodput ? ['goodput req/s'] : []), 'utilisation by hardware class'];
+  const targets = [...(reports.find((r) => r.goodput)?.goodput?.byTarget.keys() ?? [])];
+  const header = ['policy', 'attained', 'realtime', 'throughput', 'served', 'refused', 'late', 'p50 ms', 'p95 ms', 'p99 ms', 'realtime p99', 'cost/1k USD', ...targets.map((t) => `goodput @${t * 100}%`), 'utilisation by hardware class'];
   const rows: string[][] = [header];
   for (const { result: r, goodput } of reports) {
     const refused = Object.values(r.refused).reduce((a, b) => a + (b ?? 0), 0);
@@ -48,8 +48,12 @@ export function resultTable(reports: readonly PolicyReport[]): string {
       fixed(r.latencyMs.p50, 2),
       fixed(r.latencyMs.p95, 2),
       fixed(r.latencyMs.p99, 2),
+      fixed(r.latencyByClassMs.realtime.p99, 2),
       money(r.costPer1k),
-      ...(withGoodput ? [goodput ? fixed(goodput.goodputPerS, 0) : '-'] : []),
+      ...targets.map((t) => {
+        const g = goodput?.byTarget.get(t);
+        return g ? (Number.isFinite(g.ci95) ? `${g.mean.toFixed(0)} ± ${g.ci95.toFixed(0)}` : g.mean.toFixed(0)) : '-';
+      }),
       r.hardware.map((h) => `${h.hardwareClass} ${(h.utilisation * 100).toFixed(0)}% (b=${h.meanBatchRows.toFixed(1)})`).join(', '),
     ]);
   }

@@ -28,6 +28,12 @@ export interface SimOptions {
   readonly jitter?: number;
   /** How often every replica reports its load, simulated ms. @default 1000 */
   readonly reportIntervalMs?: number;
+  /**
+   * Requests arriving before this (simulated ms) run but are not counted: attainment, latency
+   * and cost are measured over the window after it, once queues have reached their steady
+   * level. @default 0
+   */
+  readonly warmupMs?: number;
   /** Keep the sorted latencies of served requests in the result (for CDFs). @default false */
   readonly keepLatencies?: boolean;
   /** Called every few thousand arrivals and at the end. */
@@ -41,13 +47,15 @@ export interface HardwareStats {
   readonly tier: string;
   readonly simulated: boolean;
   readonly replicas: number;
-  /** Busy time over replica-time, 0..1. */
+  /** Busy time over replica-time, 0..1 (over the whole run, warm-up included). */
   readonly utilisation: number;
   readonly batches: number;
   readonly rows: number;
   readonly meanBatchRows: number;
   /** Price of this class's nodes, USD per hour. */
   readonly costPerHour: number;
+  /** Price of the busy time of this class's replicas over the measured window, USD. */
+  readonly busyCost: number;
 }
 
 export interface LatencySummary {
@@ -76,13 +84,24 @@ export interface SimResult {
   readonly attainmentByClass: Readonly<Record<LatencyClass, number>>;
   /** Over served requests, ms from arrival to completion. */
   readonly latencyMs: LatencySummary;
-  /** Simulated time the traffic ran: from 0 to the last arrival, ms. Cost is paid over this window. */
+  /** The same by latency class. */
+  readonly latencyByClassMs: Readonly<Record<LatencyClass, LatencySummary>>;
+  /** Simulated time the traffic ran: from 0 to the last arrival, ms. */
   readonly durationMs: number;
+  /** Start of the measured window (the warm-up asked for), ms; the window ends at the last arrival. */
+  readonly warmupMs: number;
   /** Simulated time to the last settlement (the window plus draining what was left), ms. */
   readonly makespanMs: number;
   readonly clusterCostPerHour: number;
-  /** Whole-cluster cost over the traffic window per 1,000 served requests, USD. */
+  /**
+   * Cost of where requests ran, per 1,000 served in the measured window, USD: the busy time of
+   * every batch that started in the window, at its replica's price (a replica's price is its
+   * node's / replicas per node). Idle time is not charged, so a policy that serves on cheaper
+   * hardware, or in fuller batches, pays less.
+   */
   readonly costPer1k: number;
+  /** Whole-cluster price over the measured window per 1,000 served in it, USD (every node paid for all the time: the same for every policy that serves everything). */
+  readonly clusterCostPer1k: number;
   readonly hardware: readonly HardwareStats[];
   readonly replicas: number;
   /** Requests never settled and settlements of an already settled request: both must be 0. */
@@ -100,6 +119,13 @@ export function percentile(sorted: Float64Array, p: number, count = sorted.lengt
   if (count === 0) return Number.NaN;
   const rank = Math.min(count - 1, Math.max(0, Math.ceil((p / 100) * count) - 1));
   return sorted[rank]!;
+}
+
+function summarise(sorted: Float64Array): LatencySummary {
+  let sum = 0;
+  for (let i = 0; i < sorted.length; i++) sum += sorted[i]!;
+  const n = sorted.length;
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), mean: n > 0 ? sum / n : Number.NaN, max: n > 0 ? sorted[n - 1]! : Number.NaN };
 }
 
 function workloadLabel(w: WorkloadSpec): string {
@@ -165,7 +191,12 @@ export function simulate(options: SimOptions): SimResult {
   const refused: Partial<Record<ErrorCode, number>> = {};
   const metByClass = { realtime: 0, throughput: 0 };
   const submittedByClass = { realtime: 0, throughput: 0 };
+  const warmupMs = options.warmupMs ?? 0;
+  // What the summaries count: settlements of requests that arrived in the measured window.
+  let measuredSubmitted = 0;
   const latencies = new Float64Array(total);
+  const classOf = new Uint8Array(total);
+  const busyCostByClass = new Map<string, number>();
   const settled = new Uint8Array(total);
   let lastSettleMs = 0;
 
@@ -183,7 +214,9 @@ export function simulate(options: SimOptions): SimResult {
     settledCount++;
     lastSettleMs = now;
     onSettle?.(request, outcome, now);
+    if (request.arrivalMs < warmupMs) return;
     if (outcome.ok) {
+      classOf[served] = request.latencyClass === 'realtime' ? 1 : 0;
       latencies[served++] = now - request.arrivalMs;
       if (now <= request.deadlineMs) {
         met++;
@@ -198,6 +231,10 @@ export function simulate(options: SimOptions): SimResult {
       const base = table[Math.min(batch.rows, table.length - 1)]!;
       const ms = sigma > 0 ? base * Math.exp(sigma * jitterRng.normal() - bias) : base;
       heap.push(batch.dispatchedAtMs + ms, batch.id, ms);
+      if (batch.dispatchedAtMs >= warmupMs) {
+        const perMs = batch.replica.costPerHour / 3_600_000;
+        busyCostByClass.set(batch.replica.hardwareClass, (busyCostByClass.get(batch.replica.hardwareClass) ?? 0) + perMs * ms);
+      }
     },
   };
 
@@ -253,7 +290,11 @@ export function simulate(options: SimOptions): SimResult {
         hints: NO_HINTS,
         payload: undefined,
       };
-      submittedByClass[traits.latencyClass]++;
+      const measured = now >= warmupMs;
+      if (measured) {
+        submittedByClass[traits.latencyClass]++;
+        measuredSubmitted++;
+      }
       submitted++;
       const refusal = scheduler.submit(request, now);
       if (refusal) {
@@ -261,7 +302,7 @@ export function simulate(options: SimOptions): SimResult {
         else {
           settled[request.id] = 1;
           settledCount++;
-          refuse(refusal.code);
+          if (measured) refuse(refusal.code);
           onSettle?.(request, refusal, now);
         }
       }
@@ -273,9 +314,9 @@ export function simulate(options: SimOptions): SimResult {
 
   const makespanMs = Math.max(lastSettleMs, now);
   const durationMs = lastArrivalMs;
+  const byLatencyClass: Record<LatencyClass, number[]> = { realtime: [], throughput: [] };
+  for (let i = 0; i < served; i++) byLatencyClass[classOf[i] === 1 ? 'realtime' : 'throughput'].push(latencies[i]!);
   const sorted = latencies.subarray(0, served).sort();
-  let sum = 0;
-  for (let i = 0; i < served; i++) sum += sorted[i]!;
 
   const byClass = new Map<string, { tier: string; replicas: number; busyMs: number; batches: number; rows: number; costPerHour: number }>();
   for (const stat of scheduler.replicaStats()) {
@@ -298,9 +339,13 @@ export function simulate(options: SimOptions): SimResult {
     rows: e.rows,
     meanBatchRows: e.batches > 0 ? e.rows / e.batches : 0,
     costPerHour: e.costPerHour,
+    busyCost: busyCostByClass.get(hardwareClass) ?? 0,
   }));
   const clusterCostPerHour = cluster.nodes.reduce((c, n) => c + n.count * n.costPerHour, 0);
-  const cost = (clusterCostPerHour * durationMs) / 3_600_000;
+  const windowMs = Math.max(0, durationMs - warmupMs);
+  const clusterCost = (clusterCostPerHour * windowMs) / 3_600_000;
+  let busyCost = 0;
+  for (const c of busyCostByClass.values()) busyCost += c;
 
   return {
     policy,
@@ -308,27 +353,27 @@ export function simulate(options: SimOptions): SimResult {
     workload: workloadLabel(workload),
     ratePerS: workload.ratePerS,
     seed,
-    submitted,
+    submitted: measuredSubmitted,
     served,
     met,
     late,
     refused,
-    attainment: submitted > 0 ? met / submitted : 1,
+    attainment: measuredSubmitted > 0 ? met / measuredSubmitted : 1,
     attainmentByClass: {
       realtime: submittedByClass.realtime > 0 ? metByClass.realtime / submittedByClass.realtime : 1,
       throughput: submittedByClass.throughput > 0 ? metByClass.throughput / submittedByClass.throughput : 1,
     },
-    latencyMs: {
-      p50: percentile(sorted, 50),
-      p95: percentile(sorted, 95),
-      p99: percentile(sorted, 99),
-      mean: served > 0 ? sum / served : Number.NaN,
-      max: served > 0 ? sorted[served - 1]! : Number.NaN,
+    latencyMs: summarise(sorted),
+    latencyByClassMs: {
+      realtime: summarise(Float64Array.from(byLatencyClass.realtime).sort()),
+      throughput: summarise(Float64Array.from(byLatencyClass.throughput).sort()),
     },
     durationMs,
+    warmupMs,
     makespanMs,
     clusterCostPerHour,
-    costPer1k: served > 0 ? (cost / served) * 1000 : Number.POSITIVE_INFINITY,
+    costPer1k: served > 0 ? (busyCost / served) * 1000 : Number.POSITIVE_INFINITY,
+    clusterCostPer1k: served > 0 ? (clusterCost / served) * 1000 : Number.POSITIVE_INFINITY,
     hardware,
     replicas: specs.length,
     unsettled: submitted - settledCount,

@@ -6,6 +6,8 @@
 export interface Series {
   readonly name: string;
   readonly points: readonly (readonly [number, number])[];
+  /** Error bars: x, low, high. */
+  readonly errors?: readonly (readonly [number, number, number])[];
 }
 
 export interface ChartInput {
@@ -15,6 +17,8 @@ export interface ChartInput {
   readonly target: number;
   readonly cdf: readonly Series[];
   readonly cdfTitle: string;
+  /** @default 'SLO attainment vs offered load' */
+  readonly attainmentTitle?: string;
 }
 
 const COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf'];
@@ -24,6 +28,20 @@ const PANEL = { width: 400, height: 300, top: 80 };
 
 function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** A generous estimate of a sans-serif text's width: 0.62 em per character (0.68 bold). */
+export function textWidth(text: string, size: number, bold = false): number {
+  return text.length * size * (bold ? 0.68 : 0.62);
+}
+
+/**
+ * A text element that never runs past `maxWidth`: a longer one is squeezed to fit
+ * (textLength) instead of being cut at the edge of its panel or of the chart.
+ */
+function fitted(text: string, attrs: string, size: number, maxWidth: number, bold = false): string {
+  const squeeze = textWidth(text, size, bold) > maxWidth ? ` textLength="${num(maxWidth)}" lengthAdjust="spacingAndGlyphs"` : '';
+  return `<text ${attrs} font-size="${size}"${bold ? ' font-weight="bold"' : ''}${squeeze}>${escape(text)}</text>`;
 }
 
 function num(value: number): string {
@@ -73,7 +91,7 @@ function scale(axis: Axis, length: number, value: number, invert: boolean): numb
 function panel(x0: number, title: string, xTitle: string, yTitle: string, xAxis: Axis, yAxis: Axis, series: readonly Series[], yFormat: (v: number) => string, extra = ''): string {
   const { width, height, top } = PANEL;
   const parts: string[] = [`<g transform="translate(${x0},${top})">`];
-  parts.push(`<text x="${width / 2}" y="-16" text-anchor="middle" font-size="14" font-weight="bold">${escape(title)}</text>`);
+  parts.push(fitted(title, `x="${width / 2}" y="-16" text-anchor="middle"`, 14, width, true));
   parts.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="none" stroke="#999"/>`);
   const xTicks = xAxis.log ? logTicks(xAxis.min, xAxis.max) : niceTicks(xAxis.min, xAxis.max, 5);
   for (const t of xTicks) {
@@ -86,8 +104,8 @@ function panel(x0: number, title: string, xTitle: string, yTitle: string, xAxis:
     parts.push(`<line x1="0" y1="${y}" x2="${width}" y2="${y}" stroke="#eee"/>`);
     parts.push(`<text x="-6" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="11">${yFormat(t)}</text>`);
   }
-  parts.push(`<text x="${width / 2}" y="${height + 36}" text-anchor="middle" font-size="12">${escape(xTitle)}</text>`);
-  parts.push(`<text transform="translate(-44,${height / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escape(yTitle)}</text>`);
+  parts.push(fitted(xTitle, `x="${width / 2}" y="${height + 36}" text-anchor="middle"`, 12, width));
+  parts.push(fitted(yTitle, `transform="translate(-44,${height / 2}) rotate(-90)" text-anchor="middle"`, 12, height));
   parts.push(extra);
   series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
@@ -96,6 +114,11 @@ function panel(x0: number, title: string, xTitle: string, yTitle: string, xAxis:
       .map(([x, y], j) => `${j === 0 ? 'M' : 'L'}${num(scale(xAxis, width, x, false))},${num(scale(yAxis, height, y, true))}`)
       .join(' ');
     if (d) parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${i === 0 ? 2.5 : 1.5}"/>`);
+    for (const [x, lo, hi] of s.errors ?? []) {
+      if (!(hi > lo) || (xAxis.log && x <= 0)) continue;
+      const px = num(scale(xAxis, width, x, false));
+      parts.push(`<line x1="${px}" y1="${num(scale(yAxis, height, Math.max(lo, yAxis.min), true))}" x2="${px}" y2="${num(scale(yAxis, height, Math.min(hi, yAxis.max), true))}" stroke="${color}" stroke-width="1"/>`);
+    }
   });
   parts.push('</g>');
   return parts.join('\n');
@@ -137,14 +160,23 @@ export function renderChart(input: ChartInput): string {
   const targetLine = `<line x1="0" y1="${targetY}" x2="${PANEL.width}" y2="${targetY}" stroke="#555" stroke-dasharray="5,4"/><text x="${PANEL.width - 4}" y="${Number(targetY) - 4}" text-anchor="end" font-size="11" fill="#555">${num(input.target * 100)}% target</text>`;
   const pct = (v: number): string => `${num(v * 100)}%`;
   const names = [...new Set([...input.attainment, ...input.cdf].map((s) => s.name))];
+  // Legend entries as wide as their names, squeezed together if they would run off the chart.
+  const widths = names.map((name) => 20 + textWidth(name, 12) + 24);
+  const total = widths.reduce((a, b) => a + b, 0);
+  const shrink = Math.min(1, (W - 100) / Math.max(1, total));
+  let x = 80;
   const legend = names
-    .map((name, i) => `<g transform="translate(${80 + i * 170},${H - 22})"><rect width="14" height="4" y="-6" fill="${COLORS[i % COLORS.length]!}"/><text x="20" y="0" font-size="12">${escape(name)}</text></g>`)
+    .map((name, i) => {
+      const entry = `<g transform="translate(${num(x)},${H - 22})"><rect width="14" height="4" y="-6" fill="${COLORS[i % COLORS.length]!}"/>${fitted(name, 'x="20" y="0"', 12, widths[i]! * shrink - 24)}</g>`;
+      x += widths[i]! * shrink;
+      return entry;
+    })
     .join('\n');
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${escape(input.title)}</text>`,
-    panel(70, 'SLO attainment vs offered load', 'offered load, requests/s', 'met deadline (refused = missed)', rateAxis, attainAxis, names.map((n) => input.attainment.find((s) => s.name === n) ?? { name: n, points: [] }), pct, targetLine),
+    fitted(input.title, `x="${W / 2}" y="28" text-anchor="middle"`, 16, W - 40, true),
+    panel(70, input.attainmentTitle ?? 'SLO attainment vs offered load', 'offered load, requests/s', 'met deadline (refused = missed)', rateAxis, attainAxis, names.map((n) => input.attainment.find((s) => s.name === n) ?? { name: n, points: [] }), pct, targetLine),
     panel(570, input.cdfTitle, 'latency of served requests, ms (log)', 'fraction of all requests', latencyAxis, { min: 0, max: 1, log: false }, names.map((n) => input.cdf.find((s) => s.name === n) ?? { name: n, points: [] }), pct),
     legend,
     '</svg>',

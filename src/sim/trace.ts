@@ -1,5 +1,5 @@
 /**
- * Public workload traces (../shared/traces/*.csv: TIMESTAMP,ContextTokens,GeneratedTokens, one
+ * Public workload traces (sim/traces/*.csv: TIMESTAMP,ContextTokens,GeneratedTokens, one
  * row per request, sorted by arrival). Parsed into arrival offsets from the first request and
  * token counts, which the simulator uses as work sizes.
  */

@@ -131,7 +131,12 @@ class Diurnal implements ArrivalProcess {
   }
 }
 
-/** Replays traces back to back at `scale` times their recorded rate, looping. */
+/**
+ * Replays traces back to back at `scale` times their recorded rate, looping, from the request
+ * at `start` (counted across the files). Why a seeded start: a run sees only a slice of an
+ * hour-long trace; runs with other seeds must see other slices (other bursts), or a spread over
+ * seeds would only measure the request mix.
+ */
 class TraceReplay implements ArrivalProcess {
   tokens = -1;
   private file = 0;
@@ -141,7 +146,13 @@ class TraceReplay implements ArrivalProcess {
   constructor(
     private readonly traces: readonly Trace[],
     private readonly scale: number,
-  ) {}
+    start: number,
+  ) {
+    let left = start;
+    while (left >= traces[this.file]!.offsetsMs.length) left -= traces[this.file++]!.offsetsMs.length;
+    this.index = left;
+    this.baseMs = -traces[this.file]!.offsetsMs[left]! / scale;
+  }
 
   nextMs(): number {
     let trace = this.traces[this.file]!;
@@ -175,7 +186,8 @@ export function arrivalProcess(spec: WorkloadSpec, seed: number, requests: numbe
       if (paths.length === 0) throw new RangeError('a trace workload needs at least one trace file');
       const traces = paths.map((p) => loadTrace(p));
       const recorded = traces.reduce((n, t) => n + t.offsetsMs.length, 0) / (traces.reduce((ms, t) => ms + t.spanMs, 0) / 1000);
-      return new TraceReplay(traces, spec.ratePerS / recorded);
+      const total = traces.reduce((n, t) => n + t.offsetsMs.length, 0);
+      return new TraceReplay(traces, spec.ratePerS / recorded, Math.floor(rng.next() * total));
     }
   }
 }
@@ -232,7 +244,7 @@ export class RequestMix {
 export function parseWorkload(text: string, ratePerS: number): WorkloadSpec {
   if (text.startsWith('trace:')) {
     const tracePaths = text.slice('trace:'.length).split(',').map((p) => p.trim()).filter((p) => p !== '');
-    if (tracePaths.length === 0) throw new RangeError("--workload trace: needs a file, e.g. trace:../shared/traces/azure-llm-2023-conv.csv");
+    if (tracePaths.length === 0) throw new RangeError("--workload trace: needs a file, e.g. trace:sim/traces/azure-llm-2023-conv.csv");
     return { kind: 'trace', ratePerS, tracePaths };
   }
   if (text === 'poisson' || text === 'mmpp' || text === 'diurnal') return { kind: text, ratePerS };

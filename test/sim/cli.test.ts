@@ -63,3 +63,32 @@ test('chart helpers: round ticks, CDF points, one path per series', () => {
   assert.equal(svg.match(/<path /g)?.length, 3);
   assert.match(svg, /99% target/);
 });
+
+// Long titles and policy names used to run past their panel or off the chart and be cut.
+test('chart labels fit: long titles are squeezed to their panel, the legend stays on the chart', () => {
+  const names = ['ours', 'round-robin', 'random', 'least-outstanding', 'power-of-two', 'weighted-least-outstanding-with-a-long-name', 'another-long-policy-name'];
+  const svg = renderChart({
+    title: 'a-cluster-with-a-very-long-name: trace:azure-llm-2023-code.csv+azure-llm-2023-conv.csv, mlp-8m, seed 123456',
+    target: 0.999,
+    attainment: names.map((name) => ({ name, points: [[1000, 1], [2_000_000, 0.5]] })),
+    cdf: names.map((name) => ({ name, points: [[0.05, 0.1], [250, 1]] })),
+    cdfTitle: 'latency CDF at 1000000 req/s (10000000 requests), 3 seeds',
+    attainmentTitle: 'SLO attainment vs load (3 seeds, 95% CI)',
+  });
+  const width = (attrs: string, text: string): number => {
+    const squeezed = /textLength="([\d.]+)"/.exec(attrs);
+    if (squeezed) return Number(squeezed[1]);
+    const size = Number(/font-size="(\d+)"/.exec(attrs)?.[1] ?? 12);
+    return text.length * size * (attrs.includes('bold') ? 0.68 : 0.62);
+  };
+  const texts = [...svg.matchAll(/<text ([^>]*)>([^<]*)<\/text>/g)];
+  for (const [, attrs, text] of texts) {
+    const w = width(attrs!, text!);
+    if (attrs!.includes('font-size="14"')) assert.ok(w <= 400 + 1e-9, `panel title '${text}' is ${w} wide`);
+    if (attrs!.includes('font-size="16"')) assert.ok(w <= 960 + 1e-9, `title '${text}' is ${w} wide`);
+  }
+  for (const [, x, attrs, text] of svg.matchAll(/<g transform="translate\(([\d.]+),\d+\)"><rect [^>]*\/><text ([^>]*)>([^<]*)<\/text><\/g>/g)) {
+    assert.ok(Number(x) + 20 + width(attrs!, text!) <= 1000, `legend entry '${text}' ends past the chart`);
+  }
+  assert.equal([...svg.matchAll(/<g transform="translate\(([\d.]+),\d+\)"><rect/g)].length, names.length);
+});
