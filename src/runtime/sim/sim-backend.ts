@@ -46,6 +46,8 @@ function outputTensor(spec: TensorSpec, rows: number): Tensor {
 
 export class SimBackend implements Backend {
   private running = 0;
+  /** Each run in flight as a promise that settles after it and never rejects: unload waits on them. */
+  private readonly settling = new Set<Promise<void>>();
   private accepting = true;
   private readonly description: BackendDescription;
 
@@ -61,8 +63,19 @@ export class SimBackend implements Backend {
     return this.running;
   }
 
-  async run(inputs: TensorMap, outputNames: readonly string[]): Promise<BatchResult> {
-    if (!this.accepting) throw new BackendError('simulated device is unloading');
+  run(inputs: TensorMap, outputNames: readonly string[]): Promise<BatchResult> {
+    if (!this.accepting) return Promise.reject(new BackendError('simulated device is unloading'));
+    const result = this.compute(inputs, outputNames);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.settling.add(settled);
+    void settled.then(() => this.settling.delete(settled));
+    return result;
+  }
+
+  private async compute(inputs: TensorMap, outputNames: readonly string[]): Promise<BatchResult> {
     this.running++;
     try {
       const rows = batchRows(inputs, this.spec.contract);
@@ -76,7 +89,9 @@ export class SimBackend implements Backend {
     }
   }
 
+  /** Waits for the runs in flight, as the contract says (it resolved at once before; the Backend suite caught it). */
   async unload(): Promise<void> {
     this.accepting = false;
+    await Promise.all(this.settling);
   }
 }
