@@ -13,6 +13,9 @@ import type { WireTensor, WorkerInit } from './protocol.js';
 class OnnxBackend implements Backend {
   private accepting = true;
   private readonly replacing = new Set<number>();
+  /** Inline runs not yet settled, each as a promise that never rejects: counted in flight, awaited before the inline session is freed. */
+  private readonly inlineRuns = new Set<Promise<unknown>>();
+  private unloaded: Promise<void> | undefined;
 
   constructor(
     private readonly instances: OnnxInstance[],
@@ -46,7 +49,7 @@ class OnnxBackend implements Backend {
   }
 
   get inFlight(): number {
-    let total = 0;
+    let total = this.inlineRuns.size;
     for (const instance of this.instances) total += instance.inFlight;
     return total;
   }
@@ -65,7 +68,7 @@ class OnnxBackend implements Backend {
     }
     let result;
     if (this.inline?.wants(feeds)) {
-      const inline = await this.inline.run(feeds, outputNames);
+      const inline = await this.runInline(this.inline, feeds, outputNames);
       result = { outputs: inline.outputs, queueMs: 0, computeMs: inline.computeMs, inline: true };
     } else {
       result = { ...(await chosen.run(feeds, outputNames, options?.urgent === true)), inline: false };
@@ -80,9 +83,31 @@ class OnnxBackend implements Backend {
     return { outputs, queueMs: result.queueMs, computeMs: result.computeMs, inline: result.inline };
   }
 
-  async unload(): Promise<void> {
+  /**
+   * Why the bookkeeping (the Backend suite caught each): an inline run waits a turn of the event
+   * loop inside ONNX Runtime, so it is in flight like a worker's and unload must not free its
+   * session under it; and ONNX Runtime rejects with plain Errors, which the contract makes BackendErrors.
+   */
+  private runInline(inline: InlineRunner, feeds: Record<string, WireTensor>, outputNames: readonly string[]): ReturnType<InlineRunner['run']> {
+    const run = inline.run(feeds, outputNames).catch((error: unknown) => {
+      throw error instanceof BackendError ? error : new BackendError(`ONNX Runtime failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    });
+    const settled = run.then(
+      () => this.inlineRuns.delete(settled),
+      () => this.inlineRuns.delete(settled),
+    );
+    this.inlineRuns.add(settled);
+    return run;
+  }
+
+  /** Once, however often it is called: a second release of the inline session threw. */
+  unload(): Promise<void> {
     this.accepting = false;
-    await Promise.all([...this.instances.map((i) => i.stop()), this.inline?.close()]);
+    this.unloaded ??= (async () => {
+      const inlineDone = Promise.all(this.inlineRuns).then(() => this.inline?.close());
+      await Promise.all([...this.instances.map((i) => i.stop()), inlineDone]);
+    })();
+    return this.unloaded;
   }
 }
 

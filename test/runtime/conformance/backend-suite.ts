@@ -47,10 +47,7 @@ export interface BackendCapabilities {
 export type BackendFactory = () => Promise<BackendSubject>;
 
 /** What a public message must never carry: stack frames, source paths, addresses, raw error names. */
-const INTERNALS = /Traceback|\.(py|ts|js)\b|\bat \S+ \(|https?:\/\/|127\.0\.0\.1|localhost|\b(Type|Range|Reference|Syntax)Error\b|node:|\/srv\//;
-
-/** Failure bodies the fake servers answer with: none of it may reach a caller. */
-export const INTERNAL_DETAIL = 'Traceback (most recent call last): File "/srv/model.py", line 42, in predict: secret=hunter2';
+const INTERNALS = /Traceback|secret=|\.(py|ts|js)\b|\bat \S+ \(|https?:\/\/|127\.0\.0\.1|localhost|\b(Type|Range|Reference|Syntax)Error\b|node:|\/srv\//;
 
 const CASE_TIMEOUT_MS = 30_000;
 
@@ -83,7 +80,6 @@ function assertBackendError(error: unknown): asserts error is BackendError {
   if (error.code !== undefined) assert.ok(error.code in ERROR_CATALOGUE, `code ${error.code} is in the catalogue`);
   if (error.publicMessage !== undefined) {
     assert.doesNotMatch(error.publicMessage, INTERNALS, 'the public message carries no internals');
-    assert.ok(!error.publicMessage.includes('hunter2'), 'the public message carries no internals');
   }
 }
 
@@ -124,8 +120,11 @@ export function backendSuite(name: string, capabilities: BackendCapabilities, fa
         try {
           await body(subject);
         } finally {
-          await subject.backend.unload();
-          await subject.dispose();
+          try {
+            await subject.backend.unload();
+          } finally {
+            await subject.dispose();
+          }
         }
       });
     };
