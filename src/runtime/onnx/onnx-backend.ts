@@ -8,13 +8,14 @@ import { describeCpu } from '../../hardware/cpu.js';
 import { BackendError, type Backend, type BackendDescription, type BackendLoadSpec, type BatchResult, type LoadedBackend, type RunOptions } from '../backend.js';
 import { OnnxInstance } from './onnx-instance.js';
 import { InlineRunner } from './inline-runner.js';
+import { RunsInFlight } from '../runs-in-flight.js';
 import type { WireTensor, WorkerInit } from './protocol.js';
 
 class OnnxBackend implements Backend {
   private accepting = true;
   private readonly replacing = new Set<number>();
-  /** Inline runs not yet settled, each as a promise that never rejects: counted in flight, awaited before the inline session is freed. */
-  private readonly inlineRuns = new Set<Promise<unknown>>();
+  /** Inline runs not yet settled: counted in flight, waited for before the inline session is freed. */
+  private readonly inlineRuns = new RunsInFlight();
   private unloaded: Promise<void> | undefined;
 
   constructor(
@@ -89,22 +90,18 @@ class OnnxBackend implements Backend {
    * session under it; and ONNX Runtime rejects with plain Errors, which the contract makes BackendErrors.
    */
   private runInline(inline: InlineRunner, feeds: Record<string, WireTensor>, outputNames: readonly string[]): ReturnType<InlineRunner['run']> {
-    const run = inline.run(feeds, outputNames).catch((error: unknown) => {
-      throw error instanceof BackendError ? error : new BackendError(`ONNX Runtime failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    });
-    const settled = run.then(
-      () => this.inlineRuns.delete(settled),
-      () => this.inlineRuns.delete(settled),
+    return this.inlineRuns.track(
+      inline.run(feeds, outputNames).catch((error: unknown) => {
+        throw new BackendError(`ONNX Runtime failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }),
     );
-    this.inlineRuns.add(settled);
-    return run;
   }
 
   /** Once, however often it is called: a second release of the inline session threw. */
   unload(): Promise<void> {
     this.accepting = false;
     this.unloaded ??= (async () => {
-      const inlineDone = Promise.all(this.inlineRuns).then(() => this.inline?.close());
+      const inlineDone = this.inlineRuns.drained().then(() => this.inline?.close());
       await Promise.all([...this.instances.map((i) => i.stop()), inlineDone]);
     })();
     return this.unloaded;

@@ -8,6 +8,7 @@ import type { ModelContract, TensorSpec } from '../../core/contract.js';
 import { DATATYPES } from '../../core/datatypes.js';
 import { elementCount, type Tensor, type TensorMap } from '../../core/tensor.js';
 import { BackendError, type Backend, type BackendDescription, type BatchResult } from '../backend.js';
+import { RunsInFlight } from '../runs-in-flight.js';
 
 export interface SimTimers {
   now(): number;
@@ -45,9 +46,7 @@ function outputTensor(spec: TensorSpec, rows: number): Tensor {
 }
 
 export class SimBackend implements Backend {
-  private running = 0;
-  /** Each run in flight as a promise that settles after it and never rejects: unload waits on them. */
-  private readonly settling = new Set<Promise<void>>();
+  private readonly running = new RunsInFlight();
   private accepting = true;
   private readonly description: BackendDescription;
 
@@ -60,38 +59,26 @@ export class SimBackend implements Backend {
   }
 
   get inFlight(): number {
-    return this.running;
+    return this.running.size;
   }
 
   run(inputs: TensorMap, outputNames: readonly string[]): Promise<BatchResult> {
     if (!this.accepting) return Promise.reject(new BackendError('simulated device is unloading'));
-    const result = this.compute(inputs, outputNames);
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.settling.add(settled);
-    void settled.then(() => this.settling.delete(settled));
-    return result;
+    return this.running.track(this.compute(inputs, outputNames));
   }
 
   private async compute(inputs: TensorMap, outputNames: readonly string[]): Promise<BatchResult> {
-    this.running++;
-    try {
-      const rows = batchRows(inputs, this.spec.contract);
-      const ms = this.spec.serviceMs(rows);
-      await this.spec.timers.delay(ms);
-      const outputs: TensorMap = Object.create(null) as TensorMap;
-      for (const spec of this.spec.contract.outputs) if (outputNames.includes(spec.name)) outputs[spec.name] = outputTensor(spec, rows);
-      return { outputs, queueMs: 0, computeMs: ms, inline: false };
-    } finally {
-      this.running--;
-    }
+    const rows = batchRows(inputs, this.spec.contract);
+    const ms = this.spec.serviceMs(rows);
+    await this.spec.timers.delay(ms);
+    const outputs: TensorMap = Object.create(null) as TensorMap;
+    for (const spec of this.spec.contract.outputs) if (outputNames.includes(spec.name)) outputs[spec.name] = outputTensor(spec, rows);
+    return { outputs, queueMs: 0, computeMs: ms, inline: false };
   }
 
   /** Waits for the runs in flight, as the contract says (it resolved at once before; the Backend suite caught it). */
   async unload(): Promise<void> {
     this.accepting = false;
-    await Promise.all(this.settling);
+    await this.running.drained();
   }
 }
