@@ -14,7 +14,11 @@ import type { WireTensor, WorkerInit } from './protocol.js';
 class OnnxBackend implements Backend {
   private accepting = true;
   private readonly replacing = new Set<number>();
-  /** Inline runs not yet settled: counted in flight, waited for before the inline session is freed. */
+  /**
+   * Inline runs not yet settled. An inline run waits a turn of the event loop inside ONNX Runtime,
+   * so it is in flight like a worker's, and unload must not free its session under it (the
+   * Backend suite caught both).
+   */
   private readonly inlineRuns = new RunsInFlight();
   private unloaded: Promise<void> | undefined;
 
@@ -69,7 +73,7 @@ class OnnxBackend implements Backend {
     }
     let result;
     if (this.inline?.wants(feeds)) {
-      const inline = await this.runInline(this.inline, feeds, outputNames);
+      const inline = await this.inlineRuns.track(this.inline.run(feeds, outputNames));
       result = { outputs: inline.outputs, queueMs: 0, computeMs: inline.computeMs, inline: true };
     } else {
       result = { ...(await chosen.run(feeds, outputNames, options?.urgent === true)), inline: false };
@@ -82,19 +86,6 @@ class OnnxBackend implements Backend {
       outputs[name] = { datatype, shape: wire.dims, data: wire.data };
     }
     return { outputs, queueMs: result.queueMs, computeMs: result.computeMs, inline: result.inline };
-  }
-
-  /**
-   * Why the bookkeeping (the Backend suite caught each): an inline run waits a turn of the event
-   * loop inside ONNX Runtime, so it is in flight like a worker's and unload must not free its
-   * session under it; and ONNX Runtime rejects with plain Errors, which the contract makes BackendErrors.
-   */
-  private runInline(inline: InlineRunner, feeds: Record<string, WireTensor>, outputNames: readonly string[]): ReturnType<InlineRunner['run']> {
-    return this.inlineRuns.track(
-      inline.run(feeds, outputNames).catch((error: unknown) => {
-        throw new BackendError(`ONNX Runtime failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-      }),
-    );
   }
 
   /** Once, however often it is called: a second release of the inline session threw. */
