@@ -116,8 +116,8 @@ export function backendSuite(name: string, capabilities: BackendCapabilities, fa
     const withSubject = (title: string, body: (subject: BackendSubject) => Promise<void>, skip: string | false = false): void => {
       void it(title, { skip, timeout: CASE_TIMEOUT_MS }, async () => {
         const subject = await factory();
-        assert.equal(capabilities.cannotFail === undefined, subject.failing !== undefined, 'a kind either fails on demand or says why it cannot');
         try {
+          assert.equal(capabilities.cannotFail === undefined, subject.failing !== undefined, 'a kind either fails on demand or says why it cannot');
           await body(subject);
         } finally {
           try {
