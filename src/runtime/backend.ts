@@ -52,7 +52,7 @@ export interface Backend {
   readonly inFlight: number;
   /** Runs one batch and resolves with the named outputs; rejects with a BackendError. */
   run(inputs: TensorMap, outputNames: readonly string[], options?: RunOptions): Promise<BatchResult>;
-  /** Stops accepting work, lets in-flight batches settle, frees the model. */
+  /** Stops accepting work, lets in-flight batches settle, frees the model; resolves after all three. Idempotent. */
   unload(): Promise<void>;
   /**
    * Independent parts that each become one scheduler replica (an upstream's endpoints); when

@@ -7,6 +7,7 @@
  * flight they were the slowest few percent of answers, the p99.
  */
 import ort from 'onnxruntime-node';
+import { BackendError } from '../backend.js';
 import { fromOrtResults, sessionOptions, toOrtFeeds } from './ort-tensors.js';
 import type { WireTensor } from './protocol.js';
 
@@ -53,7 +54,13 @@ export class InlineRunner {
 
   async run(feeds: Record<string, WireTensor>, outputNames: readonly string[]): Promise<{ outputs: Record<string, WireTensor>; computeMs: number }> {
     const started = performance.now();
-    const results = await this.session.run(toOrtFeeds(feeds), outputNames as string[]);
+    let results;
+    try {
+      results = await this.session.run(toOrtFeeds(feeds), outputNames as string[]);
+    } catch (error) {
+      // ONNX Runtime rejects with a plain Error; the Backend contract says BackendError (the Backend suite caught it).
+      throw new BackendError(`ONNX Runtime failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
     const computeMs = performance.now() - started;
     this.observe(computeMs);
     return { outputs: fromOrtResults(results, outputNames), computeMs };

@@ -8,11 +8,19 @@ import { describeCpu } from '../../hardware/cpu.js';
 import { BackendError, type Backend, type BackendDescription, type BackendLoadSpec, type BatchResult, type LoadedBackend, type RunOptions } from '../backend.js';
 import { OnnxInstance } from './onnx-instance.js';
 import { InlineRunner } from './inline-runner.js';
+import { RunsInFlight } from '../runs-in-flight.js';
 import type { WireTensor, WorkerInit } from './protocol.js';
 
 class OnnxBackend implements Backend {
   private accepting = true;
   private readonly replacing = new Set<number>();
+  /**
+   * Inline runs not yet settled. An inline run waits a turn of the event loop inside ONNX Runtime,
+   * so it is in flight like a worker's, and unload must not free its session under it (the
+   * Backend suite caught both).
+   */
+  private readonly inlineRuns = new RunsInFlight();
+  private unloaded: Promise<void> | undefined;
 
   constructor(
     private readonly instances: OnnxInstance[],
@@ -46,7 +54,7 @@ class OnnxBackend implements Backend {
   }
 
   get inFlight(): number {
-    let total = 0;
+    let total = this.inlineRuns.size;
     for (const instance of this.instances) total += instance.inFlight;
     return total;
   }
@@ -65,7 +73,7 @@ class OnnxBackend implements Backend {
     }
     let result;
     if (this.inline?.wants(feeds)) {
-      const inline = await this.inline.run(feeds, outputNames);
+      const inline = await this.inlineRuns.track(this.inline.run(feeds, outputNames));
       result = { outputs: inline.outputs, queueMs: 0, computeMs: inline.computeMs, inline: true };
     } else {
       result = { ...(await chosen.run(feeds, outputNames, options?.urgent === true)), inline: false };
@@ -80,9 +88,14 @@ class OnnxBackend implements Backend {
     return { outputs, queueMs: result.queueMs, computeMs: result.computeMs, inline: result.inline };
   }
 
-  async unload(): Promise<void> {
+  /** Once, however often it is called: a second release of the inline session threw. */
+  unload(): Promise<void> {
     this.accepting = false;
-    await Promise.all([...this.instances.map((i) => i.stop()), this.inline?.close()]);
+    this.unloaded ??= (async () => {
+      const inlineDone = this.inlineRuns.drained().then(() => this.inline?.close());
+      await Promise.all([...this.instances.map((i) => i.stop()), inlineDone]);
+    })();
+    return this.unloaded;
   }
 }
 

@@ -7,6 +7,7 @@
 import { Pool } from 'undici';
 import type { TensorMap } from '../../core/tensor.js';
 import { BackendError, type Backend, type BackendDescription, type BatchResult, type RunOptions } from '../backend.js';
+import { RunsInFlight } from '../runs-in-flight.js';
 import { DATAPLANE_PATHS, DATAPLANE_PROTOCOL, PROTOCOL_HEADER } from './protocol.js';
 import { decodeTensors, encodeTensors, type WireBatchResponse } from './wire.js';
 
@@ -91,7 +92,7 @@ export class NodeConnection {
 }
 
 export class RemoteBackend implements Backend {
-  private running = 0;
+  private readonly running = new RunsInFlight();
   private accepting = true;
 
   constructor(
@@ -105,31 +106,39 @@ export class RemoteBackend implements Backend {
   }
 
   get inFlight(): number {
-    return this.running;
+    return this.running.size;
   }
 
-  async run(inputs: TensorMap, outputNames: readonly string[], options?: RunOptions): Promise<BatchResult> {
-    if (!this.accepting) throw new NodeLostError(`replica ${this.replicaId} was removed`);
-    this.running++;
-    try {
-      // Urgency crosses to the node, whose own compute threads may be lowered (onnx.worker_nice);
-      // left out (undefined is not written) when the batch holds no critical work.
-      const body = JSON.stringify({ replica: this.replicaId, outputs: outputNames, urgent: options?.urgent === true || undefined, inputs: encodeTensors(inputs) });
-      const { status, json } = await this.connection.post(DATAPLANE_PATHS.batch, body);
-      if (status === 200) {
-        const answer = json as WireBatchResponse;
-        return { outputs: decodeTensors(answer.outputs), queueMs: Number(answer.queue_ms) || 0, computeMs: Number(answer.compute_ms) || 0, inline: false };
+  run(inputs: TensorMap, outputNames: readonly string[], options?: RunOptions): Promise<BatchResult> {
+    if (!this.accepting) return Promise.reject(new NodeLostError(`replica ${this.replicaId} was removed`));
+    return this.running.track(this.send(inputs, outputNames, options));
+  }
+
+  private async send(inputs: TensorMap, outputNames: readonly string[], options: RunOptions | undefined): Promise<BatchResult> {
+    // Urgency crosses to the node, whose own compute threads may be lowered (onnx.worker_nice);
+    // left out (undefined is not written) when the batch holds no critical work.
+    const body = JSON.stringify({ replica: this.replicaId, outputs: outputNames, urgent: options?.urgent === true || undefined, inputs: encodeTensors(inputs) });
+    const { status, json } = await this.connection.post(DATAPLANE_PATHS.batch, body);
+    if (status === 200) {
+      const answer = json as WireBatchResponse | undefined;
+      let outputs: TensorMap;
+      try {
+        outputs = decodeTensors(answer?.outputs);
+      } catch (error) {
+        // A BackendError, as the contract says: a garbled answer rejected with a raw WireError or TypeError before.
+        throw new BackendError(`replica ${this.replicaId} on ${this.connection.url} answered a batch that cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
-      const code = (json as { code?: string } | undefined)?.code ?? 'unknown';
-      // Draining, or the replica is not (or no longer) there: the batch never ran, so it may go elsewhere.
-      if (status === 503 || status === 404) throw new NodeLostError(`replica ${this.replicaId} on ${this.connection.url} refused the batch (${status} ${code})`);
-      throw new BackendError(`replica ${this.replicaId} on ${this.connection.url} failed the batch (${status} ${code})`);
-    } finally {
-      this.running--;
+      return { outputs, queueMs: Number(answer?.queue_ms) || 0, computeMs: Number(answer?.compute_ms) || 0, inline: false };
     }
+    const code = (json as { code?: string } | undefined)?.code ?? 'unknown';
+    // Draining, or the replica is not (or no longer) there: the batch never ran, so it may go elsewhere.
+    if (status === 503 || status === 404) throw new NodeLostError(`replica ${this.replicaId} on ${this.connection.url} refused the batch (${status} ${code})`);
+    throw new BackendError(`replica ${this.replicaId} on ${this.connection.url} failed the batch (${status} ${code})`);
   }
 
+  /** Lets the batches in flight settle, as the contract says (it resolved at once before; the Backend suite caught it). */
   async unload(): Promise<void> {
     this.accepting = false;
+    await this.running.drained();
   }
 }

@@ -12,7 +12,9 @@ import { checkSentimentRules, runSentimentRules } from './sentiment-rules.js';
 import { checkThresholdRules, compileThresholdRules, runThresholdRules } from './threshold-rules.js';
 
 export class RulesBackend implements Backend {
+  /** Runs settle before run() returns: none is ever in flight. */
   readonly inFlight = 0;
+  private accepting = true;
   private readonly description: BackendDescription;
   private readonly run_: (inputs: TensorMap, outputNames: readonly string[]) => TensorMap;
 
@@ -33,6 +35,8 @@ export class RulesBackend implements Backend {
 
   /** Synchronous work behind a promise, so callers treat it like any backend. */
   run(inputs: TensorMap, outputNames: readonly string[]): Promise<BatchResult> {
+    // Unloaded rules take no more work, as the contract says (they answered on before; the Backend suite caught it).
+    if (!this.accepting) return Promise.reject(new BackendError('rules are unloading'));
     const started = performance.now();
     try {
       const outputs = this.run_(inputs, outputNames);
@@ -42,7 +46,9 @@ export class RulesBackend implements Backend {
     }
   }
 
-  async unload(): Promise<void> {}
+  async unload(): Promise<void> {
+    this.accepting = false;
+  }
 }
 
 /** Loads a rules document for a contract; throws RulesError naming every mismatch. */

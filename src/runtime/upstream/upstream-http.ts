@@ -102,6 +102,7 @@ export class UpstreamHttp {
   private readonly base: URL;
   private readonly prefix: string;
   private closed = false;
+  private closing: Promise<void> | undefined;
   /** Built once: every POST sends the same headers. */
   private readonly postHeaders: Readonly<Record<string, string>>;
   /** Binary POSTs: the same, as a flat list with the JSON part's length left to fill in. */
@@ -191,9 +192,11 @@ export class UpstreamHttp {
     return this.lastBinary.headers;
   }
 
-  async close(): Promise<void> {
+  /** Once, however often it is called: undici throws on a second close, so a second unload failed (the Backend suite caught it). */
+  close(): Promise<void> {
     this.closed = true;
-    await this.pool.close();
+    this.closing ??= this.pool.close();
+    return this.closing;
   }
 }
 
