@@ -7,7 +7,9 @@
  *
  * Plain JavaScript: node loads a reporter before tsx's hooks apply to it. Event shapes are
  * Node 20's: a file is a top-level test named by its path (dequeued when it starts, completed
- * when it ends); its own tests arrive with `file` set, top-level ones at nesting 0.
+ * when it ends); its own tests arrive with `file` set, top-level ones at nesting 0. That `file`
+ * is where a test was defined (a shared suite module, for the storage tests), so tests are
+ * counted for the file running now: `npm test` runs one file at a time.
  */
 import { inspect } from 'node:util';
 import { relative } from 'node:path';
@@ -43,6 +45,8 @@ export default async function* progressReporter(source) {
   /** @type {string[]} */
   const open = [];
   let done = 0;
+  /** @type {string | undefined} */
+  let running;
 
   /** @param {string} file */
   const fileTally = (file) => {
@@ -69,7 +73,9 @@ export default async function* progressReporter(source) {
     if (data?.file === undefined) continue;
     const isFile = data.name === data.file && data.nesting === 0;
     if (isFile) {
+      if (type === 'test:dequeue') running = data.file;
       if (type !== 'test:complete') continue;
+      running = undefined;
       const tally = fileTally(data.file);
       if (data.details?.passed === false && tally.fail === 0) {
         // It failed outside any test: it did not load, a hook threw, or it never exited.
@@ -87,12 +93,13 @@ export default async function* progressReporter(source) {
       continue;
     }
     if ((type !== 'test:pass' && type !== 'test:fail') || data.details?.type === 'suite') continue;
-    const tally = fileTally(data.file);
+    const file = running ?? data.file;
+    const tally = fileTally(file);
     if ((data.skip !== undefined && data.skip !== false) || (data.todo !== undefined && data.todo !== false)) tally.skip++;
     else if (type === 'test:pass') tally.pass++;
     else {
       tally.fail++;
-      failures.push({ file: data.file, path: [...open.slice(0, data.nesting), data.name].join(' > '), error: data.details?.error, stderr: [] });
+      failures.push({ file, path: [...open.slice(0, data.nesting), data.name].join(' > '), error: data.details?.error, stderr: [] });
     }
   }
 
