@@ -31,7 +31,7 @@ async function auditRows(action: string): Promise<{ actor: string; before: unkno
   for (let after: number | null = 0; after !== null; ) {
     const page = await server.storage.listAudit(after, 500);
     for (const row of page.rows) {
-      if (row.action === action) rows.push({ actor: row.actor, before: JSON.parse(row.before ?? 'null'), after: JSON.parse(row.after ?? 'null'), detail: JSON.parse(row.detail ?? 'null') as { outcome: string } });
+      if (row.action === action) rows.push({ actor: row.actor, before: JSON.parse(row.before ?? 'null') as unknown, after: JSON.parse(row.after ?? 'null') as unknown, detail: JSON.parse(row.detail ?? 'null') as { outcome: string } });
     }
     after = page.nextAfterSeq;
   }
