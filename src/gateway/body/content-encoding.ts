@@ -47,6 +47,13 @@ export function registerRequestDecompression(app: FastifyInstance): void {
   });
 }
 
+/**
+ * Answers smaller than this go uncompressed whatever Accept-Encoding says (clients read
+ * Content-Encoding, so either is correct). Why: a few hundred bytes barely shrink, and fetch()
+ * and browsers ask for gzip on every call; compressing a one-row answer cost more than serving it.
+ */
+export const MIN_COMPRESSED_BYTES = 1024;
+
 const gzip = promisify(zlib.gzip);
 const deflate = promisify(zlib.deflate);
 
