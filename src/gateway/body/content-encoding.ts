@@ -65,7 +65,7 @@ export function acceptedCoding(header: string | string[] | undefined): Coding | 
   let bestQ = 0;
   for (const part of text.split(',')) {
     const [token = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase());
-    const coding = token === 'gzip' || token === 'x-gzip' ? 'gzip' : token === 'deflate' ? 'deflate' : undefined;
+    const coding = token === 'gzip' || token === 'x-gzip' || token === '*' ? 'gzip' : token === 'deflate' ? 'deflate' : undefined;
     if (!coding) continue;
     const qParam = params.find((p) => p.startsWith('q='));
     const q = qParam === undefined ? 1 : Number(qParam.slice(2));
