@@ -176,14 +176,23 @@ test('tritonclient.http.aio: a JSON body labelled application/octet-stream (aioh
 
 for (const coding of ['gzip', 'deflate'] as const) {
   test(`request_compression_algorithm and response_compression_algorithm ${coding}`, async () => {
-    const { body, headerLength } = tritonBody({ inputs: [{ name: 'features', shape: [1, 8], datatype: 'FP32', parameters: { binary_data_size: 32 } }], parameters: { binary_data_output: true } }, [f32(HEALTHY)]);
+    // 512 floats each way: an answer large enough to be compressed (small ones go as they are).
+    const values = Array.from({ length: 512 }, (_, i) => i / 8);
+    const { body, headerLength } = tritonBody({ inputs: [{ name: 'input', shape: [1, 512], datatype: 'FP32', parameters: { binary_data_size: 2048 } }], parameters: { binary_data_output: true } }, [f32(values)]);
     // The header keeps the uncompressed JSON length; "deflate" is the zlib format (Python's zlib.compress).
     const packed = coding === 'gzip' ? zlib.gzipSync(body) : zlib.deflateSync(body);
     const headers = { ...GEVENT, 'content-encoding': coding, 'accept-encoding': coding, 'inference-header-content-length': String(headerLength) };
-    const answer = await send('POST', '/v2/models/sensor-anomaly/infer', headers, packed);
+    const answer = await send('POST', '/v2/models/identity/infer', headers, packed);
     assert.equal(answer.status, 200, answer.body.toString());
     assert.equal(answer.headers['content-encoding'], coding);
-    assert.ok((readResult(answer).output('anomaly_score')[0] ?? 1) < 0.5);
+    assert.ok(answer.body.length < 2048, `a compressed answer of ${answer.body.length} bytes`);
+    assert.deepEqual(readResult(answer).output('output'), values);
+    // A one-row answer is sent as it is: the client reads Content-Encoding either way.
+    const small = tritonBody({ inputs: [{ name: 'features', shape: [1, 8], datatype: 'FP32', data: HEALTHY }] });
+    const plain = await send('POST', '/v2/models/sensor-anomaly/infer', { ...GEVENT, 'accept-encoding': coding }, small.body);
+    assert.equal(plain.status, 200);
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.ok((readResult(plain).output('anomaly_score')[0] ?? 1) < 0.5);
   });
 }
 

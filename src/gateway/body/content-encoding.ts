@@ -47,6 +47,13 @@ export function registerRequestDecompression(app: FastifyInstance): void {
   });
 }
 
+/**
+ * Answers smaller than this go uncompressed whatever Accept-Encoding says (clients read
+ * Content-Encoding, so either is correct). Why: a few hundred bytes barely shrink, and fetch()
+ * and browsers ask for gzip on every call; compressing a one-row answer cost more than serving it.
+ */
+export const MIN_COMPRESSED_BYTES = 1024;
+
 const gzip = promisify(zlib.gzip);
 const deflate = promisify(zlib.deflate);
 
@@ -58,7 +65,7 @@ export function acceptedCoding(header: string | string[] | undefined): Coding | 
   let bestQ = 0;
   for (const part of text.split(',')) {
     const [token = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase());
-    const coding = token === 'gzip' || token === 'x-gzip' ? 'gzip' : token === 'deflate' ? 'deflate' : undefined;
+    const coding = token === 'gzip' || token === 'x-gzip' || token === '*' ? 'gzip' : token === 'deflate' ? 'deflate' : undefined;
     if (!coding) continue;
     const qParam = params.find((p) => p.startsWith('q='));
     const q = qParam === undefined ? 1 : Number(qParam.slice(2));

@@ -27,7 +27,7 @@ import { splitBinaryBody } from './binary-tensors.js';
 import { inputDigest, type InferenceOutcome } from '../audit/inference-summary.js';
 import type { Residency } from './residency.js';
 import { nestsDeeperThan, tooDeep } from '../body/json-depth.js';
-import { acceptedCoding, compress } from '../body/content-encoding.js';
+import { acceptedCoding, compress, MIN_COMPRESSED_BYTES } from '../body/content-encoding.js';
 import type { InferenceStats } from './inference-stats.js';
 
 interface InferParams { model: string; version?: string }
@@ -84,6 +84,10 @@ function sendAnswer(reply: FastifyReply, headers: HeaderList, body: string | Buf
   reply.hijack();
   reply.raw.end(body);
   return reply;
+}
+
+function byteLength(body: string | Buffer): number {
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.length;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -193,7 +197,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         headers.push('inference-header-content-length', String(head.length));
       }
       // Inference-Header-Content-Length stays the uncompressed JSON part's length: clients inflate first.
-      const coding = request.headers['accept-encoding'] === undefined ? undefined : acceptedCoding(request.headers['accept-encoding']);
+      const coding = request.headers['accept-encoding'] === undefined || byteLength(body) < MIN_COMPRESSED_BYTES ? undefined : acceptedCoding(request.headers['accept-encoding']);
       if (coding) {
         body = await compress(body, coding);
         headers.push('content-encoding', coding, 'vary', 'accept-encoding');

@@ -71,11 +71,15 @@ export function registerRepositoryRoutes(app: FastifyInstance, deps: RepositoryR
   }
 
   app.post<{ Params: ModelParams; Body: unknown }>('/v2/repository/models/:model/load', { config: { roles: REPOSITORY_ROLES } }, async (request) => {
-    checkParameters(request.body, [], 'load');
-    return change(request, 'load', () => lifecycle.load(request.params.model));
+    return change(request, 'load', () => {
+      checkParameters(request.body, [], 'load');
+      return lifecycle.load(request.params.model);
+    });
   });
   app.post<{ Params: ModelParams; Body: unknown }>('/v2/repository/models/:model/unload', { config: { roles: REPOSITORY_ROLES } }, async (request) => {
-    checkParameters(request.body, ['unload_dependents'], 'unload');
-    return change(request, 'unload', () => lifecycle.unload(request.params.model));
+    return change(request, 'unload', () => {
+      checkParameters(request.body, ['unload_dependents'], 'unload');
+      return lifecycle.unload(request.params.model);
+    });
   });
 }
