@@ -58,7 +58,7 @@ async function infer(model: string, inputs: object[]): Promise<{ status: number;
 }
 
 /** Polls a condition (no fixed sleeps): resolves when it holds, fails after the timeout. */
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
