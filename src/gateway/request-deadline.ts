@@ -42,7 +42,8 @@ function timeOut(raw: IncomingMessage, timeoutMs: number): void {
   if (socket.destroyed) return;
   const body = JSON.stringify(errorBody(new SwitchyardError('REQUEST_TIMEOUT', `the request body did not arrive within ${timeoutMs} ms (http.request_timeout_ms); the connection is closed`)));
   // The handler has not started (its body is incomplete), so no response has been written yet.
-  socket.end(`HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  // Destroyed once written, not only half-closed: a client that ignores our FIN could keep sending.
+  socket.end(`HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => socket.destroy());
 }
 
 export function registerRequestDeadline(app: FastifyInstance, options: RequestDeadlineOptions): void {

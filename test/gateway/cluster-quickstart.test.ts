@@ -58,7 +58,7 @@ async function infer(model: string, inputs: object[]): Promise<{ status: number;
 }
 
 /** Polls a condition (no fixed sleeps): resolves when it holds, fails after the timeout. */
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -95,6 +95,8 @@ test('with one agent the gateway is ready and serves the rules demo model and a 
   await until('text-sentiment-rules to be ready', async () => (await get('/v2/models/text-sentiment-rules/ready')).status === 200);
   const rules = await infer('text-sentiment-rules', sentiment);
   assert.equal(rules.status, 200, JSON.stringify(rules.body));
+  assert.equal((rules.body.parameters as { backend: string; node: string }).backend, 'rules');
+  assert.equal((rules.body.parameters as { backend: string; node: string }).node, 'node-a');
   const scores = (rules.body.outputs as { data: number[] }[])[0]?.data ?? [];
   assert.ok((scores[3] ?? 0) > 0.05, `positive compound score, got ${scores.join(', ')}`);
 

@@ -270,7 +270,7 @@ export class Cluster {
     const replica: RemoteReplica = { replicaId: id, deployment, node: nodeId, device: deviceId, served, agentState: 'assigned', reason: undefined };
     this.replicas.set(id, replica);
     const hardwareClass = device.class ?? device.kind;
-    const backend = new RemoteBackend(connection, id, { kind: 'onnx', hardwareClass, device: `${node.name}/${device.id}`, simulated: !device.real, executionProvider: device.kind === 'gpu' ? 'cuda' : 'cpu' });
+    const backend = new RemoteBackend(connection, id, { kind: served.config.backend === 'rules' ? 'rules' : 'onnx', hardwareClass, device: `${node.name}/${device.id}`, simulated: !device.real, executionProvider: device.kind === 'gpu' ? 'cuda' : 'cpu' });
     this.scheduler.addReplica(
       {
         id,

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SwitchyardError } from '../../core/errors.js';
-import { buildManifest, canonicalManifest, digestHex, manifestDigest, parseManifest, sha256Hex, type Manifest } from './manifest.js';
+import { buildManifestYielding, canonicalManifest, digestHex, manifestDigest, parseManifest, sha256Hex, type Manifest } from './manifest.js';
 import { printable, unsafePathReason } from './safe-path.js';
 
 export interface ArtifactFile {
@@ -66,7 +66,7 @@ export class ArtifactStore {
       const reason = unsafePathReason(file.path);
       if (reason) throw new SwitchyardError('ARTIFACT_REFUSED', `entry '${printable(file.path)}' refused: ${reason}`);
     }
-    const manifest = buildManifest(files);
+    const manifest = await buildManifestYielding(files);
     const digest = manifestDigest(manifest);
     const hex = digestHex(digest) ?? '';
     const target = this.artifactDir(hex);
