@@ -18,7 +18,7 @@ export function roundMs(ms: number): number {
 
 /**
  * `String(roundMs(ms))`, written from whole microseconds. Why: printing a fraction takes V8's
- * shortest-digits algorithm (about a microsecond each, three per answer's metadata), an
+ * shortest-digits algorithm (costly, and three per answer's metadata: docs/hot-path.md), an
  * integer almost nothing; a decimal of at most three places below 10^12 is its own shortest
  * form, so the text is the same. Anything else (negative, huge, not a number) goes the long way.
  */

@@ -21,7 +21,7 @@ export interface OnnxSettings {
   readonly instances: number;
   /**
    * Batches predicted to compute in less than this run on the event-loop thread, where a
-   * thread hop (about 0.13 ms here) would cost more than the inference; 0 = always a worker.
+   * thread hop would cost more than the inference (docs/hot-path.md has the measure); 0 = always a worker.
    * @default 0.2
    */
   readonly inlineBelowMs: number;

@@ -24,7 +24,6 @@ import type { Tracing } from '../telemetry/tracing/tracing.js';
 import type { RegistryService } from '../registry/service/registry-service.js';
 import { registerRegistryRoutes } from './registry/registry-routes.js';
 import { registerDocsRoutes, trackRoutes } from './docs/openapi.js';
-import { systemClock } from '../core/clock.js';
 import type { Storage } from '../registry/storage/storage.js';
 import type { AuditBuffer } from '../registry/audit/audit-buffer.js';
 import { AccessCache } from './auth/access-cache.js';
@@ -130,7 +129,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   registerRequestDeadline(app, { timeoutMs: deps.config.http.requestTimeoutMs });
 
   // First, so its onRoute check sees every route registered after it.
-  const access = new AccessCache(deps.storage, systemClock);
+  const access = new AccessCache(deps.storage, deps.clock);
   registerAuth(app, { cache: access, host: deps.config.host, anonymousInference: deps.config.auth.anonymousInference, clock: deps.clock });
 
   const stats = new InferenceStats();
@@ -142,7 +141,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     limits: { maxTensorElements: deps.config.maxTensorElements },
     ...(deps.slo ? { slo: deps.slo.book } : {}),
     ...(deps.tracing ? { tracing: deps.tracing } : {}),
-    onComplete: auditInference(deps.auditBuffer, systemClock, deps.log),
+    onComplete: auditInference(deps.auditBuffer, deps.clock, deps.log),
     residency: new Residency(deps.config.residency),
     runner: deps.runner,
     observe: deps.drift,

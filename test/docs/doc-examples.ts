@@ -14,7 +14,7 @@ export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 /** The Markdown files users read: every docs page, the README and the bench README. */
 export function docFiles(): string[] {
   const docs = readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`);
-  return ['README.md', 'bench/README.md', ...docs];
+  return ['README.md', 'CHANGELOG.md', 'bench/README.md', 'bench/HISTORY.md', ...docs];
 }
 
 export interface CodeBlock {

@@ -3,9 +3,9 @@
  * version for each flush (a new row every MAX_PER_ROW), holding each inference's own summary
  * as a tuple — its time as milliseconds after the row's `firstAt`, latency, outcome and input
  * digest. Every inference is still in the log, under the hash chain. Why not a row each: the
- * appender thread's cost is per row (serialise, hash, insert; ~20 µs), a twentieth of a
- * fronted upstream call's whole CPU, while a tuple in a shared row costs under a microsecond
- * and a quarter of the bytes.
+ * appender thread's cost is per row (serialise, hash, insert), a noticeable share of a fronted
+ * upstream call's whole CPU, while a tuple in a shared row costs next to nothing and a quarter
+ * of the bytes (figures in docs/hot-path.md).
  */
 import { roundMs, type Clock } from '../../core/clock.js';
 import { isoTime } from '../../core/iso-time.js';

@@ -3,9 +3,9 @@
  * shed while an SLO burns, a tenant over quota) go to the audit log as counts: one row per
  * caller, model version and reason for each flush in which any happened, with how many, the
  * first and last time and the slowest answer. Why not a row each: at three times capacity two
- * requests in three are refused, and a row each cost the audit thread 0.023 ms per refusal, an
- * eighth of the refusal itself — work spent on requests being turned away, at the moment the
- * server can least afford it. Nothing was run for them and their bodies were mostly never read,
+ * requests in three are refused, and a row each cost the audit thread a sizeable share of the
+ * refusal itself (docs/hot-path.md) — work spent on requests being turned away, at the moment
+ * the server can least afford it. Nothing was run for them and their bodies were mostly never read,
  * so a per-request row held no more than the count does.
  */
 import { roundMs, type Clock } from '../../core/clock.js';

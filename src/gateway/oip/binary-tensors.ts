@@ -1,9 +1,9 @@
 /**
  * The binary tensor data extension (KServe v2 / Triton): tensor contents travel as raw
  * little-endian bytes after the JSON part of the body instead of as JSON numbers, which for a
- * few thousand floats is the larger share of the serving cost (formatting 1,024 floats as JSON
- * took 0.36 ms here; copying their bytes takes microseconds). BYTES elements are each a 4-byte
- * little-endian length followed by the bytes.
+ * few thousand floats is the larger share of the serving cost (formatting floats as JSON costs
+ * far more than copying their bytes: figures in docs/hot-path.md). BYTES elements are each a
+ * 4-byte little-endian length followed by the bytes.
  */
 import type { Datatype, TensorData } from '../../core/datatypes.js';
 import { SwitchyardError } from '../../core/errors.js';

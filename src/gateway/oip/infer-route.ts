@@ -174,7 +174,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
         if (tensor) outputs.push([name, tensor]);
       }
       const totalMs = reply.elapsedTime;
-      // Each call's facts as one literal: spreading a shared part into it cost more than the rest of the metadata (a profile put ~15 µs on that line).
+      // Each call's facts as one literal: spreading a shared part into it cost more than the rest of the metadata (profiled: docs/hot-path.md).
       const metadata = answer.fallback
         ? fallbackMetadata(served, answer.fallback, { latencyClass: hints.latencyClass, priority: hints.priority, totalMs, traceId: trace.traceId })
         : callMetadata(served, answer.live.description, {
