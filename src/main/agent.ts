@@ -9,6 +9,7 @@ import { freemem, loadavg, totalmem } from 'node:os';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Pool } from 'undici';
 import type { ExecutionProvider } from '../core/config.js';
+import type { AgentReplicaState } from '../core/replica-states.js';
 import type { Device } from '../hardware/device.js';
 import { readRepositoryVersion } from '../registry/model-repository.js';
 import { loadRulesBackend } from '../runtime/rules/rules-backend.js';
@@ -38,7 +39,8 @@ export interface AgentOptions {
   readonly protocol?: string;
 }
 
-type ReplicaState = 'loading' | 'ready' | 'failed';
+/** The agent loads a replica as soon as it is assigned, so it never holds one as `assigned`. */
+type ReplicaState = Exclude<AgentReplicaState, 'assigned'>;
 
 interface Hosted {
   readonly id: string;
