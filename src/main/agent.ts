@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { Pool } from 'undici';
 import type { ExecutionProvider } from '../core/config.js';
 import type { AgentReplicaState } from '../core/replica-states.js';
+import type { Tier } from '../core/tiers.js';
 import type { Device } from '../hardware/device.js';
 import { readRepositoryVersion } from '../registry/model-repository.js';
 import { loadRulesBackend } from '../runtime/rules/rules-backend.js';
@@ -25,7 +26,7 @@ export interface AgentOptions {
   readonly joinUrl: string;
   readonly token: string;
   readonly name: string;
-  readonly tier: 'edge' | 'onprem' | 'cloud';
+  readonly tier: Tier;
   /** Where the data plane listens. @default 127.0.0.1:0 */
   readonly host: string;
   readonly port: number;

@@ -8,6 +8,7 @@ import type { Datatype } from '../core/datatypes.js';
 import type { LatencyClass, ModelContract, TensorSpec } from '../core/contract.js';
 import { ONNX_SESSION_PROPERTIES, type ExecutionProvider } from '../core/config.js';
 import { RAW_SLO_SCHEMA, type RawSlo } from '../telemetry/slo/objective.js';
+import { TIERS, type Tier } from '../core/tiers.js';
 import type { UpstreamSettings } from '../core/upstream.js';
 import { compileUpstream, UPSTREAM_SCHEMA, type RawUpstream } from './upstream-config.js';
 
@@ -45,7 +46,7 @@ export interface ModelVersionConfig {
     readonly replicas: number | undefined;
     readonly memoryBytes: number | undefined;
     readonly hardwareClasses: readonly string[] | undefined;
-    readonly tiers: readonly ('edge' | 'onprem' | 'cloud')[] | undefined;
+    readonly tiers: readonly Tier[] | undefined;
   };
   readonly fallbacks: readonly FallbackSpec[];
   /** File in the version folder with the reference distributions for drift (docs/drift.md). */
@@ -159,7 +160,7 @@ export const MODEL_CONFIG_SCHEMA = {
         replicas: { type: 'integer', minimum: 1, maximum: 1000 },
         memory_mib: { type: 'integer', minimum: 1, maximum: 16777216 },
         hardware_classes: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } },
-        tiers: { type: 'array', minItems: 1, maxItems: 3, items: { enum: ['edge', 'onprem', 'cloud'] } },
+        tiers: { type: 'array', minItems: 1, maxItems: 3, items: { enum: TIERS } },
       },
     },
     fallbacks: { type: 'array', maxItems: 16, items: FALLBACK_SCHEMA },
@@ -205,7 +206,7 @@ interface RawModelConfig {
   metadata?: Record<string, string | number | boolean>;
   slo?: RawSlo | RawSlo[];
   upstream?: RawUpstream;
-  placement?: { replicas?: number; memory_mib?: number; hardware_classes?: string[]; tiers?: ('edge' | 'onprem' | 'cloud')[] };
+  placement?: { replicas?: number; memory_mib?: number; hardware_classes?: string[]; tiers?: Tier[] };
   fallbacks?: RawFallback[];
   drift_reference?: string;
 }
