@@ -9,6 +9,7 @@ import type { LatencyClass, ModelContract, TensorSpec } from '../core/contract.j
 import { ONNX_SESSION_PROPERTIES, type ExecutionProvider } from '../core/config.js';
 import { RAW_SLO_SCHEMA, type RawSlo } from '../telemetry/slo/objective.js';
 import { TIERS, type Tier } from '../core/tiers.js';
+import { CONFIGURED_BACKEND_KINDS, type ConfiguredBackendKind } from '../core/backend-kinds.js';
 import type { UpstreamSettings } from '../core/upstream.js';
 import { compileUpstream, UPSTREAM_SCHEMA, type RawUpstream } from './upstream-config.js';
 
@@ -19,11 +20,9 @@ export type FallbackSpec =
   | { readonly kind: 'cache'; readonly maxEntries: number; readonly maxBytes: number; readonly ttlMs: number }
   | { readonly kind: 'static'; readonly outputs: Readonly<Record<string, readonly (number | string)[]>> };
 
-export type BackendKind = 'onnx' | 'upstream' | 'rules';
-
 export interface ModelVersionConfig {
   readonly description: string;
-  readonly backend: BackendKind;
+  readonly backend: ConfiguredBackendKind;
   /** File name of the artifact inside the version folder; empty for an upstream (it has none). */
   readonly artifact: string;
   /** Pinned `sha256:<hex>` of the artifact, when the config pins one. */
@@ -120,7 +119,7 @@ export const MODEL_CONFIG_SCHEMA = {
   required: ['backend', 'inputs', 'outputs'],
   properties: {
     description: { type: 'string' },
-    backend: { enum: ['onnx', 'upstream', 'rules'] },
+    backend: { enum: CONFIGURED_BACKEND_KINDS },
     // A bare file name: no separators, no `..`, so it cannot point outside its folder.
     artifact: FILE_NAME,
     digest: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' },
@@ -194,7 +193,7 @@ type RawFallback =
 
 interface RawModelConfig {
   description?: string;
-  backend: BackendKind;
+  backend: ConfiguredBackendKind;
   artifact?: string;
   digest?: string;
   latency_class?: LatencyClass;
