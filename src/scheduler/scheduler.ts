@@ -11,7 +11,7 @@ import { decideBatch, type BatchingConfig } from './batch-policy.js';
 import { ReplicaGroup } from './replica-group.js';
 import { ReplicaRuntime } from './replica.js';
 import type { Queued } from './request-queue.js';
-import { createRouter, type Router, type RouterPolicy } from './router.js';
+import { createRouter, type Router, type RouterPolicyName } from './router.js';
 import type { Batch, Outcome, Priority, Refused, ReplicaSpec, ReplicaState, Runtime, SchedulerRequest, Settle } from './types.js';
 import { Wakeups } from './wakeups.js';
 
@@ -26,13 +26,13 @@ export interface DeploymentConfig {
 export interface SchedulerOptions<P> {
   readonly runtime: Runtime<P>;
   readonly settle: Settle<P>;
-  readonly router?: RouterPolicy;
+  readonly router?: RouterPolicyName;
   /** Load reports older than this make a replica look saturated. @default 10000 */
   readonly staleAfterMs?: number;
   /** Seeded in tests and the simulator. @default Math.random */
   readonly random?: () => number;
   /**
-   * Treat the cloud tier as burst capacity: `ours` routes there only requests that no edge or
+   * Treat the cloud tier as burst capacity: `deadline-cost` routes there only requests that no edge or
    * on-prem replica is predicted to serve by their deadline. @default false
    */
   readonly cloudIsBurst?: boolean;
@@ -79,7 +79,7 @@ export class Scheduler<P = unknown> {
   private nextSeq = 1;
 
   constructor(private readonly options: SchedulerOptions<P>) {
-    this.router = createRouter(options.router ?? 'ours');
+    this.router = createRouter(options.router ?? 'deadline-cost');
     this.random = options.random ?? Math.random;
     this.staleAfterMs = options.staleAfterMs ?? 10_000;
   }

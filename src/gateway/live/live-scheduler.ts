@@ -149,7 +149,7 @@ export class LiveScheduler {
     this.scheduler = new Scheduler<Payload>({
       runtime: { execute: (batch) => this.execute(batch) },
       settle: (request, outcome) => this.settle(request, outcome),
-      router: 'ours',
+      router: 'deadline-cost',
       cloudIsBurst: true,
       staleAfterMs,
     });
