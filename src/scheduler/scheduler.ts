@@ -38,7 +38,10 @@ export interface SchedulerOptions<P> {
   readonly cloudIsBurst?: boolean;
 }
 
-export type BatchResult = { readonly ok: true; readonly computeMs: number } | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
+/** How a batch ended; a failure may carry its backend's retry hint (an upstream's, say) on to Retry-After. */
+export type BatchResult =
+  | { readonly ok: true; readonly computeMs: number }
+  | { readonly ok: false; readonly code: ErrorCode; readonly message: string; readonly retryAfterSeconds?: number | undefined };
 
 // Why: a staged batch must be in the worker's inbox before the running one ends, despite timer slack.
 const STAGE_LEAD_MS = 2;
@@ -430,7 +433,7 @@ export class Scheduler<P = unknown> {
     for (const request of batch.requests) {
       const outcome: Outcome = result.ok
         ? { ok: true, replica: replica.spec, batchSize: batch.rows, queueMs: Math.max(0, batch.dispatchedAtMs - request.arrivalMs), computeMs: result.computeMs }
-        : refusal(result.code, result.message);
+        : refusal(result.code, result.message, result.retryAfterSeconds);
       this.options.settle(request, outcome);
     }
     this.serve(replica, nowMs);
