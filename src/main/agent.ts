@@ -9,6 +9,7 @@ import { freemem, loadavg, totalmem } from 'node:os';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Pool } from 'undici';
 import type { ExecutionProvider } from '../core/config.js';
+import { ERROR_CATALOGUE, type ErrorCode, type ErrorDefinition } from '../core/errors.js';
 import type { AgentReplicaState } from '../core/replica-states.js';
 import type { Tier } from '../core/tiers.js';
 import type { Device } from '../hardware/device.js';
@@ -289,7 +290,11 @@ export class Agent {
     return timingSafeEqual(digestOf(header.slice(7)), this.secret);
   }
 
-  private refuse(reply: FastifyReply, status: number, code: string, error: string): FastifyReply {
+  private refuse(reply: FastifyReply, status: number, code: ErrorCode, error: string): FastifyReply {
+    // A 503 says when to retry, as every gateway answer does (the catalogue's default for the code).
+    const definition: ErrorDefinition = ERROR_CATALOGUE[code];
+    const retryAfter = status === 503 ? definition.retryAfterSeconds : undefined;
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     return reply.code(status).send({ code, error });
   }
 
