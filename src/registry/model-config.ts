@@ -9,6 +9,7 @@ import type { LatencyClass, ModelContract, TensorSpec } from '../core/contract.j
 import { ONNX_SESSION_PROPERTIES, type ExecutionProvider } from '../core/config.js';
 import { RAW_SLO_SCHEMA, type RawSlo } from '../telemetry/slo/objective.js';
 import { TIERS, type Tier } from '../core/tiers.js';
+import { describeSchemaErrors } from '../core/schema-errors.js';
 import { CONFIGURED_BACKEND_KINDS, type ConfiguredBackendKind } from '../core/backend-kinds.js';
 import type { UpstreamSettings } from '../core/upstream.js';
 import { compileUpstream, UPSTREAM_SCHEMA, type RawUpstream } from './upstream-config.js';
@@ -276,15 +277,7 @@ export function parseModelConfig(text: string): ModelVersionConfig {
   }
   if (!validate(doc)) {
     throw new ModelConfigError(
-      (validate.errors ?? []).map((e) => {
-        const where = e.instancePath.replace(/^\//, '').replaceAll('/', '.') || 'model.yaml';
-        const detail = e.keyword === 'additionalProperties'
-          ? `unknown key '${String((e.params as { additionalProperty: string }).additionalProperty)}'`
-          : e.keyword === 'enum'
-            ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(' | ')}`
-            : (e.message ?? 'is invalid');
-        return `${where}: ${detail}`;
-      }),
+      describeSchemaErrors(validate.errors, 'model.yaml'),
     );
   }
   const raw = doc as unknown as RawModelConfig;
