@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EmbeddedServer } from '../../src/main/server.js';
-import { DEMO_REPOSITORY, startTestServer } from '../helpers/server.js';
+import { adminHeaders, DEMO_REPOSITORY, startTestServer } from '../helpers/server.js';
 
 const BODY = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 2], data: [1, 2] }] };
 const INFER_ROUTES = ['/v2/models/identity/infer', '/v2/models/identity/versions/1/infer'];
@@ -47,3 +47,15 @@ for (const row of rows) {
     });
   }
 }
+
+// Last: it unloads the model. An unloaded version refuses every infer route until it loads again.
+test('model not ready (unloaded through the repository API): MODEL_NOT_READY with Retry-After on each infer route', async () => {
+  const unloaded = await server.app.inject({ method: 'POST', url: '/v2/repository/models/identity/unload', headers: adminHeaders(server), payload: {} });
+  assert.equal(unloaded.statusCode, 200, unloaded.body);
+  for (const url of INFER_ROUTES) {
+    const response = await server.app.inject({ method: 'POST', url, payload: BODY });
+    assert.equal(response.statusCode, 503, `${url}: ${response.body}`);
+    assert.equal(response.json<{ code: string }>().code, 'MODEL_NOT_READY');
+    assert.ok(Number(response.headers['retry-after']) >= 1, url);
+  }
+});
