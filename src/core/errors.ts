@@ -13,6 +13,11 @@ export interface ErrorDefinition {
    * counts these per caller, version and reason instead of a summary each.
    */
   readonly admission?: true;
+  /**
+   * Retry-After, in seconds, for an error raised without its own (every 429 and 503 has one, so
+   * the rule "a 429/503 always says when to retry" holds by construction, not call site by call site).
+   */
+  readonly retryAfterSeconds?: number;
 }
 
 export const ERROR_CATALOGUE = {
@@ -25,12 +30,12 @@ export const ERROR_CATALOGUE = {
   BODY_TOO_LARGE: { status: 413, retryable: false, summary: 'The request body is larger than the configured limit (body_limit_bytes).' },
   ROUTE_NOT_FOUND: { status: 404, retryable: false, summary: 'No route matches this method and path.' },
   REQUEST_TIMEOUT: { status: 408, retryable: true, summary: "The request's headers or body did not arrive within the server's timeouts (http.headers_timeout_ms, http.request_timeout_ms, http.upload_timeout_ms); the connection is closed." },
-  UPLOADS_BUSY: { status: 503, retryable: true, summary: "As many registry pushes as registry.ingest.max_concurrent_uploads are already being received; retry after the Retry-After header's seconds." },
+  UPLOADS_BUSY: { status: 503, retryable: true, retryAfterSeconds: 5, summary: "As many registry pushes as registry.ingest.max_concurrent_uploads are already being received; retry after the Retry-After header's seconds." },
   MODEL_NAME_INVALID: { status: 400, retryable: false, summary: 'A model name in the path is not a valid name: 1-128 characters of [A-Za-z0-9_.-] starting with a letter or digit (also any path segment over 256 characters).' },
   MODEL_NOT_FOUND: { status: 404, retryable: false, summary: 'No model with this name is in the repository.' },
   MODEL_VERSION_NOT_FOUND: { status: 404, retryable: false, summary: 'The model exists but not this version.' },
   MODEL_LOAD_FAILED: { status: 400, retryable: false, summary: "A load through the repository API (POST /v2/repository/models/{m}/load) made no version of the model ready; the message gives each version's reason." },
-  MODEL_NOT_READY: { status: 503, retryable: true, summary: 'The model version is known but not ready to serve (loading, or refused at load: see its reason in the repository index).' },
+  MODEL_NOT_READY: { status: 503, retryable: true, retryAfterSeconds: 5, summary: 'The model version is known but not ready to serve (loading, or refused at load: see its reason in the repository index).' },
   INPUT_MISSING: { status: 400, retryable: false, summary: 'An input the model contract requires is absent.' },
   INPUT_UNEXPECTED: { status: 400, retryable: false, summary: 'An input that the model contract does not declare was sent.' },
   INPUT_DUPLICATE: { status: 400, retryable: false, summary: 'The same input name appears more than once.' },
@@ -46,14 +51,14 @@ export const ERROR_CATALOGUE = {
   PARAMETER_INVALID: { status: 400, retryable: false, summary: 'A request parameter has a value that is not allowed.' },
   HINT_INVALID: { status: 400, retryable: false, summary: 'A scheduling hint (latency class, priority, deadline, timeout, memory, hardware, cost, tenant) has an unknown or contradictory value.' },
   HINTS_UNSATISFIABLE: { status: 400, retryable: false, summary: 'No replica of the model could ever satisfy the request hints (hardware classes, memory, residency tiers, cost ceiling).' },
-  NO_HEALTHY_REPLICA: { status: 503, retryable: true, summary: 'Replicas that fit the request exist but none is ready right now.' },
-  DEADLINE_INFEASIBLE: { status: 503, retryable: true, summary: 'Refused at admission: the predicted queue wait plus service time already misses the request deadline.', admission: true },
+  NO_HEALTHY_REPLICA: { status: 503, retryable: true, retryAfterSeconds: 1, summary: 'Replicas that fit the request exist but none is ready right now.' },
+  DEADLINE_INFEASIBLE: { status: 503, retryable: true, retryAfterSeconds: 1, summary: 'Refused at admission: the predicted queue wait plus service time already misses the request deadline.', admission: true },
   DEADLINE_EXCEEDED: { status: 504, retryable: true, summary: "The request's deadline passed while it waited in the queue (timeout action REJECT)." },
-  OVERLOADED: { status: 503, retryable: true, summary: "The model's queue is full; retry after the Retry-After header's seconds.", admission: true },
-  SHUTTING_DOWN: { status: 503, retryable: true, summary: 'The server is shutting down and takes no new requests; retry on another instance or after Retry-After.' },
+  OVERLOADED: { status: 503, retryable: true, retryAfterSeconds: 1, summary: "The model's queue is full; retry after the Retry-After header's seconds.", admission: true },
+  SHUTTING_DOWN: { status: 503, retryable: true, retryAfterSeconds: 1, summary: 'The server is shutting down and takes no new requests; retry on another instance or after Retry-After.' },
   INFERENCE_FAILED: { status: 500, retryable: true, summary: 'The backend failed while running a valid request. Details are in the server log, never in the response.' },
   INTERNAL: { status: 500, retryable: true, summary: 'An unexpected server error. Details are in the server log, never in the response.' },
-  SLO_SHEDDING: { status: 503, retryable: true, summary: "Sheddable traffic is refused while the deployment's error budget burns fast (an SLO with the shed action fired); retry after Retry-After or send it as standard.", admission: true },
+  SLO_SHEDDING: { status: 503, retryable: true, retryAfterSeconds: 1, summary: "Sheddable traffic is refused while the deployment's error budget burns fast (an SLO with the shed action fired); retry after Retry-After or send it as standard.", admission: true },
   SLO_NOT_FOUND: { status: 404, retryable: false, summary: 'No SLO with this id (model:version:latency_class); GET /v1/slos lists them.' },
   ARTIFACT_REFUSED: { status: 400, retryable: false, summary: 'An uploaded artifact is refused at ingest before anything is stored: an unsafe entry path (`..`, absolute, encoded or backslash separators, NUL), a link or device entry, a malformed archive or ONNX file, or ONNX external data outside the artifact.' },
   ARTIFACT_TOO_LARGE: { status: 413, retryable: false, summary: 'An uploaded artifact is over an ingest limit (total bytes, bytes per entry, or entry count).' },
@@ -71,17 +76,17 @@ export const ERROR_CATALOGUE = {
   FORBIDDEN: { status: 403, retryable: false, summary: "The API key is valid but lacks a role the route admits, or its tenant may not use this model." },
   KEY_NOT_FOUND: { status: 404, retryable: false, summary: 'No API key has this id.' },
   UPSTREAM_REJECTED: { status: 400, retryable: false, summary: "The upstream model server refused the request as invalid (its 4xx); the message carries the upstream's reason." },
-  UPSTREAM_OVERLOADED: { status: 503, retryable: true, summary: 'The upstream model server is overloaded (it answered 429 or 503); retry after Retry-After.' },
+  UPSTREAM_OVERLOADED: { status: 503, retryable: true, retryAfterSeconds: 1, summary: 'The upstream model server is overloaded (it answered 429 or 503); retry after Retry-After.' },
   UPSTREAM_UNAVAILABLE: { status: 502, retryable: true, summary: 'The upstream model server could not be reached or failed (refused or dropped connection, a 5xx answer); details are in the server log.' },
   UPSTREAM_TIMEOUT: { status: 504, retryable: true, summary: 'The upstream model server did not connect, answer or finish its answer within the configured timeouts.' },
   UPSTREAM_RESPONSE_INVALID: { status: 502, retryable: false, summary: "The upstream's answer is not one the contract allows (not JSON, too large, outputs missing or of the wrong datatype or shape)." },
-  REPLICA_FAILED: { status: 503, retryable: true, summary: 'The node running the batch was lost or drained mid-batch and the request could not be retried on another replica within its deadline and the retry budget; retry after Retry-After.' },
+  REPLICA_FAILED: { status: 503, retryable: true, retryAfterSeconds: 1, summary: 'The node running the batch was lost or drained mid-batch and the request could not be retried on another replica within its deadline and the retry budget; retry after Retry-After.' },
   JOIN_TOKEN_INVALID: { status: 401, retryable: false, summary: 'An agent presented a missing or wrong cluster join token, or a node secret that does not match its node.' },
   DATAPLANE_PROTOCOL_UNSUPPORTED: { status: 400, retryable: false, summary: "An agent speaks a data-plane protocol major version this gateway does not (switchyard-dataplane/<major>.<minor>); upgrade one side." },
   NODE_UNKNOWN: { status: 410, retryable: true, summary: 'The node was declared dead or has left; the agent must join again.' },
   CLUSTER_DISABLED: { status: 404, retryable: false, summary: 'Cluster mode is off on this server (no cluster.token is set), so it has no nodes and takes no agents.' },
-  CIRCUIT_OPEN: { status: 503, retryable: true, summary: "The deployment's circuit breaker is open after repeated failures and no fallback could answer; retry after Retry-After." },
-  QUOTA_EXCEEDED: { status: 429, retryable: true, summary: "The API key's tenant is over its quota (requests_per_second or max_concurrent); retry after the Retry-After header's seconds.", admission: true },
+  CIRCUIT_OPEN: { status: 503, retryable: true, retryAfterSeconds: 1, summary: "The deployment's circuit breaker is open after repeated failures and no fallback could answer; retry after Retry-After." },
+  QUOTA_EXCEEDED: { status: 429, retryable: true, retryAfterSeconds: 1, summary: "The API key's tenant is over its quota (requests_per_second or max_concurrent); retry after the Retry-After header's seconds.", admission: true },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -3,7 +3,7 @@
  * mapped to their catalogue code, anything else a 500 whose body says nothing internal.
  */
 import type { FastifyReply } from 'fastify';
-import { SwitchyardError, errorBody, isSwitchyardError } from '../core/errors.js';
+import { ERROR_CATALOGUE, SwitchyardError, errorBody, isSwitchyardError, type ErrorDefinition } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 
 /**
@@ -65,7 +65,10 @@ export function toSwitchyardError(error: unknown, log: Logger, context: object =
 export const ERROR_CONTENT_TYPE = 'application/json';
 
 export function sendError(reply: FastifyReply, error: SwitchyardError): FastifyReply {
-  if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
+  // An error raised without its own hint takes its code's default: every 429/503 says when to retry.
+  const definition: ErrorDefinition = ERROR_CATALOGUE[error.code];
+  const retryAfterSeconds = error.retryAfterSeconds ?? definition.retryAfterSeconds;
+  if (retryAfterSeconds !== undefined) void reply.header('retry-after', String(retryAfterSeconds));
   // As bytes: fastify appends '; charset=utf-8' to a JSON type given with a string or an object.
   return reply.code(error.status).header('content-type', ERROR_CONTENT_TYPE).send(Buffer.from(JSON.stringify(errorBody(error)), 'utf8'));
 }

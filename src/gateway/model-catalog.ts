@@ -15,15 +15,16 @@ import { loadUpstreamBackend, type LoadUpstream } from '../runtime/upstream/load
 const MAX_SIDE_FILE_BYTES = 16 * 1024 * 1024;
 
 /**
+ * Whether a loaded version serves (not its registry lifecycle stage, see registry/lifecycle/stages.ts).
  * LOADING: being read and loaded; READY: serving; UNAVAILABLE: refused (see `reason`);
  * UNLOADING: draining before its backend is freed.
  */
-export type VersionState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
+export type ServingState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
 
 export interface ServedVersion {
   readonly model: string;
   readonly version: string;
-  state: VersionState;
+  state: ServingState;
   reason: string | undefined;
   digest: string | undefined;
   config: ModelVersionConfig | undefined;

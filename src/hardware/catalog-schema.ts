@@ -3,6 +3,7 @@
  * Keys are snake_case as written in YAML; unknown keys are errors so a typo never falls back
  * to a default silently.
  */
+import { TIERS } from '../core/tiers.js';
 
 /** Class ids are stable and lowercase: `h200`, `jetson-orin`, `cpu-x86`. */
 export const CLASS_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}$';
@@ -32,7 +33,7 @@ const CLASS_PROPERTIES = {
   kind: { enum: ['cpu', 'gpu', 'accelerator', 'soc'] },
   vendor: text,
   reference: text,
-  default_tier: { enum: ['edge', 'onprem', 'cloud'] },
+  default_tier: { enum: TIERS },
   match: {
     type: 'object',
     additionalProperties: false,

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { CATALOG_SCHEMA, CLASS_SCHEMA, OVERRIDE_SCHEMA } from './catalog-schema.js';
-import type { DeviceKind, DeviceTier } from './device.js';
+import type { Tier } from '../core/tiers.js';
+import type { DeviceKind } from './device.js';
 
 export interface Figure {
   readonly value: number;
@@ -36,7 +37,7 @@ export interface HardwareClass {
   readonly vendor: string;
   /** Which part and configuration the figures describe. */
   readonly reference: string;
-  readonly defaultTier?: DeviceTier;
+  readonly defaultTier?: Tier;
   readonly match: MatchRule;
   readonly memoryBytes: Figure;
   readonly memoryBandwidthBytesPerS: Figure;
@@ -68,7 +69,7 @@ type RawClass = {
   kind: DeviceKind;
   vendor: string;
   reference: string;
-  default_tier?: DeviceTier;
+  default_tier?: Tier;
   match: { kind?: DeviceKind; vendor?: string; names?: string[]; architectures?: string[] };
   memory_bytes: RawFigure;
   memory_bandwidth_bytes_per_s: RawFigure;

@@ -4,7 +4,8 @@
  */
 import { ConfigError, type DeclaredDevice } from '../core/config.js';
 import type { Catalog, HardwareClass } from './catalog.js';
-import type { Device, DeviceTier } from './device.js';
+import type { Tier } from '../core/tiers.js';
+import type { Device } from './device.js';
 
 /** The catalog class of a declared device; an unknown class is a configuration error, not a guess. */
 export function declaredClass(device: DeclaredDevice, catalog: Catalog, index: number): HardwareClass {
@@ -13,7 +14,7 @@ export function declaredClass(device: DeclaredDevice, catalog: Catalog, index: n
   return known;
 }
 
-export function declaredTier(device: DeclaredDevice, known: HardwareClass): DeviceTier {
+export function declaredTier(device: DeclaredDevice, known: HardwareClass): Tier {
   return device.tier ?? known.defaultTier ?? 'onprem';
 }
 

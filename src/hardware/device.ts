@@ -2,10 +2,7 @@
  * What discovery reports: devices (CPUs, GPUs, accelerators), the CPU's details, memory and
  * pressure, and warnings for tools that answered badly. Plain data, ready for JSON.
  */
-
-/** Where a device's work runs, as the scheduler's residency hints name it. */
-export type DeviceTier = 'edge' | 'onprem' | 'cloud';
-export const DEVICE_TIERS: readonly DeviceTier[] = ['edge', 'onprem', 'cloud'];
+import type { Tier } from '../core/tiers.js';
 
 export type DeviceKind = 'cpu' | 'gpu' | 'accelerator' | 'soc';
 
@@ -35,7 +32,7 @@ export interface Device {
   readonly pciBusId?: string;
   readonly driverVersion?: string;
   readonly migEnabled?: boolean;
-  readonly tier: DeviceTier;
+  readonly tier: Tier;
   /** True for a device found on this machine; false for one declared for tests and planning (run by `sim`). */
   readonly real: boolean;
   readonly source: DiscoverySource;

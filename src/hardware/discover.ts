@@ -4,7 +4,8 @@
  */
 import type { Catalog } from './catalog.js';
 import { classify, type Classifiable } from './classify.js';
-import type { CpuInfo, Device, DeviceTier, Discovery, DiscoverySource, DiscoveryWarning, HostMemory, Pressure, ResourcePressure, ToolState } from './device.js';
+import type { Tier } from '../core/tiers.js';
+import type { CpuInfo, Device, Discovery, DiscoverySource, DiscoveryWarning, HostMemory, Pressure, ResourcePressure, ToolState } from './device.js';
 import { systemHost, type Host } from './host.js';
 import { HL_SMI_ARGS, parseHlSmiCsv } from './hl-smi.js';
 import { cpuFromLscpu, cpuFromOs, parseCpuinfo, parseLscpu, LSCPU_ARGS } from './lscpu.js';
@@ -19,7 +20,7 @@ export interface DiscoverOptions {
   /** @default systemHost() */
   readonly host?: Host;
   /** The tier of every device found. @default the class's default_tier, else 'onprem' */
-  readonly tier?: DeviceTier;
+  readonly tier?: Tier;
 }
 
 /** A device as a probe sees it, before classification and tiering, with what else helps to classify it. */
@@ -224,7 +225,7 @@ async function probeJetson(host: Host, memory: Promise<{ memory: HostMemory }>):
   return { devices: [{ device }], warnings: [], state: 'found' };
 }
 
-function place({ device, identifiers, architecture }: Found, catalog: Catalog, tier: DeviceTier | undefined): Device {
+function place({ device, identifiers, architecture }: Found, catalog: Catalog, tier: Tier | undefined): Device {
   const match: Classifiable = { kind: device.kind, vendor: device.vendor, name: device.name, identifiers: identifiers ?? [], ...(architecture === undefined ? {} : { architecture }) };
   const hardwareClass = classify(match, catalog);
   return { ...device, class: hardwareClass?.id ?? null, tier: tier ?? hardwareClass?.defaultTier ?? 'onprem', real: true };

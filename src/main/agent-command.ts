@@ -8,7 +8,7 @@ import { Option, type Command } from 'commander';
 import { CONFIG_DEFAULTS, ConfigError, type LogLevel } from '../core/config.js';
 import { readTokenFile } from './token-file.js';
 import { loadCatalog } from '../hardware/catalog.js';
-import { DEVICE_TIERS, type DeviceTier } from '../hardware/device.js';
+import { TIERS, type Tier } from '../core/tiers.js';
 import { discoverDevices } from '../hardware/discover.js';
 import { systemHost } from '../hardware/host.js';
 import { loadOnnxBackend } from '../runtime/onnx/onnx-backend.js';
@@ -47,11 +47,11 @@ async function runAgent(flags: AgentFlags): Promise<void> {
   }
   if (!token) return usage('a join token is needed: --token-file (SWITCHYARD_CLUSTER_TOKEN_FILE) or --token (SWITCHYARD_CLUSTER_TOKEN)');
   if (!/^https?:\/\/[^\s]+$/.test(flags.join)) return usage(`--join must be the gateway's http(s) URL, got '${flags.join}'`);
-  if (!DEVICE_TIERS.includes(flags.tier as DeviceTier)) return usage(`--tier must be one of ${DEVICE_TIERS.join(', ')}, got '${flags.tier}'`);
+  if (!TIERS.includes(flags.tier as Tier)) return usage(`--tier must be one of ${TIERS.join(', ')}, got '${flags.tier}'`);
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usage(`--port must be 0-65535, got '${flags.port}'`);
   const log = createLogger(flags.logLevel as LogLevel);
-  const tier = flags.tier as DeviceTier;
+  const tier = flags.tier as Tier;
   const discovery = await discoverDevices({ catalog: loadCatalog(), host: systemHost({ timeoutMs: 5000 }), tier });
   const agent = new Agent({
     joinUrl: flags.join.replace(/\/$/, ''),
@@ -105,7 +105,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--token-file <file>', "file holding the cluster join token, e.g. the gateway's --cluster-token-file (SWITCHYARD_CLUSTER_TOKEN_FILE)")
     .option('--token <token>', 'the cluster join token itself (SWITCHYARD_CLUSTER_TOKEN); visible in ps, prefer --token-file')
     .option('--name <name>', 'node name, unique in the cluster (default: the hostname)')
-    .option('--tier <tier>', `tier of this node's devices: ${DEVICE_TIERS.join(', ')}`, 'onprem')
+    .option('--tier <tier>', `tier of this node's devices: ${TIERS.join(', ')}`, 'onprem')
     .option('--host <host>', 'address the data plane binds', '127.0.0.1')
     .option('--port <port>', 'data-plane port (0: any free one)', '0')
     .option('--model-repository <path>', "this machine's model repository; artifacts are digest-checked before load", 'models')

@@ -9,6 +9,9 @@ import { freemem, loadavg, totalmem } from 'node:os';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Pool } from 'undici';
 import type { ExecutionProvider } from '../core/config.js';
+import { ERROR_CATALOGUE, type ErrorCode, type ErrorDefinition } from '../core/errors.js';
+import type { AgentReplicaState } from '../core/replica-states.js';
+import type { Tier } from '../core/tiers.js';
 import type { Device } from '../hardware/device.js';
 import { readRepositoryVersion } from '../registry/model-repository.js';
 import { loadRulesBackend } from '../runtime/rules/rules-backend.js';
@@ -24,7 +27,7 @@ export interface AgentOptions {
   readonly joinUrl: string;
   readonly token: string;
   readonly name: string;
-  readonly tier: 'edge' | 'onprem' | 'cloud';
+  readonly tier: Tier;
   /** Where the data plane listens. @default 127.0.0.1:0 */
   readonly host: string;
   readonly port: number;
@@ -38,7 +41,8 @@ export interface AgentOptions {
   readonly protocol?: string;
 }
 
-type ReplicaState = 'loading' | 'ready' | 'failed';
+/** The agent loads a replica as soon as it is assigned, so it never holds one as `assigned`. */
+type ReplicaState = Exclude<AgentReplicaState, 'assigned'>;
 
 interface Hosted {
   readonly id: string;
@@ -286,7 +290,11 @@ export class Agent {
     return timingSafeEqual(digestOf(header.slice(7)), this.secret);
   }
 
-  private refuse(reply: FastifyReply, status: number, code: string, error: string): FastifyReply {
+  private refuse(reply: FastifyReply, status: number, code: ErrorCode, error: string): FastifyReply {
+    // A 503 says when to retry, as every gateway answer does (the catalogue's default for the code).
+    const definition: ErrorDefinition = ERROR_CATALOGUE[code];
+    const retryAfter = status === 503 ? definition.retryAfterSeconds : undefined;
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     return reply.code(status).send({ code, error });
   }
 

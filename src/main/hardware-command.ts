@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { CatalogError, loadCatalog } from '../hardware/catalog.js';
-import { DEVICE_TIERS, type DeviceTier } from '../hardware/device.js';
+import { TIERS, type Tier } from '../core/tiers.js';
 import { discoverDevices } from '../hardware/discover.js';
 import { systemHost } from '../hardware/host.js';
 import { classesTable, classJson, discoveryJson, discoveryText } from '../hardware/report.js';
@@ -28,7 +28,7 @@ class UsageError extends Error {}
 
 async function run(flags: HardwareFlags): Promise<void> {
   const tier = flags.tier;
-  if (tier !== undefined && !DEVICE_TIERS.includes(tier as DeviceTier)) throw new UsageError(`--tier must be one of ${DEVICE_TIERS.join(', ')}, got '${tier}'`);
+  if (tier !== undefined && !TIERS.includes(tier as Tier)) throw new UsageError(`--tier must be one of ${TIERS.join(', ')}, got '${tier}'`);
   const timeoutMs = Number(flags.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout must be a positive whole number of milliseconds, got '${flags.timeout}'`);
   const catalog = loadCatalog(flags.catalog === undefined ? {} : { overrideFile: flags.catalog });
@@ -36,7 +36,7 @@ async function run(flags: HardwareFlags): Promise<void> {
     process.stdout.write(flags.json ? `${JSON.stringify({ files: catalog.files, classes: catalog.classes.map(classJson) }, null, 2)}\n` : `${classesTable(catalog)}\n`);
     return;
   }
-  const found = await discoverDevices({ catalog, host: systemHost({ timeoutMs }), ...(tier === undefined ? {} : { tier: tier as DeviceTier }) });
+  const found = await discoverDevices({ catalog, host: systemHost({ timeoutMs }), ...(tier === undefined ? {} : { tier: tier as Tier }) });
   // Declared devices come from the server config, if one is given: shown with real: false (simulated).
   const configFile = flags.config ?? process.env.SWITCHYARD_CONFIG;
   const declared = configFile === undefined ? [] : declaredDevices(loadConfig({ flags: {}, configFile, env: {}, cwd: process.cwd() }).declaredDevices, catalog);
@@ -52,7 +52,7 @@ export function registerHardwareCommand(program: Command): void {
     .option('--catalog <file>', 'YAML file of added hardware classes and overridden figures, merged over hardware/catalog.yaml')
     .option('--classes', 'print the hardware catalog instead of discovering')
     .option('--config <file>', 'server config file whose declared_devices are listed too, as simulated (also SWITCHYARD_CONFIG)')
-    .option('--tier <tier>', `tier of the devices found: ${DEVICE_TIERS.join(', ')} (default: the class's, else onprem)`)
+    .option('--tier <tier>', `tier of the devices found: ${TIERS.join(', ')} (default: the class's, else onprem)`)
     .option('--timeout <ms>', 'how long each tool may take', '5000')
     .action(async (flags: HardwareFlags) => {
       try {

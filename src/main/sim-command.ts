@@ -64,7 +64,7 @@ function run(flags: SimFlags): number {
   else {
     const names = flags.policy.split(',').map((p) => p.trim());
     const bad = names.filter((p) => !isPolicyName(p));
-    if (bad.length > 0) throw new UsageError(`--policy must be all or one of ${POLICY_NAMES.join(', ')} (comma-separated), got '${bad.join(',')}'`);
+    if (bad.length > 0) throw new UsageError(`--policy must be all or one of ${POLICY_NAMES.join(', ')} (comma-separated; ours = deadline-cost), got '${bad.join(',')}'`);
     policies = names.filter(isPolicyName);
   }
   let workload;

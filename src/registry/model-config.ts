@@ -8,6 +8,9 @@ import type { Datatype } from '../core/datatypes.js';
 import type { LatencyClass, ModelContract, TensorSpec } from '../core/contract.js';
 import { ONNX_SESSION_PROPERTIES, type ExecutionProvider } from '../core/config.js';
 import { RAW_SLO_SCHEMA, type RawSlo } from '../telemetry/slo/objective.js';
+import { TIERS, type Tier } from '../core/tiers.js';
+import { describeSchemaErrors } from '../core/schema-errors.js';
+import { CONFIGURED_BACKEND_KINDS, type ConfiguredBackendKind } from '../core/backend-kinds.js';
 import type { UpstreamSettings } from '../core/upstream.js';
 import { compileUpstream, UPSTREAM_SCHEMA, type RawUpstream } from './upstream-config.js';
 
@@ -18,11 +21,9 @@ export type FallbackSpec =
   | { readonly kind: 'cache'; readonly maxEntries: number; readonly maxBytes: number; readonly ttlMs: number }
   | { readonly kind: 'static'; readonly outputs: Readonly<Record<string, readonly (number | string)[]>> };
 
-export type BackendKind = 'onnx' | 'upstream' | 'rules';
-
 export interface ModelVersionConfig {
   readonly description: string;
-  readonly backend: BackendKind;
+  readonly backend: ConfiguredBackendKind;
   /** File name of the artifact inside the version folder; empty for an upstream (it has none). */
   readonly artifact: string;
   /** Pinned `sha256:<hex>` of the artifact, when the config pins one. */
@@ -45,7 +46,7 @@ export interface ModelVersionConfig {
     readonly replicas: number | undefined;
     readonly memoryBytes: number | undefined;
     readonly hardwareClasses: readonly string[] | undefined;
-    readonly tiers: readonly ('edge' | 'onprem' | 'cloud')[] | undefined;
+    readonly tiers: readonly Tier[] | undefined;
   };
   readonly fallbacks: readonly FallbackSpec[];
   /** File in the version folder with the reference distributions for drift (docs/drift.md). */
@@ -119,7 +120,7 @@ export const MODEL_CONFIG_SCHEMA = {
   required: ['backend', 'inputs', 'outputs'],
   properties: {
     description: { type: 'string' },
-    backend: { enum: ['onnx', 'upstream', 'rules'] },
+    backend: { enum: CONFIGURED_BACKEND_KINDS },
     // A bare file name: no separators, no `..`, so it cannot point outside its folder.
     artifact: FILE_NAME,
     digest: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' },
@@ -159,7 +160,7 @@ export const MODEL_CONFIG_SCHEMA = {
         replicas: { type: 'integer', minimum: 1, maximum: 1000 },
         memory_mib: { type: 'integer', minimum: 1, maximum: 16777216 },
         hardware_classes: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } },
-        tiers: { type: 'array', minItems: 1, maxItems: 3, items: { enum: ['edge', 'onprem', 'cloud'] } },
+        tiers: { type: 'array', minItems: 1, maxItems: 3, items: { enum: TIERS } },
       },
     },
     fallbacks: { type: 'array', maxItems: 16, items: FALLBACK_SCHEMA },
@@ -193,7 +194,7 @@ type RawFallback =
 
 interface RawModelConfig {
   description?: string;
-  backend: BackendKind;
+  backend: ConfiguredBackendKind;
   artifact?: string;
   digest?: string;
   latency_class?: LatencyClass;
@@ -205,7 +206,7 @@ interface RawModelConfig {
   metadata?: Record<string, string | number | boolean>;
   slo?: RawSlo | RawSlo[];
   upstream?: RawUpstream;
-  placement?: { replicas?: number; memory_mib?: number; hardware_classes?: string[]; tiers?: ('edge' | 'onprem' | 'cloud')[] };
+  placement?: { replicas?: number; memory_mib?: number; hardware_classes?: string[]; tiers?: Tier[] };
   fallbacks?: RawFallback[];
   drift_reference?: string;
 }
@@ -276,15 +277,7 @@ export function parseModelConfig(text: string): ModelVersionConfig {
   }
   if (!validate(doc)) {
     throw new ModelConfigError(
-      (validate.errors ?? []).map((e) => {
-        const where = e.instancePath.replace(/^\//, '').replaceAll('/', '.') || 'model.yaml';
-        const detail = e.keyword === 'additionalProperties'
-          ? `unknown key '${String((e.params as { additionalProperty: string }).additionalProperty)}'`
-          : e.keyword === 'enum'
-            ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(' | ')}`
-            : (e.message ?? 'is invalid');
-        return `${where}: ${detail}`;
-      }),
+      describeSchemaErrors(validate.errors, 'model.yaml'),
     );
   }
   const raw = doc as unknown as RawModelConfig;

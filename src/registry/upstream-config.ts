@@ -3,7 +3,7 @@
  * Schema here, compiled to UpstreamSettings (core/upstream.ts) with defaults in one place.
  */
 import type { OpenAiEndpoint, UpstreamProtocol, UpstreamSettings } from '../core/upstream.js';
-import type { Tier } from '../core/tiers.js';
+import { TIERS, type Tier } from '../core/tiers.js';
 
 /** Why these defaults: connects on loopback or a LAN take well under 2 s; a model call may take long. */
 export const UPSTREAM_DEFAULTS = {
@@ -33,7 +33,7 @@ export const UPSTREAM_SCHEMA = {
     options: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
     api_key_env: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]{0,127}$' },
     hardware_class: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' },
-    tier: { enum: ['edge', 'onprem', 'cloud'] },
+    tier: { enum: TIERS },
     cost_per_hour: { type: 'number', minimum: 0, maximum: 100000 },
     connections: { type: 'integer', minimum: 1, maximum: 4096 },
     pass_batches: { type: 'boolean' },

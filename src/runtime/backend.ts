@@ -9,8 +9,9 @@
 import type { TensorMap } from '../core/tensor.js';
 import type { ExecutionProvider } from '../core/config.js';
 import type { ErrorCode } from '../core/errors.js';
+import type { BackendKind } from '../core/backend-kinds.js';
 
-export type BackendKind = 'onnx' | 'upstream' | 'rules' | 'sim';
+export type { BackendKind } from '../core/backend-kinds.js';
 
 export interface BackendDescription {
   readonly kind: BackendKind;

@@ -1,5 +1,6 @@
 /**
- * Routing: filter (ready, fits the hints, fresh load reports), score, pick. `ours` scores each
+ * Routing: filter (ready, fits the hints, fresh load reports), score, pick. `deadline-cost`
+ * (first named `ours`, still accepted as an alias) scores each
  * hardware group's best of two sampled replicas by predicted completion time (realtime) or by
  * cost among those that meet the deadline (throughput). The baselines are what users deploy
  * today in front of Triton: round robin, random, least outstanding requests and power-of-two
@@ -9,8 +10,21 @@ import type { ReplicaGroup } from './replica-group.js';
 import type { ReplicaRuntime } from './replica.js';
 import type { SchedulerRequest } from './types.js';
 
-export type RouterPolicy = 'ours' | 'round-robin' | 'random' | 'least-outstanding' | 'power-of-two';
-export const ROUTER_POLICIES: readonly RouterPolicy[] = ['ours', 'round-robin', 'random', 'least-outstanding', 'power-of-two'];
+export type RouterPolicy = 'deadline-cost' | 'round-robin' | 'random' | 'least-outstanding' | 'power-of-two';
+export const ROUTER_POLICIES: readonly RouterPolicy[] = ['deadline-cost', 'round-robin', 'random', 'least-outstanding', 'power-of-two'];
+
+/** Former names, accepted wherever a policy is named (scheduler options, `switchyard sim --policy`). */
+export const ROUTER_POLICY_ALIASES = { ours: 'deadline-cost' } as const satisfies Record<string, RouterPolicy>;
+export type RouterPolicyName = RouterPolicy | keyof typeof ROUTER_POLICY_ALIASES;
+
+export function isRouterPolicyName(value: string): value is RouterPolicyName {
+  return (ROUTER_POLICIES as readonly string[]).includes(value) || Object.hasOwn(ROUTER_POLICY_ALIASES, value);
+}
+
+/** The policy a name (or alias) stands for. */
+export function routerPolicyOf(name: RouterPolicyName): RouterPolicy {
+  return name === 'ours' ? ROUTER_POLICY_ALIASES.ours : name;
+}
 
 export interface RouteContext<P> {
   readonly request: SchedulerRequest<P>;
@@ -76,7 +90,7 @@ function flatReady<P>(context: RouteContext<P>): readonly ReplicaRuntime<P>[] {
  */
 const CHEAP_SLACK_SHARE = 0.1;
 
-class OursRouter implements Router {
+class DeadlineCostRouter implements Router {
   pick<P>(context: RouteContext<P>): ReplicaRuntime<P> | undefined {
     const { groups, request } = context;
     if (!context.cloudIsBurst) return this.pickAmong(context, groups);
@@ -156,10 +170,11 @@ class PowerOfTwoRouter implements Router {
   }
 }
 
-export function createRouter(policy: RouterPolicy): Router {
+export function createRouter(name: RouterPolicyName): Router {
+  const policy = routerPolicyOf(name);
   switch (policy) {
-    case 'ours':
-      return new OursRouter();
+    case 'deadline-cost':
+      return new DeadlineCostRouter();
     case 'round-robin':
       return new RoundRobinRouter();
     case 'random':

@@ -11,7 +11,7 @@ import { decideBatch, type BatchingConfig } from './batch-policy.js';
 import { ReplicaGroup } from './replica-group.js';
 import { ReplicaRuntime } from './replica.js';
 import type { Queued } from './request-queue.js';
-import { createRouter, type Router, type RouterPolicy } from './router.js';
+import { createRouter, type Router, type RouterPolicyName } from './router.js';
 import type { Batch, Outcome, Priority, Refused, ReplicaSpec, ReplicaState, Runtime, SchedulerRequest, Settle } from './types.js';
 import { Wakeups } from './wakeups.js';
 
@@ -26,19 +26,22 @@ export interface DeploymentConfig {
 export interface SchedulerOptions<P> {
   readonly runtime: Runtime<P>;
   readonly settle: Settle<P>;
-  readonly router?: RouterPolicy;
+  readonly router?: RouterPolicyName;
   /** Load reports older than this make a replica look saturated. @default 10000 */
   readonly staleAfterMs?: number;
   /** Seeded in tests and the simulator. @default Math.random */
   readonly random?: () => number;
   /**
-   * Treat the cloud tier as burst capacity: `ours` routes there only requests that no edge or
+   * Treat the cloud tier as burst capacity: `deadline-cost` routes there only requests that no edge or
    * on-prem replica is predicted to serve by their deadline. @default false
    */
   readonly cloudIsBurst?: boolean;
 }
 
-export type BatchResult = { readonly ok: true; readonly computeMs: number } | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
+/** How a batch ended; a failure may carry its backend's retry hint (an upstream's, say) on to Retry-After. */
+export type BatchResult =
+  | { readonly ok: true; readonly computeMs: number }
+  | { readonly ok: false; readonly code: ErrorCode; readonly message: string; readonly retryAfterSeconds?: number | undefined };
 
 // Why: a staged batch must be in the worker's inbox before the running one ends, despite timer slack.
 const STAGE_LEAD_MS = 2;
@@ -79,7 +82,7 @@ export class Scheduler<P = unknown> {
   private nextSeq = 1;
 
   constructor(private readonly options: SchedulerOptions<P>) {
-    this.router = createRouter(options.router ?? 'ours');
+    this.router = createRouter(options.router ?? 'deadline-cost');
     this.random = options.random ?? Math.random;
     this.staleAfterMs = options.staleAfterMs ?? 10_000;
   }
@@ -430,7 +433,7 @@ export class Scheduler<P = unknown> {
     for (const request of batch.requests) {
       const outcome: Outcome = result.ok
         ? { ok: true, replica: replica.spec, batchSize: batch.rows, queueMs: Math.max(0, batch.dispatchedAtMs - request.arrivalMs), computeMs: result.computeMs }
-        : refusal(result.code, result.message);
+        : refusal(result.code, result.message, result.retryAfterSeconds);
       this.options.settle(request, outcome);
     }
     this.serve(replica, nowMs);

@@ -55,7 +55,7 @@ export interface SchedulerRequest<P = unknown> {
   readonly payload: P;
 }
 
-export type ReplicaState = 'loading' | 'ready' | 'draining' | 'failed';
+export type { ReplicaState } from '../core/replica-states.js';
 
 export interface ReplicaSpec {
   readonly id: string;

@@ -186,3 +186,12 @@ test('a request that runs alone (no batch key) goes at once where a partial batc
   }
   assert.deepEqual(h.batches.map((b) => b.requests.map((r) => r.payload)), [['r1'], ['r2'], ['r3']], 'one request per batch, each as soon as the replica is free');
 });
+
+test("a failed batch's retry hint reaches each refused request (for Retry-After)", () => {
+  const h = harness();
+  for (let i = 0; i < 4; i++) h.submit();
+  const batch = h.batches[0]!;
+  h.scheduler.complete(batch.id, 1, { ok: false, code: 'UPSTREAM_OVERLOADED', message: 'busy', retryAfterSeconds: 7 });
+  assert.equal(h.settled.size, 4);
+  for (const outcome of h.settled.values()) assert.deepEqual(outcome, { ok: false, code: 'UPSTREAM_OVERLOADED', message: 'busy', retryAfterSeconds: 7 });
+});

@@ -44,7 +44,7 @@ test('switchyard sim prints a table by default and names a bad key in the spec',
   assert.match(r.stderr, /bad\.yaml: nodes\[0\]\.memory_gib: must be a number > 0, got "lots"/);
   const policy = sim(['--cluster', 'sim/examples/hetero.yaml', '--policy', 'fastest']);
   assert.equal(policy.status, 2);
-  assert.match(policy.stderr, /--policy must be all or one of ours, round-robin, random, least-outstanding, power-of-two/);
+  assert.match(policy.stderr, /--policy must be all or one of deadline-cost, round-robin, random, least-outstanding, power-of-two \(comma-separated; ours = deadline-cost\)/);
 });
 
 test('chart helpers: round ticks, CDF points, one path per series', () => {

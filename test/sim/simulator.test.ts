@@ -144,3 +144,11 @@ test('goodput over seeds: a mean and a 95% interval per target, stricter targets
   assert.equal(s.mean, 12);
   assert.ok(Math.abs(s.ci95 - 4.303 * (2 / Math.sqrt(3))) < 1e-9);
 });
+
+test('policy deadline-cost and its former name ours run the same simulation; the report keeps the name given', () => {
+  const named = run({ policy: 'deadline-cost' });
+  const alias = run({ policy: 'ours' });
+  assert.equal(alias.policy, 'ours');
+  assert.deepEqual(withoutWall({ ...alias, policy: 'deadline-cost' }), withoutWall(named));
+  assert.ok(POLICY_NAMES.includes('deadline-cost') && !POLICY_NAMES.includes('ours'), 'all runs each policy once, under its descriptive name');
+});

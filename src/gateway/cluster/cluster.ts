@@ -15,13 +15,10 @@ import { NodeRegistry, type NodeInfo, type NodeRecord, type NodeTransition } fro
 import { planPlacement, refusalKey, type DeploymentNeed, type PlacedReplica } from '../../control/placement.js';
 import { NodeConnection, RemoteBackend } from '../../runtime/remote/remote-backend.js';
 import { checkProtocol, DATAPLANE_PROTOCOL } from '../../runtime/remote/protocol.js';
-import type { ReplicaState } from '../../scheduler/types.js';
+import { AGENT_REPLICA_STATES, type AgentReplicaState, type ReplicaState } from '../../core/replica-states.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
 import { LiveScheduler } from '../live/live-scheduler.js';
-
-/** A replica as the agent last reported it. */
-export type AgentReplicaState = 'assigned' | 'loading' | 'ready' | 'failed';
 
 interface RemoteReplica extends PlacedReplica {
   readonly served: ServedVersion;
@@ -351,7 +348,7 @@ function parseJoin(body: unknown): NodeInfo {
   };
 }
 
-const AGENT_STATES: ReadonlySet<string> = new Set(['assigned', 'loading', 'ready', 'failed']);
+const AGENT_STATES: ReadonlySet<string> = new Set(AGENT_REPLICA_STATES);
 
 function parseHeartbeat(body: unknown): HeartbeatReport {
   if (typeof body !== 'object' || body === null) fail('heartbeat body must be a JSON object');

@@ -149,7 +149,7 @@ export class LiveScheduler {
     this.scheduler = new Scheduler<Payload>({
       runtime: { execute: (batch) => this.execute(batch) },
       settle: (request, outcome) => this.settle(request, outcome),
-      router: 'ours',
+      router: 'deadline-cost',
       cloudIsBurst: true,
       staleAfterMs,
     });
@@ -434,7 +434,7 @@ export class LiveScheduler {
           this.finish(batch, { ok: false, code: 'REPLICA_FAILED', message: `replica ${batch.replica.id} on node ${batch.replica.node} was lost during the batch` });
         } else if (error instanceof BackendError && error.code !== undefined) {
           // A backend may name a catalogue code with a caller-safe message (an upstream's refusal or outage).
-          this.finish(batch, { ok: false, code: error.code, message: error.publicMessage ?? 'the backend failed on this batch' });
+          this.finish(batch, { ok: false, code: error.code, message: error.publicMessage ?? 'the backend failed on this batch', retryAfterSeconds: error.retryAfterSeconds });
         } else {
           this.finish(batch, { ok: false, code: 'INFERENCE_FAILED', message: 'the backend failed on this batch' });
         }

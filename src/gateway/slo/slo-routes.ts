@@ -10,6 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Clock } from '../../core/clock.js';
 import { LATENCY_CLASSES, type LatencyClass } from '../../core/contract.js';
 import { SwitchyardError } from '../../core/errors.js';
+import { describeSchemaErrors } from '../../core/schema-errors.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Json } from '../../registry/storage/rows.js';
 import type { Storage } from '../../registry/storage/storage.js';
@@ -41,14 +42,7 @@ const validateCreate = ajv.compile<RawSlo & { model: string; version: string }>(
 });
 
 function problems(errors: typeof validateRaw.errors): string {
-  return (errors ?? [])
-    .map((e) => {
-      const where = e.instancePath.replace(/^\//, '').replaceAll('/', '.') || 'body';
-      if (e.keyword === 'additionalProperties') return `${where}: unknown key '${String((e.params as { additionalProperty: string }).additionalProperty)}'`;
-      if (e.keyword === 'enum') return `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(' | ')}`;
-      return `${where}: ${e.message ?? 'is invalid'}`;
-    })
-    .join('; ');
+  return describeSchemaErrors(errors, 'body').join('; ');
 }
 
 const READ = { roles: ['admin', 'operator', 'viewer'] as const };

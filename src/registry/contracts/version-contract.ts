@@ -7,6 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { SwitchyardError } from '../../core/errors.js';
 import type { Datatype } from '../../core/datatypes.js';
 import { TENSOR_SPEC_PROPERTIES } from '../model-config.js';
+import { describeSchemaErrors } from '../../core/schema-errors.js';
 
 export interface ContractTensor {
   readonly name: string;
@@ -60,7 +61,7 @@ const invalid = (problems: string[]): SwitchyardError => new SwitchyardError('CO
 
 export function parseContract(value: unknown): VersionContract {
   if (!validate(value)) {
-    throw invalid((validate.errors ?? []).slice(0, 20).map((e) => `${e.instancePath || 'contract'} ${e.message ?? 'is invalid'}`));
+    throw invalid(describeSchemaErrors(validate.errors, 'contract').slice(0, 20));
   }
   const raw = value as unknown as RawContract;
   const problems: string[] = [];

@@ -6,6 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { SwitchyardError } from '../../core/errors.js';
 import type { ManifestSignature } from '../artifacts/signatures.js';
 import type { Lineage } from '../storage/rows.js';
+import { describeSchemaErrors } from '../../core/schema-errors.js';
 
 export interface PushMetadata {
   readonly contract: unknown;
@@ -79,7 +80,7 @@ interface RawPush {
 }
 
 function problems(errors: typeof validatePush.errors, what: string): SwitchyardError {
-  const list = (errors ?? []).slice(0, 10).map((e) => `${e.instancePath || what} ${e.message ?? 'is invalid'}${e.keyword === 'additionalProperties' ? ` ('${String((e.params as { additionalProperty: string }).additionalProperty)}')` : ''}`);
+  const list = describeSchemaErrors(errors, what).slice(0, 10);
   return new SwitchyardError('INVALID_REQUEST', `invalid ${what}: ${list.join('; ')}`);
 }
 

@@ -7,9 +7,10 @@ import { auditRowHash, GENESIS_HASH } from '../audit/audit-chain.js';
 import { canonicalJson } from '../audit/canonical-json.js';
 import type {
   ApiKeyRow, ApprovalDecision, ApprovalRow, AuditEntryInput, AuditHead, AuditRow, DeploymentRow,
-  EvaluationRow, Lineage, ModelRow, ModelVersionRow, Role, SloOverrideRow, TenantQuotas, TenantRow, VersionState,
+  EvaluationRow, Lineage, ModelRow, ModelVersionRow, Role, SloOverrideRow, TenantQuotas, TenantRow,
 } from './rows.js';
 import type { Database } from './schema.js';
+import type { Stage } from '../lifecycle/stages.js';
 import {
   StorageConflictError, type AuditPage, type NewApiKey, type NewApproval, type NewDeployment,
   type NewEvaluation, type NewModelVersion, type NewSloOverride, type NewTenant, type Storage, type StorageDriver,
@@ -71,7 +72,7 @@ const toVersion = (r: Selectable<Database['model_versions']>): ModelVersionRow =
   contract: parse(r.contract),
   lineage: parse<Lineage>(r.lineage),
   modelCard: r.model_card,
-  state: r.state as VersionState,
+  state: r.state as Stage,
   breaking: Number(r.breaking) === 1,
   createdBy: r.created_by,
   createdAt: r.created_at,
@@ -87,7 +88,7 @@ const toApproval = (r: Selectable<Database['approvals']>): ApprovalRow => ({
 });
 
 const toDeployment = (r: Selectable<Database['deployment_history']>): DeploymentRow => ({
-  id: Number(r.id), model: r.model, version: r.version, fromState: r.from_state as VersionState | null, toState: r.to_state as VersionState,
+  id: Number(r.id), model: r.model, version: r.version, fromState: r.from_state as Stage | null, toState: r.to_state as Stage,
   by: r.by, at: r.at, reason: r.reason,
 });
 
@@ -162,7 +163,7 @@ export class KyselyStorage implements Storage {
     return rows.map(toVersion);
   }
 
-  async setVersionState(model: string, version: string, from: VersionState, to: VersionState): Promise<boolean> {
+  async setVersionState(model: string, version: string, from: Stage, to: Stage): Promise<boolean> {
     const result = await this.db
       .updateTable('model_versions')
       .set({ state: to })

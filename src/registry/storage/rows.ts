@@ -2,10 +2,7 @@
  * The governance records as callers see them: camelCase, JSON already parsed, times as ISO-8601
  * strings. Both storage implementations return exactly these shapes.
  */
-
-/** Named lifecycle states of a model version, in their usual order. */
-export const VERSION_STATES = ['draft', 'staged', 'approved', 'production', 'retired'] as const;
-export type VersionState = (typeof VERSION_STATES)[number];
+import type { Stage } from '../lifecycle/stages.js';
 
 /** Roles an API key can hold; a route lists the roles it admits. */
 export const ROLES = ['admin', 'operator', 'approver', 'deployer', 'invoker', 'viewer'] as const;
@@ -38,7 +35,7 @@ export interface ModelVersionRow {
   readonly contract: Json;
   readonly lineage: Lineage;
   readonly modelCard: string;
-  readonly state: VersionState;
+  readonly state: Stage;
   /** Declared breaking change against the version it replaces. */
   readonly breaking: boolean;
   readonly createdBy: string;
@@ -72,8 +69,8 @@ export interface DeploymentRow {
   readonly id: number;
   readonly model: string;
   readonly version: string;
-  readonly fromState: VersionState | null;
-  readonly toState: VersionState;
+  readonly fromState: Stage | null;
+  readonly toState: Stage;
   readonly by: string;
   readonly at: string;
   readonly reason: string;

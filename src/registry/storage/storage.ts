@@ -6,8 +6,9 @@
  */
 import type {
   ApiKeyRow, ApprovalRow, AuditEntryInput, AuditHead, AuditRow, DeploymentRow, EvaluationRow,
-  ModelRow, ModelVersionRow, SloOverrideRow, TenantRow, VersionState,
+  ModelRow, ModelVersionRow, SloOverrideRow, TenantRow,
 } from './rows.js';
+import type { Stage } from '../lifecycle/stages.js';
 
 export type StorageDriver = 'sqlite' | 'postgres';
 
@@ -43,7 +44,7 @@ export interface Storage {
   /** Versions of one model, oldest first. */
   listVersions(model: string): Promise<ModelVersionRow[]>;
   /** Moves a version to `to` only if it is in `from` now; returns false if it was not (lost race). */
-  setVersionState(model: string, version: string, from: VersionState, to: VersionState): Promise<boolean>;
+  setVersionState(model: string, version: string, from: Stage, to: Stage): Promise<boolean>;
 
   addEvaluation(evaluation: NewEvaluation): Promise<EvaluationRow>;
   listEvaluations(model: string, version: string): Promise<EvaluationRow[]>;

@@ -4,6 +4,7 @@
  * against one schema and then against the contract the rules must answer.
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describeSchemaErrors } from '../../core/schema-errors.js';
 
 /** VADER's lexicon scores of one text: a BYTES input -> one FP32 row of the named scores. */
 export interface SentimentRules {
@@ -106,7 +107,7 @@ export function parseRulesDocument(bytes: Uint8Array, name: string): RulesDocume
     throw new RulesError(`rules ${name}: not valid JSON`);
   }
   if (!validate(doc)) {
-    const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+    const problems = describeSchemaErrors(validate.errors, 'document');
     throw new RulesError(`rules ${name}: ${[...new Set(problems)].join('; ')}`);
   }
   return doc;
