@@ -62,12 +62,14 @@ export type Compiled<D> = {
 };
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
-/** Dotted key -> default, typed like the compiled value (`'onnx.instances': number`). */
+/** A key built with a default: its value is never undefined, and it is not a `custom` one. */
+type Defaulted<K> = K extends { readonly default: undefined } ? never : undefined extends ValueOf<K> ? never : K;
+/** Dotted key -> default, typed like the compiled value (`'onnx.instances': number`), for the keys that have one. */
 export type FlatDefaults<D> = UnionToIntersection<
   {
     [P in keyof D & string]: D[P] extends SectionDecl<infer K>
-      ? { readonly [Q in keyof K & string as `${P}.${Q}`]: ValueOf<K[Q]> }
-      : { readonly [Q in P]: ValueOf<D[P]> };
+      ? { readonly [Q in keyof K & string as K[Q] extends Defaulted<K[Q]> ? `${P}.${Q}` : never]: ValueOf<K[Q]> }
+      : { readonly [Q in P as D[P] extends Defaulted<D[P]> ? Q : never]: ValueOf<D[P]> };
   }[keyof D & string]
 >;
 
@@ -92,16 +94,27 @@ interface Common<D> {
   readonly default?: D;
 }
 
-function key<T>(fields: Partial<Omit<KeyDecl<T>, 'kind' | 'compile' | 'schema'>> & Pick<KeyDecl<T>, 'schema' | 'doc' | 'compile'>): KeyDecl<T> {
+interface KeyFields<T> extends Pick<KeyDecl<T>, 'schema' | 'doc' | 'compile'> {
+  readonly default?: string | number | boolean;
+  readonly env?: true | string;
+  readonly docDefault?: string;
+  readonly scalar?: 'number' | 'boolean';
+  readonly isPath?: boolean;
+  readonly alias?: KeyAlias;
+}
+
+function key<T>(f: KeyFields<T>): KeyDecl<T> {
   return Object.freeze({
     kind: 'key',
-    default: undefined,
-    env: undefined,
-    docDefault: fields.default === undefined ? undefined : String(fields.default),
-    scalar: undefined,
-    isPath: false,
-    alias: undefined,
-    ...fields,
+    schema: f.schema,
+    default: f.default,
+    env: f.env,
+    doc: f.doc,
+    docDefault: f.docDefault ?? (f.default === undefined ? undefined : String(f.default)),
+    scalar: f.scalar,
+    isPath: f.isPath ?? false,
+    alias: f.alias,
+    compile: f.compile,
   });
 }
 
@@ -117,7 +130,7 @@ interface RangeOptions<D> extends Common<D> {
 function rangeKey(type: 'integer' | 'number', o: RangeOptions<number>): KeyDecl<number | undefined> {
   const range = { type, minimum: o.min, maximum: o.max };
   const alias = o.alias && { name: o.alias.name, factor: o.alias.factor, schema: { type: 'number', minimum: o.alias.min, maximum: o.alias.max } };
-  return key({ ...o, schema: o.zeroMeansOff ? { anyOf: [{ const: 0 }, range] } : range, scalar: 'number', alias, compile: checked(orUndefined(isNumber)) });
+  return key({ doc: o.doc, env: o.env, default: o.default, schema: o.zeroMeansOff ? { anyOf: [{ const: 0 }, range] } : range, scalar: 'number', alias, compile: checked(orUndefined(isNumber)) });
 }
 
 export function integer(o: RangeOptions<number> & { readonly default: number }): KeyDecl<number>;
@@ -147,7 +160,7 @@ export function string(o: StringOptions & { readonly default: string }): KeyDecl
 export function string(o: StringOptions): KeyDecl<string | undefined>;
 export function string(o: StringOptions): KeyDecl<string | undefined> {
   const schema = { type: 'string', ...(o.minLength === undefined ? {} : { minLength: o.minLength }), ...(o.maxLength === undefined ? {} : { maxLength: o.maxLength }), ...(o.pattern === undefined ? {} : { pattern: o.pattern }) };
-  return key({ ...o, schema, compile: checked(orUndefined(isString)) });
+  return key({ doc: o.doc, env: o.env, default: o.default, schema, compile: checked(orUndefined(isString)) });
 }
 
 export function url(o: Common<string> & { readonly default: string }): KeyDecl<string>;
@@ -159,24 +172,24 @@ export function url(o: Common<string>): KeyDecl<string | undefined> {
 /** A folder or file; compiled to an absolute path (relative ones against the working folder or the config file's). */
 export function path(o: Common<string> & { readonly default: string }): KeyDecl<string> {
   const asString = checked(isString);
-  return key({ ...o, schema: { type: 'string', minLength: 1 }, isPath: true, compile: (value, ctx, k) => {
+  return key({ doc: o.doc, env: o.env, default: o.default, schema: { type: 'string', minLength: 1 }, isPath: true, compile: (value, ctx, k) => {
     const p = asString(value, ctx, k);
     return isAbsolute(p) ? p : resolve(ctx.cwd, p);
   } });
 }
 
 export function boolean(o: Common<boolean> & { readonly default: boolean }): KeyDecl<boolean> {
-  return key({ ...o, schema: { type: 'boolean' }, scalar: 'boolean', compile: checked(isBoolean) });
+  return key({ doc: o.doc, env: o.env, default: o.default, schema: { type: 'boolean' }, scalar: 'boolean', compile: checked(isBoolean) });
 }
 
 export function enumOf<const V extends readonly string[]>(values: V, o: Common<V[number]> & { readonly default: V[number] }): KeyDecl<V[number]> {
   const isValue = (v: unknown): v is V[number] => values.some((allowed) => allowed === v);
-  return key({ ...o, schema: { enum: values }, compile: checked(isValue) });
+  return key({ doc: o.doc, env: o.env, default: o.default, schema: { enum: values }, compile: checked(isValue) });
 }
 
-/** A key whose value is structured (a map, a list): its schema and compile step are written out. */
-export function custom<T>(o: { readonly doc: string; readonly docDefault?: string; readonly schema: Readonly<Record<string, unknown>>; compile(value: unknown, ctx: CompileContext, key: string): T }): KeyDecl<T> {
-  return key(o);
+/** A key whose value is structured (a map, a list): its schema and compile step are written out; no raw default (compile fills it in). */
+export function custom<T>(o: { readonly doc: string; readonly docDefault?: string; readonly schema: Readonly<Record<string, unknown>>; compile(value: unknown, ctx: CompileContext, key: string): T }): KeyDecl<T> & { readonly default: undefined } {
+  return Object.freeze({ ...key(o), default: undefined });
 }
 
 export function section<const K extends KeyMap>(keys: K): SectionDecl<K> {

@@ -14,7 +14,7 @@ import { environmentName } from '../core/config-keys.js';
  * declared like the keys in core/config.ts, so the environment and docs/configuration.md follow.
  */
 export const SOURCE_KEYS = {
-  'cluster.token_file': { env: 'SWITCHYARD_CLUSTER_TOKEN_FILE', isPath: true, docDefault: undefined, doc: 'A file holding cluster.token (created, random, mode 0600, when missing).' },
+  'cluster.token_file': { env: 'SWITCHYARD_CLUSTER_TOKEN_FILE', isPath: true, doc: 'A file holding cluster.token (created, random, mode 0600, when missing).' },
 } as const;
 
 /** Environment variable -> config key, derived from the declarations. */
