@@ -251,7 +251,7 @@ function camel(name: string): string {
 function valueWithAlias(group: Record<string, unknown>, name: string, decl: KeyDecl<unknown>, dotted: string, ctx: CompileContext): unknown {
   const alias = decl.alias;
   const aliased = alias === undefined ? undefined : group[alias.name];
-  if (alias === undefined || typeof aliased !== 'number') return group[name];
+  if (alias === undefined || typeof aliased !== 'number') return group[name] ?? decl.default;
   const aliasKey = dotted.slice(0, dotted.length - name.length) + alias.name;
   if (ctx.sourceOf(dotted) !== 'default') {
     ctx.problems.push(`${aliasKey} (from ${ctx.sourceOf(aliasKey)}): ${dotted} (from ${ctx.sourceOf(dotted)}) is also set; give one of them`);
@@ -266,6 +266,17 @@ function compileKeys(keys: KeyMap, group: Record<string, unknown>, prefix: strin
     out[camel(name)] = decl.compile(valueWithAlias(group, name, decl, dotted, ctx), ctx, dotted);
   }
   return Object.freeze(out);
+}
+
+/** The JSON schema of one section's object, for a section nested deeper (`registry.ingest`). */
+export function sectionSchema(decl: SectionDecl<KeyMap>): Record<string, unknown> {
+  return { type: 'object', additionalProperties: false, properties: propertiesOf(decl.keys) };
+}
+
+/** Compiles one validated section (defaults filled in from the declarations). */
+export function compileSection<K extends KeyMap>(decl: SectionDecl<K>, group: unknown, prefix: string, ctx: CompileContext): CompiledKeys<K> {
+  // As in compileDeclarations: the camelCase keys are built from the declarations CompiledKeys<K> reads.
+  return compileKeys(decl.keys, isRecord(group) ? group : {}, prefix, ctx) as CompiledKeys<K>;
 }
 
 /** Compiles a validated config file (nested, snake_case) into frozen, camelCase values. */

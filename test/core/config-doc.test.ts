@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { CONFIG_KEYS } from '../../src/core/config.js';
 import { environmentName } from '../../src/core/config-keys.js';
-import { REGISTRY_CONFIG_SCHEMA } from '../../src/core/registry-config.js';
+import { REGISTRY_CONFIG_SCHEMA, REGISTRY_INGEST } from '../../src/core/registry-config.js';
 import { SOURCE_KEYS } from '../../src/main/config-sources.js';
 
 const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
@@ -65,6 +65,10 @@ function registryKeys(schema: unknown, prefix: string): string[] {
 
 test('docs/configuration.md lists every registry key and no other', () => {
   const declared = registryKeys(REGISTRY_CONFIG_SCHEMA, 'registry');
-  const documented = [...rows(3).keys()].filter((key) => key.startsWith('registry.'));
+  const table = rows(3);
+  const documented = [...table.keys()].filter((key) => key.startsWith('registry.'));
   assert.deepEqual(documented.sort(), declared.sort());
+  for (const [name, decl] of Object.entries(REGISTRY_INGEST.keys)) {
+    assert.equal(leading(table.get(`registry.ingest.${name}`)?.[0]), decl.docDefault, `registry.ingest.${name}: default`);
+  }
 });
