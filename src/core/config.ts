@@ -2,63 +2,29 @@
  * Server configuration in stages: raw values from defaults, a file, the environment and flags
  * (each remembering where it came from) -> validated once against one schema -> compiled
  * (absolute paths, camelCase) -> frozen. A bad value names its key, its source and what is
- * allowed.
+ * allowed. Every key is declared once, below (config-keys.ts derives the rest from it); the
+ * rules between keys are explicit checks after validation. Durations are `*_ms`.
  */
-import { isAbsolute, resolve } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { TIERS, type Tier } from './tiers.js';
 import { compileRegistrySettings, REGISTRY_CONFIG_SCHEMA, type RegistrySettings } from './registry-config.js';
+import {
+  boolean, coerce, compileDeclarations, custom, declaredKeys, defaultsOf, duration, enumOf, integer, isRecord, number, path,
+  schemaOf, section, sectionNames, string, url, type Compiled, type CompileContext, type KeyDecl,
+} from './config-keys.js';
 
-export type ExecutionProvider = 'cpu' | 'cuda';
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const EXECUTION_PROVIDERS = ['cpu', 'cuda'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const ANONYMOUS_INFERENCE = ['loopback', 'allow', 'deny'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** When /v2 inference may run without an API key. */
+export type AnonymousInference = (typeof ANONYMOUS_INFERENCE)[number];
 
-export interface OnnxSettings {
-  /** @default 'cpu' */
-  readonly executionProvider: ExecutionProvider;
-  /** Threads ONNX Runtime uses inside one operator. @default 1 (one per instance leaves a core for HTTP on small machines) */
-  readonly intraOpThreads: number;
-  /** Worker threads (each with its own session) per model version. @default 1 */
-  readonly instances: number;
-  /**
-   * Batches predicted to compute in less than this run on the event-loop thread, where a
-   * thread hop would cost more than the inference (docs/hot-path.md has the measure); 0 = always a worker.
-   * @default 0.2
-   */
-  readonly inlineBelowMs: number;
-  /**
-   * The nice value of each ONNX worker thread (Linux, where a thread has its own): model compute
-   * yields the CPU to the event loop, so admission, refusals and answers stay prompt when the
-   * machine's cores are all busy; idle cores are still used in full. 0 = the process's own.
-   * @default 10
-   */
-  readonly workerNice: number;
-}
-
-export interface SloSettings {
-  /** How often the control loop evaluates every SLO. @default 10000 */
-  readonly evaluateIntervalMs: number;
-  /** Where SLO alerts are POSTed when an SLO names no webhook of its own. @default none */
-  readonly webhookUrl: string | undefined;
-  /** Retries of a failed alert, with exponential backoff. @default 4 */
-  readonly webhookRetries: number;
-  /** Wait before the first retry, doubled each time. @default 250 */
-  readonly webhookBackoffMs: number;
-  /** Per-attempt timeout. @default 5000 */
-  readonly webhookTimeoutMs: number;
-}
-
-export interface TracingSettings {
-  /** Off by default: no OpenTelemetry object exists on the request path when off. @default false */
-  readonly enabled: boolean;
-  /** OTLP/HTTP traces endpoint. @default 'http://127.0.0.1:4318/v1/traces' */
-  readonly endpoint: string;
-  /** Extra HTTP headers for the exporter (e.g. an API key). @default {} */
-  readonly headers: Readonly<Record<string, string>>;
-  /** Share of new traces sampled (a caller's sampled flag is followed). @default 1 */
-  readonly samplingRatio: number;
-  /** @default 'switchyard' */
-  readonly serviceName: string;
-}
+export const BUILT_IN_RESIDENCY_POLICIES: Readonly<Record<string, readonly Tier[]>> = Object.freeze({
+  'onprem-only': Object.freeze<Tier[]>(['edge', 'onprem']),
+  any: TIERS,
+});
 
 /** A device this machine does not have, declared for tests and planning: served by the `sim` backend, always labelled simulated. */
 export interface DeclaredDevice {
@@ -75,170 +41,58 @@ export interface DeclaredDevice {
   readonly profileClass: string | undefined;
 }
 
-/** Which tiers a request's data may go to, by tenant and by model (the stricter wins). */
-export interface ResidencySettings {
-  /** Named tier lists; `onprem-only` ([edge, onprem]) and `any` are built in. */
-  readonly policies: Readonly<Record<string, readonly Tier[]>>;
-  /** Tenant (x-switchyard-tenant) -> policy name. */
-  readonly tenants: Readonly<Record<string, string>>;
-  /** Model name -> policy name, for every request to that model. */
-  readonly models: Readonly<Record<string, string>>;
-  /** The policy of requests without a tenant or with an unlisted one. @default 'any' */
-  readonly defaultPolicy: string;
+const CLASS_ID = '^[a-z0-9][a-z0-9._-]{0,63}$';
+const NAME = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+const isTier = (v: unknown): v is Tier => TIERS.some((tier) => tier === v);
+const isTierList = (v: unknown): v is Tier[] => Array.isArray(v) && v.every(isTier);
+const isStringMap = (v: unknown): v is Record<string, string> => isRecord(v) && Object.values(v).every((s) => typeof s === 'string');
+const optionalNumber = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+const optionalString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** A validated map of strings (its key's schema allows nothing else). */
+function stringMap(value: unknown): Readonly<Record<string, string>> {
+  return Object.freeze(isStringMap(value) ? { ...value } : {});
 }
 
-/** Cluster mode: agents join this server and host replicas (docs/cluster.md). */
-export interface ClusterSettings {
-  /** Shared secret agents present to join; cluster mode is off without one. */
-  readonly token: string | undefined;
-  /** How often agents heartbeat; a node is suspect after 1.5 intervals, dead after 3. @default 2000 */
-  readonly heartbeatMs: number;
-  /** Whether this server also runs replicas in its own process (`switchyard gateway` turns it off). @default true */
-  readonly localReplicas: boolean;
-  /** Replicas per deployment when model.yaml's `placement.replicas` is absent. @default 1 */
-  readonly defaultReplicas: number;
-  /** Anti-affinity: at most this many replicas of one deployment per node. @default 1 */
-  readonly maxReplicasPerNode: number;
-  /** Consecutive failed batches that eject a replica. @default 5 */
-  readonly ejectionConsecutiveErrors: number;
-  /** First ejection lasts this long; each further one adds as much, up to the max. @default 30000 */
-  readonly ejectionBaseMs: number;
-  /** @default 300000 */
-  readonly ejectionMaxMs: number;
-  /** Retries may be at most this share of requests over the window... @default 0.2 */
-  readonly retryBudgetRatio: number;
-  /** ...or this many, whichever is more. @default 10 */
-  readonly retryBudgetMin: number;
-  /** @default 10000 */
-  readonly retryWindowMs: number;
-  /** A batch on a remote node that has not answered after this long counts as lost. @default 30000 */
-  readonly batchTimeoutMs: number;
+function compileDevice(raw: unknown): DeclaredDevice {
+  const device = isRecord(raw) ? raw : {};
+  return Object.freeze({
+    class: optionalString(device.class) ?? '',
+    count: optionalNumber(device.count) ?? 1,
+    tier: isTier(device.tier) ? device.tier : undefined,
+    node: optionalString(device.node) ?? 'declared',
+    costPerHour: optionalNumber(device.cost_per_hour),
+    profileClass: optionalString(device.profile_class),
+  });
 }
 
-/** How long a client may take to send a request, and to keep an idle connection (docs/security.md). */
-export interface HttpTimeouts {
-  /** The request line and headers must arrive within this. @default 10000 */
-  readonly headersTimeoutMs: number;
-  /** Headers and body of any request but a registry push. @default 30000 */
-  readonly requestTimeoutMs: number;
-  /** Headers and body of a registry push (artifacts are large). @default 600000 */
-  readonly uploadTimeoutMs: number;
-  /** An idle keep-alive connection is closed after this. @default 5000 */
-  readonly keepAliveTimeoutMs: number;
-}
-
-export interface CircuitConfig {
-  /** Consecutive failures (5xx, timeouts) that open a deployment's circuit. @default 5 */
-  readonly failureThreshold: number;
-  /** How long an open circuit refuses calls before one probe. @default 10000 (10 s) */
-  readonly openMs: number;
-}
-
-export interface DriftConfig {
-  /** Every k-th request is sampled for drift. @default 4 */
-  readonly sampleEvery: number;
-  /** Rolling window of samples compared with the reference. @default 3600000 (1 h) */
-  readonly windowMs: number;
-  /** Most samples kept per feature in the window. @default 2000 */
-  readonly maxSamples: number;
-  /** Without a reference file, the first N samples become the reference. @default 500 */
-  readonly referenceFirstN: number;
-}
-
-export interface CostConfig {
-  /** Price of this node per hour (USD); when unset, the hardware catalog's price of its class. */
-  readonly nodeCostPerHour: number | undefined;
-}
-
-export interface ServerConfig {
-  /** @default '127.0.0.1' (never exposed to the network unless asked) */
-  readonly host: string;
-  /** @default 8080 */
-  readonly port: number;
-  /** Absolute path of the model repository. @default <cwd>/models */
-  readonly modelRepository: string;
-  /** Absolute path of the data folder. @default <cwd>/.switchyard */
-  readonly dataDir: string;
-  /** @default 8 MiB */
-  readonly bodyLimitBytes: number;
-  /** Largest element count of one input tensor. @default 16,777,216 */
-  readonly maxTensorElements: number;
-  /** Deepest nesting of arrays and objects in a JSON body. @default 64 */
-  readonly maxJsonDepth: number;
-  /** Requests that may wait for one model version before new ones get 503 OVERLOADED. @default 1024 */
-  readonly maxQueuePerModel: number;
-  /** @default 'info' */
-  readonly logLevel: LogLevel;
-  readonly onnx: OnnxSettings;
-  readonly slo: SloSettings;
-  readonly tracing: TracingSettings;
-  /** How often device metrics are refreshed from hardware discovery; 0 = never. @default 15000 */
-  readonly deviceMetricsIntervalMs: number;
-  /** Model registry: ingest, signatures, approval gates (see registry-config.ts). */
-  readonly registry: RegistrySettings;
-  readonly storage: StorageSettings;
-  readonly auth: AuthSettings;
-  readonly audit: AuditSettings;
-  /** @default [] */
-  readonly declaredDevices: readonly DeclaredDevice[];
-  /** Folder of sim profiles (<model>.yaml) for declared devices. @default <cwd>/sim/profiles */
-  readonly simProfiles: string;
-  readonly residency: ResidencySettings;
-  readonly cluster: ClusterSettings;
-  readonly http: HttpTimeouts;
-  readonly circuit: CircuitConfig;
-  readonly drift: DriftConfig;
-  readonly cost: CostConfig;
-}
-
-export interface StorageSettings {
-  /** @default 'sqlite' (a file in dataDir) */
-  readonly driver: 'sqlite' | 'postgres';
-  /** Required when driver is postgres. @default '' */
-  readonly postgresUrl: string;
-}
-
-/** When /v2 inference may run without an API key. */
-export type AnonymousInference = 'loopback' | 'allow' | 'deny';
-
-export interface AuthSettings {
-  /** @default 'loopback' (only while the server binds a loopback address) */
-  readonly anonymousInference: AnonymousInference;
-}
-
-export interface AuditSettings {
-  /** Inference summaries are buffered and written together at most this often. @default 200 */
-  readonly flushIntervalMs: number;
-  /** ... or as soon as this many are buffered. @default 500 */
-  readonly flushMaxRows: number;
-}
-
-export const BUILT_IN_RESIDENCY_POLICIES: Readonly<Record<string, readonly Tier[]>> = Object.freeze({
-  'onprem-only': Object.freeze(['edge', 'onprem'] as Tier[]),
-  any: TIERS,
+const ONNX = section({
+  execution_provider: enumOf(EXECUTION_PROVIDERS, { default: 'cpu', env: true, doc: 'ONNX Runtime execution provider; a model.yaml may override it.' }),
+  intra_op_threads: integer({ min: 1, max: 256, default: 1, env: true, doc: 'Threads ONNX Runtime uses inside one operator (one per instance leaves a core for HTTP on small machines).' }),
+  instances: integer({ min: 1, max: 64, default: 1, env: true, doc: 'Worker threads (each with its own session) per model version.' }),
+  // Why the cap: past a millisecond inline inference would visibly stall other requests.
+  inline_below_ms: number({ min: 0, max: 1, default: 0.2, env: true, doc: 'Batches predicted to compute in less than this run on the event-loop thread (a thread hop costs more); 0 = always a worker.' }),
+  // Why no negative values: raising a thread above the process needs privileges a server should not hold.
+  worker_nice: integer({ min: 0, max: 19, default: 10, env: true, doc: 'Nice value of each ONNX worker thread (Linux), so compute yields to the event loop; 0 = the process\'s own.' }),
 });
 
-/** The ONNX session settings a server sets for all models and a model.yaml may override. */
-export const ONNX_SESSION_PROPERTIES = {
-  execution_provider: { enum: ['cpu', 'cuda'] },
-  intra_op_threads: { type: 'integer', minimum: 1, maximum: 256 },
-} as const;
-
-/** Keys as written in a config file (snake_case, nested under `onnx`). */
-export const CONFIG_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    host: { type: 'string', minLength: 1 },
-    port: { type: 'integer', minimum: 0, maximum: 65535 },
-    model_repository: { type: 'string', minLength: 1 },
-    data_dir: { type: 'string', minLength: 1 },
-    body_limit_bytes: { type: 'integer', minimum: 1024, maximum: 1073741824 },
-    max_tensor_elements: { type: 'integer', minimum: 1, maximum: 268435456 },
-    max_json_depth: { type: 'integer', minimum: 8, maximum: 1024 },
-    max_queue_per_model: { type: 'integer', minimum: 1, maximum: 1000000 },
-    log_level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
-    declared_devices: {
+/** Every key of the config file, once. The order is the order error messages list them in. */
+const DECLARATIONS = {
+  host: string({ minLength: 1, default: '127.0.0.1', env: true, doc: 'Address to bind (never exposed to the network unless asked).' }),
+  port: integer({ min: 0, max: 65535, default: 8080, env: true, doc: 'Port to listen on (0 = any free port).' }),
+  model_repository: path({ default: 'models', env: true, doc: 'The model repository folder.' }),
+  data_dir: path({ default: '.switchyard', env: true, doc: 'The data folder (SQLite store, audit log).' }),
+  body_limit_bytes: integer({ min: 1024, max: 1073741824, default: 8 * 1024 * 1024, env: true, doc: 'Largest request body.' }),
+  max_tensor_elements: integer({ min: 1, max: 268435456, default: 16 * 1024 * 1024, env: true, doc: 'Largest element count of one input tensor.' }),
+  // Why 64: an inference body nests about 6 levels (a rank-16 tensor as nested arrays, 19), a
+  // push's lineage and schema a few more; the registry's JSON Schema checks recurse per level.
+  max_json_depth: integer({ min: 8, max: 1024, default: 64, env: true, doc: 'Deepest nesting of arrays and objects in a JSON body.' }),
+  max_queue_per_model: integer({ min: 1, max: 1000000, default: 1024, env: true, doc: 'Requests that may wait for one model version before new ones get 503 OVERLOADED.' }),
+  log_level: enumOf(LOG_LEVELS, { default: 'info', env: true, doc: 'pino log level.' }),
+  declared_devices: custom({
+    docDefault: '[]',
+    doc: 'Devices this machine does not have, served by the sim backend.',
+    schema: {
       type: 'array',
       maxItems: 64,
       items: {
@@ -246,199 +100,133 @@ export const CONFIG_SCHEMA = {
         additionalProperties: false,
         required: ['class'],
         properties: {
-          class: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' },
+          class: { type: 'string', pattern: CLASS_ID },
           count: { type: 'integer', minimum: 1, maximum: 1024 },
           tier: { enum: TIERS },
-          node: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+          node: { type: 'string', pattern: NAME },
           cost_per_hour: { type: 'number', minimum: 0, maximum: 100000 },
-          profile_class: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' },
+          profile_class: { type: 'string', pattern: CLASS_ID },
         },
       },
     },
-    sim_profiles: { type: 'string', minLength: 1 },
-    residency: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        policies: { type: 'object', propertyNames: { pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }, additionalProperties: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: TIERS } } },
-        tenants: { type: 'object', propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }, additionalProperties: { type: 'string' } },
-        models: { type: 'object', additionalProperties: { type: 'string' } },
-        default_policy: { type: 'string' },
+    compile: (value): readonly DeclaredDevice[] => Object.freeze((Array.isArray(value) ? value : []).map(compileDevice)),
+  }),
+  sim_profiles: path({ default: 'sim/profiles', doc: 'Folder of sim profiles (<model>.yaml) for declared devices.' }),
+  residency: section({
+    policies: custom({
+      docDefault: 'onprem-only: [edge, onprem]',
+      doc: 'Named tier lists; onprem-only and any are built in.',
+      schema: { type: 'object', propertyNames: { pattern: CLASS_ID }, additionalProperties: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: TIERS } } },
+      compile: (value): Readonly<Record<string, readonly Tier[]>> => {
+        const policies: Record<string, readonly Tier[]> = { ...BUILT_IN_RESIDENCY_POLICIES };
+        if (isRecord(value)) for (const [name, tiers] of Object.entries(value)) if (isTierList(tiers)) policies[name] = tiers;
+        return Object.freeze(policies);
       },
-    },
-    onnx: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        ...ONNX_SESSION_PROPERTIES,
-        instances: { type: 'integer', minimum: 1, maximum: 64 },
-        // Why the cap: past a millisecond inline inference would visibly stall other requests.
-        inline_below_ms: { type: 'number', minimum: 0, maximum: 1 },
-        // Why no negative values: raising a thread above the process needs privileges a server should not hold.
-        worker_nice: { type: 'integer', minimum: 0, maximum: 19 },
-      },
-    },
-    slo: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        // Why the floor: the burn windows are minute-bucketed, faster ticks add nothing.
-        evaluate_interval_ms: { type: 'integer', minimum: 1000, maximum: 600000 },
-        webhook_url: { type: 'string', pattern: '^https?://', maxLength: 2048 },
-        webhook_retries: { type: 'integer', minimum: 0, maximum: 20 },
-        webhook_backoff_ms: { type: 'integer', minimum: 1, maximum: 600000 },
-        webhook_timeout_ms: { type: 'integer', minimum: 100, maximum: 600000 },
-      },
-    },
-    tracing: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        enabled: { type: 'boolean' },
-        endpoint: { type: 'string', pattern: '^https?://', maxLength: 2048 },
-        headers: { type: 'object', additionalProperties: { type: 'string' } },
-        sampling_ratio: { type: 'number', minimum: 0, maximum: 1 },
-        service_name: { type: 'string', minLength: 1, maxLength: 256 },
-      },
-    },
-    // Why the floor: discovery runs vendor tools (nvidia-smi...), not something to run every second.
-    device_metrics_interval_ms: { anyOf: [{ const: 0 }, { type: 'integer', minimum: 1000, maximum: 3600000 }] },
-    registry: REGISTRY_CONFIG_SCHEMA,
-    storage: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        driver: { enum: ['sqlite', 'postgres'] },
-        postgres_url: { type: 'string', pattern: '^(|postgres(ql)?://.+)$' },
-      },
-    },
-    auth: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { anonymous_inference: { enum: ['loopback', 'allow', 'deny'] } },
-    },
-    audit: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        flush_interval_ms: { type: 'integer', minimum: 1, maximum: 60000 },
-        flush_max_rows: { type: 'integer', minimum: 1, maximum: 100000 },
-      },
-    },
-    cluster: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        // Why 16: a short token is guessable by anyone who can reach /internal/v1/join.
-        token: { type: 'string', minLength: 16, maxLength: 512 },
-        heartbeat_ms: { type: 'integer', minimum: 100, maximum: 60000 },
-        local_replicas: { type: 'boolean' },
-        default_replicas: { type: 'integer', minimum: 1, maximum: 1000 },
-        max_replicas_per_node: { type: 'integer', minimum: 1, maximum: 1000 },
-        ejection_consecutive_errors: { type: 'integer', minimum: 1, maximum: 1000 },
-        ejection_base_ms: { type: 'integer', minimum: 1, maximum: 3600000 },
-        ejection_max_ms: { type: 'integer', minimum: 1, maximum: 86400000 },
-        retry_budget_ratio: { type: 'number', minimum: 0, maximum: 1 },
-        retry_budget_min: { type: 'integer', minimum: 0, maximum: 1000000 },
-        retry_window_ms: { type: 'integer', minimum: 100, maximum: 3600000 },
-        batch_timeout_ms: { type: 'integer', minimum: 10, maximum: 3600000 },
-      },
-    },
-    http: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        // Why the floors: below 100 ms a healthy client on a slow link is cut off.
-        headers_timeout_ms: { type: 'integer', minimum: 100, maximum: 600000 },
-        request_timeout_ms: { type: 'integer', minimum: 100, maximum: 3600000 },
-        upload_timeout_ms: { type: 'integer', minimum: 100, maximum: 86400000 },
-        keep_alive_timeout_ms: { type: 'integer', minimum: 100, maximum: 600000 },
-      },
-    },
-    circuit: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        failure_threshold: { type: 'integer', minimum: 1, maximum: 1000 },
-        open_seconds: { type: 'number', minimum: 0.01, maximum: 3600 },
-      },
-    },
-    drift: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        sample_every: { type: 'integer', minimum: 1, maximum: 1000000 },
-        window_seconds: { type: 'number', minimum: 1, maximum: 2592000 },
-        max_samples: { type: 'integer', minimum: 10, maximum: 1000000 },
-        reference_first_n: { type: 'integer', minimum: 10, maximum: 1000000 },
-      },
-    },
-    cost: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        node_cost_per_hour: { type: 'number', minimum: 0, maximum: 1000000 },
-      },
-    },
-  },
+    }),
+    tenants: custom({ docDefault: '{}', doc: 'Tenant (x-switchyard-tenant) -> policy name.', schema: { type: 'object', propertyNames: { pattern: NAME }, additionalProperties: { type: 'string' } }, compile: stringMap }),
+    models: custom({ docDefault: '{}', doc: 'Model name -> policy name, for every request to that model.', schema: { type: 'object', additionalProperties: { type: 'string' } }, compile: stringMap }),
+    default_policy: string({ default: 'any', doc: 'The policy of requests without a tenant or with an unlisted one.' }),
+  }),
+  onnx: ONNX,
+  slo: section({
+    // Why the floor: the burn windows are minute-bucketed, faster ticks add nothing.
+    evaluate_interval_ms: duration({ min: 1000, max: 600000, default: 10000, env: true, doc: 'How often the control loop evaluates every SLO.' }),
+    webhook_url: url({ env: true, doc: 'Where SLO alerts are POSTed when an SLO names no webhook of its own.' }),
+    webhook_retries: integer({ min: 0, max: 20, default: 4, doc: 'Retries of a failed alert, with exponential backoff.' }),
+    webhook_backoff_ms: duration({ min: 1, max: 600000, default: 250, doc: 'Wait before the first retry, doubled each time.' }),
+    webhook_timeout_ms: duration({ min: 100, max: 600000, default: 5000, doc: 'Per-attempt timeout of an alert.' }),
+  }),
+  tracing: section({
+    enabled: boolean({ default: false, env: true, doc: 'Off by default: no OpenTelemetry object exists on the request path when off.' }),
+    endpoint: url({ default: 'http://127.0.0.1:4318/v1/traces', env: true, doc: 'OTLP/HTTP traces endpoint.' }),
+    headers: custom({ docDefault: '{}', doc: 'Extra HTTP headers for the exporter (e.g. an API key).', schema: { type: 'object', additionalProperties: { type: 'string' } }, compile: stringMap }),
+    sampling_ratio: number({ min: 0, max: 1, default: 1, env: true, doc: 'Share of new traces sampled (a caller\'s sampled flag is followed).' }),
+    service_name: string({ minLength: 1, maxLength: 256, default: 'switchyard', doc: 'service.name of the exported spans.' }),
+  }),
+  // Why the floor: discovery runs vendor tools (nvidia-smi...), not something to run every second.
+  device_metrics_interval_ms: duration({ min: 1000, max: 3600000, zeroMeansOff: true, default: 15000, env: true, doc: 'How often device metrics are refreshed from hardware discovery; 0 = never.' }),
+  registry: custom({
+    doc: 'Model registry: ingest, signatures, approval gates (its own table; registry-config.ts).',
+    schema: REGISTRY_CONFIG_SCHEMA,
+    compile: (value, ctx): RegistrySettings => compileRegistrySettings(value, ctx.problems),
+  }),
+  storage: section({
+    driver: enumOf(['sqlite', 'postgres'], { default: 'sqlite', env: true, doc: 'sqlite (a file in data_dir) or postgres.' }),
+    postgres_url: string({ pattern: '^(|postgres(ql)?://.+)$', default: '', env: 'SWITCHYARD_POSTGRES_URL', doc: 'Required when driver is postgres.' }),
+  }),
+  auth: section({
+    anonymous_inference: enumOf(ANONYMOUS_INFERENCE, { default: 'loopback', env: 'SWITCHYARD_ANONYMOUS_INFERENCE', doc: 'When /v2 inference may run without an API key (loopback: only while bound to a loopback address).' }),
+  }),
+  audit: section({
+    flush_interval_ms: duration({ min: 1, max: 60000, default: 200, env: true, doc: 'Inference summaries are buffered and written together at most this often...' }),
+    flush_max_rows: integer({ min: 1, max: 100000, default: 500, env: true, doc: '...or as soon as this many are buffered.' }),
+  }),
+  cluster: section({
+    // Why 16: a short token is guessable by anyone who can reach /internal/v1/join.
+    token: string({ minLength: 16, maxLength: 512, env: true, doc: 'Shared secret agents present to join; cluster mode is off without one.' }),
+    heartbeat_ms: duration({ min: 100, max: 60000, default: 2000, env: true, doc: 'How often agents heartbeat; a node is suspect after 1.5 intervals, dead after 3.' }),
+    local_replicas: boolean({ default: true, doc: 'Whether this server also runs replicas in its own process (switchyard gateway turns it off).' }),
+    default_replicas: integer({ min: 1, max: 1000, default: 1, doc: 'Replicas per deployment when model.yaml\'s placement.replicas is absent.' }),
+    max_replicas_per_node: integer({ min: 1, max: 1000, default: 1, doc: 'Anti-affinity: at most this many replicas of one deployment per node.' }),
+    ejection_consecutive_errors: integer({ min: 1, max: 1000, default: 5, doc: 'Consecutive failed batches that eject a replica.' }),
+    ejection_base_ms: duration({ min: 1, max: 3600000, default: 30000, doc: 'First ejection lasts this long; each further one adds as much, up to the max.' }),
+    ejection_max_ms: duration({ min: 1, max: 86400000, default: 300000, doc: 'Longest ejection.' }),
+    retry_budget_ratio: number({ min: 0, max: 1, default: 0.2, doc: 'Retries may be at most this share of requests over the window...' }),
+    retry_budget_min: integer({ min: 0, max: 1000000, default: 10, doc: '...or this many, whichever is more.' }),
+    retry_window_ms: duration({ min: 100, max: 3600000, default: 10000, doc: 'The retry budget\'s window.' }),
+    batch_timeout_ms: duration({ min: 10, max: 3600000, default: 30000, doc: 'A batch on a remote node that has not answered after this long counts as lost.' }),
+  }),
+  http: section({
+    // Why the floors: below 100 ms a healthy client on a slow link is cut off.
+    headers_timeout_ms: duration({ min: 100, max: 600000, default: 10000, env: true, doc: 'The request line and headers must arrive within this.' }),
+    request_timeout_ms: duration({ min: 100, max: 3600000, default: 30000, env: true, doc: 'Headers and body of any request but a registry push.' }),
+    upload_timeout_ms: duration({ min: 100, max: 86400000, default: 600000, env: true, doc: 'Headers and body of a registry push (artifacts are large).' }),
+    keep_alive_timeout_ms: duration({ min: 100, max: 600000, default: 5000, env: true, doc: 'An idle keep-alive connection is closed after this.' }),
+  }),
+  circuit: section({
+    failure_threshold: integer({ min: 1, max: 1000, default: 5, doc: 'Consecutive failures (5xx, timeouts) that open a deployment\'s circuit.' }),
+    open_ms: duration({ min: 10, max: 3600000, default: 10000, alias: { name: 'open_seconds', factor: 1000, min: 0.01, max: 3600 }, doc: 'How long an open circuit refuses calls before one probe.' }),
+  }),
+  drift: section({
+    sample_every: integer({ min: 1, max: 1000000, default: 4, doc: 'Every k-th request is sampled for drift.' }),
+    window_ms: duration({ min: 1000, max: 2592000000, default: 3600000, alias: { name: 'window_seconds', factor: 1000, min: 1, max: 2592000 }, doc: 'Rolling window of samples compared with the reference.' }),
+    max_samples: integer({ min: 10, max: 1000000, default: 2000, doc: 'Most samples kept per feature in the window.' }),
+    reference_first_n: integer({ min: 10, max: 1000000, default: 500, doc: 'Without a reference file, the first N samples become the reference.' }),
+  }),
+  cost: section({
+    node_cost_per_hour: number({ min: 0, max: 1000000, doc: 'Price of this node per hour (USD); when unset, the hardware catalog\'s price of its class.' }),
+  }),
 } as const;
 
-/** Keys a config file nests one level deep (`onnx: {instances: 2}` is `onnx.instances`). */
+/** The configuration the rest of the code reads: typed from the declarations above. */
+export type ServerConfig = Compiled<typeof DECLARATIONS>;
+export type OnnxSettings = ServerConfig['onnx'];
+export type SloSettings = ServerConfig['slo'];
+export type TracingSettings = ServerConfig['tracing'];
+export type ResidencySettings = ServerConfig['residency'];
+export type StorageSettings = ServerConfig['storage'];
+export type AuthSettings = ServerConfig['auth'];
+export type AuditSettings = ServerConfig['audit'];
+export type ClusterSettings = ServerConfig['cluster'];
+export type HttpTimeouts = ServerConfig['http'];
+export type CircuitConfig = ServerConfig['circuit'];
+export type DriftConfig = ServerConfig['drift'];
+export type CostConfig = ServerConfig['cost'];
 
-export const CONFIG_DEFAULTS = {
-  host: '127.0.0.1',
-  port: 8080,
-  model_repository: 'models',
-  data_dir: '.switchyard',
-  body_limit_bytes: 8 * 1024 * 1024,
-  max_tensor_elements: 16 * 1024 * 1024,
-  // Why 64: an inference body nests about 6 levels (a rank-16 tensor as nested arrays, 19), a
-  // push's lineage and schema a few more; the registry's JSON Schema checks recurse per level.
-  max_json_depth: 64,
-  max_queue_per_model: 1024,
-  log_level: 'info',
-  'onnx.execution_provider': 'cpu',
-  'onnx.intra_op_threads': 1,
-  'onnx.instances': 1,
-  'onnx.inline_below_ms': 0.2,
-  'onnx.worker_nice': 10,
-  'slo.evaluate_interval_ms': 10000,
-  'slo.webhook_retries': 4,
-  'slo.webhook_backoff_ms': 250,
-  'slo.webhook_timeout_ms': 5000,
-  'tracing.enabled': 'false',
-  'tracing.endpoint': 'http://127.0.0.1:4318/v1/traces',
-  'tracing.sampling_ratio': 1,
-  'tracing.service_name': 'switchyard',
-  device_metrics_interval_ms: 15000,
-  'storage.driver': 'sqlite',
-  'storage.postgres_url': '',
-  'auth.anonymous_inference': 'loopback',
-  'audit.flush_interval_ms': 200,
-  'audit.flush_max_rows': 500,
-  sim_profiles: 'sim/profiles',
-  'cluster.heartbeat_ms': 2000,
-  'cluster.local_replicas': true,
-  'cluster.default_replicas': 1,
-  'cluster.max_replicas_per_node': 1,
-  'cluster.ejection_consecutive_errors': 5,
-  'cluster.ejection_base_ms': 30000,
-  'cluster.ejection_max_ms': 300000,
-  'cluster.retry_budget_ratio': 0.2,
-  'cluster.retry_budget_min': 10,
-  'cluster.retry_window_ms': 10000,
-  'cluster.batch_timeout_ms': 30000,
-  'http.headers_timeout_ms': 10000,
-  'http.request_timeout_ms': 30000,
-  'http.upload_timeout_ms': 600000,
-  'http.keep_alive_timeout_ms': 5000,
-  'circuit.failure_threshold': 5,
-  'circuit.open_seconds': 10,
-  'drift.sample_every': 4,
-  'drift.window_seconds': 3600,
-  'drift.max_samples': 2000,
-  'drift.reference_first_n': 500,
-} as const satisfies Record<string, string | number | boolean>;
+/** Every declared key (dotted) with its declaration: for the docs test and the environment. */
+export const CONFIG_KEYS: ReadonlyMap<string, KeyDecl<unknown>> = new Map(declaredKeys(DECLARATIONS));
+
+/** The ONNX session settings a server sets for all models and a model.yaml may override. */
+export const ONNX_SESSION_PROPERTIES = {
+  execution_provider: ONNX.keys.execution_provider.schema,
+  intra_op_threads: ONNX.keys.intra_op_threads.schema,
+};
+
+/** Keys as written in a config file (snake_case, sections nested). */
+export const CONFIG_SCHEMA = schemaOf(DECLARATIONS);
+
+/** Dotted key -> default, for the keys that have one. */
+export const CONFIG_DEFAULTS = defaultsOf(DECLARATIONS);
 
 /** A dotted key (`port`, `onnx.instances`) with its raw value and where it came from. */
 export interface RawSetting {
@@ -455,25 +243,31 @@ export class ConfigError extends Error {
 }
 
 /** The nested sections of the config file: their keys are dotted (`onnx.instances`). */
-type Section = 'onnx' | 'slo' | 'tracing' | 'storage' | 'auth' | 'audit' | 'cluster' | 'circuit' | 'drift' | 'cost' | 'http';
-const SECTIONS: ReadonlySet<string> = new Set<Section>(['onnx', 'slo', 'tracing', 'storage', 'auth', 'audit', 'cluster', 'circuit', 'drift', 'cost', 'http']);
+const SECTIONS: ReadonlySet<string> = new Set(sectionNames(DECLARATIONS));
 
-const NUMERIC_KEYS = new Set(
-  Object.entries(CONFIG_DEFAULTS).filter(([, v]) => typeof v === 'number').map(([k]) => k),
-);
+/** Declarations by dotted key, aliases included (they convert like the key they stand for). */
+const BY_KEY = new Map(CONFIG_KEYS);
+for (const [dotted, decl] of CONFIG_KEYS) if (decl.alias) BY_KEY.set(dotted.replace(/[^.]+$/, decl.alias.name), decl);
 
-// tracing.enabled's default is the string 'false' (it predates boolean defaults); it converts like the others.
-const BOOLEAN_KEYS = new Set([
-  'tracing.enabled',
-  ...Object.entries(CONFIG_DEFAULTS).filter(([, v]) => typeof v === 'boolean').map(([k]) => k),
-]);
+/** Allowed keys at the top level ('') and in each section, in declaration order. */
+const ALLOWED_KEYS = new Map<string, string[]>([['', Object.keys(CONFIG_SCHEMA.properties)]]);
+for (const name of SECTIONS) {
+  const sectionSchema = CONFIG_SCHEMA.properties[name];
+  if (isRecord(sectionSchema) && isRecord(sectionSchema.properties)) ALLOWED_KEYS.set(name, Object.keys(sectionSchema.properties));
+}
 
-/** Environment variables and flags arrive as strings; numbers and booleans among them are converted. */
-function coerce(key: string, value: unknown): unknown {
-  if (BOOLEAN_KEYS.has(key) && (value === 'true' || value === 'false')) return value === 'true';
-  if ((NUMERIC_KEYS.has(key) || key === 'cost.node_cost_per_hour') && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value.trim());
-  if (BOOLEAN_KEYS.has(key) && typeof value === 'string' && /^(true|false)$/.test(value.trim())) return value.trim() === 'true';
-  return value;
+/** A section given whole (`residency: {...}` in a RawConfig) becomes dotted keys, like a file's. */
+function expandSections(raw: RawConfig): RawConfig {
+  const out: RawConfig = new Map();
+  for (const [key, setting] of raw) {
+    const value = setting.value;
+    if (SECTIONS.has(key) && isRecord(value)) {
+      for (const [inner, innerValue] of Object.entries(value)) out.set(`${key}.${inner}`, { value: innerValue, source: setting.source });
+    } else {
+      out.set(key, setting);
+    }
+  }
+  return out;
 }
 
 function nest(raw: RawConfig): Record<string, unknown> {
@@ -483,10 +277,11 @@ function nest(raw: RawConfig): Record<string, unknown> {
     let target = out;
     for (const part of parts.slice(0, -1)) {
       const next = target[part];
-      if (typeof next !== 'object' || next === null) target[part] = {};
-      target = target[part] as Record<string, unknown>;
+      const inner = isRecord(next) ? next : {};
+      target[part] = inner;
+      target = inner;
     }
-    target[parts[parts.length - 1] ?? key] = coerce(key, value);
+    target[parts[parts.length - 1] ?? key] = coerce(BY_KEY.get(key), value);
   }
   return out;
 }
@@ -497,17 +292,17 @@ const validate = ajv.compile(CONFIG_SCHEMA);
 function describeProblem(error: ErrorObject, raw: RawConfig): string {
   const path = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
   if (error.keyword === 'additionalProperties') {
-    const extra = String((error.params as { additionalProperty: string }).additionalProperty);
+    const extra = String(error.params.additionalProperty);
     const key = path ? `${path}.${extra}` : extra;
-    const section = SECTIONS.has(path) ? (CONFIG_SCHEMA.properties[path as Section] as { properties: object }).properties : CONFIG_SCHEMA.properties;
-    const allowed = Object.keys(section).join(', ');
+    const allowed = (ALLOWED_KEYS.get(path) ?? ALLOWED_KEYS.get('') ?? []).join(', ');
     return `${key} (from ${raw.get(key)?.source ?? 'config'}): unknown key; allowed keys here: ${allowed}`;
   }
   const setting = raw.get(path);
   const got = setting === undefined ? '' : `, got ${JSON.stringify(setting.value)}`;
   const source = setting ? ` (from ${setting.source})` : '';
   if (error.keyword === 'enum') {
-    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.join(' | ');
+    const allowedValues: unknown = error.params.allowedValues;
+    const allowed = Array.isArray(allowedValues) ? allowedValues.join(' | ') : '';
     return `${path}${source}: must be one of ${allowed}${got}`;
   }
   return `${path || 'config'}${source}: ${error.message ?? 'is invalid'}${got}`;
@@ -518,156 +313,44 @@ export function compileConfig(raw: RawConfig, cwd: string): ServerConfig {
   const merged: RawConfig = new Map(
     Object.entries(CONFIG_DEFAULTS).map(([key, value]) => [key, { value, source: 'default' }]),
   );
-  for (const [key, setting] of raw) merged.set(key, setting);
+  for (const [key, setting] of expandSections(raw)) merged.set(key, setting);
   const file = nest(merged);
   if (!validate(file)) throw new ConfigError((validate.errors ?? []).map((e) => describeProblem(e, merged)));
-  const onnx = (file.onnx ?? {}) as Record<string, unknown>;
-  const slo = (file.slo ?? {}) as Record<string, unknown>;
-  const tracing = (file.tracing ?? {}) as Record<string, unknown>;
-  const registryProblems: string[] = [];
-  const registry = compileRegistrySettings(file.registry, registryProblems);
-  if (registryProblems.length > 0) throw new ConfigError(registryProblems);
-  const storage = (file.storage ?? {}) as Record<string, unknown>;
-  const auth = (file.auth ?? {}) as Record<string, unknown>;
-  const audit = (file.audit ?? {}) as Record<string, unknown>;
-  if (storage.driver === 'postgres' && !storage.postgres_url) {
-    throw new ConfigError([`storage.postgres_url (from ${merged.get('storage.postgres_url')?.source ?? 'default'}): required when storage.driver is postgres`]);
+  const ctx: CompileContext = { cwd, problems: [], sourceOf: (key) => merged.get(key)?.source ?? 'default' };
+  const config = compileDeclarations(DECLARATIONS, file, ctx);
+  if (ctx.problems.length > 0) throw new ConfigError(ctx.problems);
+  for (const check of CROSS_KEY_RULES) {
+    const problems = check(config, ctx);
+    if (problems.length > 0) throw new ConfigError(problems);
   }
-  const cluster = (file.cluster ?? {}) as Record<string, unknown>;
-  const circuit = (file.circuit ?? {}) as Record<string, number>;
-  const http = compileHttpTimeouts((file.http ?? {}) as Record<string, number>, merged);
-  const drift = (file.drift ?? {}) as Record<string, number>;
-  const cost = (file.cost ?? {}) as Record<string, number | undefined>;
-  const absolute = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
-  const residency = compileResidency((file.residency ?? {}));
-  return Object.freeze({
-    host: file.host as string,
-    port: file.port as number,
-    modelRepository: absolute(file.model_repository as string),
-    dataDir: absolute(file.data_dir as string),
-    bodyLimitBytes: file.body_limit_bytes as number,
-    maxTensorElements: file.max_tensor_elements as number,
-    maxJsonDepth: file.max_json_depth as number,
-    maxQueuePerModel: file.max_queue_per_model as number,
-    logLevel: file.log_level as LogLevel,
-    onnx: Object.freeze({
-      executionProvider: onnx.execution_provider as ExecutionProvider,
-      intraOpThreads: onnx.intra_op_threads as number,
-      instances: onnx.instances as number,
-      inlineBelowMs: onnx.inline_below_ms as number,
-      workerNice: onnx.worker_nice as number,
-    }),
-    slo: Object.freeze({
-      evaluateIntervalMs: slo.evaluate_interval_ms as number,
-      webhookUrl: slo.webhook_url as string | undefined,
-      webhookRetries: slo.webhook_retries as number,
-      webhookBackoffMs: slo.webhook_backoff_ms as number,
-      webhookTimeoutMs: slo.webhook_timeout_ms as number,
-    }),
-    tracing: Object.freeze({
-      enabled: tracing.enabled as boolean,
-      endpoint: tracing.endpoint as string,
-      headers: Object.freeze({ ...((tracing.headers ?? {}) as Record<string, string>) }),
-      samplingRatio: tracing.sampling_ratio as number,
-      serviceName: tracing.service_name as string,
-    }),
-    deviceMetricsIntervalMs: file.device_metrics_interval_ms as number,
-    registry,
-    storage: Object.freeze({ driver: storage.driver as StorageSettings['driver'], postgresUrl: storage.postgres_url as string }),
-    auth: Object.freeze({ anonymousInference: auth.anonymous_inference as AnonymousInference }),
-    audit: Object.freeze({ flushIntervalMs: audit.flush_interval_ms as number, flushMaxRows: audit.flush_max_rows as number }),
-    declaredDevices: Object.freeze(((file.declared_devices ?? []) as RawDeclaredDevice[]).map(compileDevice)),
-    simProfiles: absolute(file.sim_profiles as string),
-    residency,
-    cluster: Object.freeze({
-      token: cluster.token as string | undefined,
-      heartbeatMs: cluster.heartbeat_ms as number,
-      localReplicas: cluster.local_replicas as boolean,
-      defaultReplicas: cluster.default_replicas as number,
-      maxReplicasPerNode: cluster.max_replicas_per_node as number,
-      ejectionConsecutiveErrors: cluster.ejection_consecutive_errors as number,
-      ejectionBaseMs: cluster.ejection_base_ms as number,
-      ejectionMaxMs: cluster.ejection_max_ms as number,
-      retryBudgetRatio: cluster.retry_budget_ratio as number,
-      retryBudgetMin: cluster.retry_budget_min as number,
-      retryWindowMs: cluster.retry_window_ms as number,
-      batchTimeoutMs: cluster.batch_timeout_ms as number,
-    }),
-    http,
-    circuit: Object.freeze({ failureThreshold: circuit.failure_threshold!, openMs: circuit.open_seconds! * 1000 }),
-    drift: Object.freeze({
-      sampleEvery: drift.sample_every!,
-      windowMs: drift.window_seconds! * 1000,
-      maxSamples: drift.max_samples!,
-      referenceFirstN: drift.reference_first_n!,
-    }),
-    cost: Object.freeze({ nodeCostPerHour: cost.node_cost_per_hour }),
-  });
+  return config;
 }
 
-/** Node requires headers <= request; a push may take longer than any other request, never less. */
-function compileHttpTimeouts(http: Record<string, number>, raw: RawConfig): HttpTimeouts {
-  const timeouts = Object.freeze({
-    headersTimeoutMs: http.headers_timeout_ms!,
-    requestTimeoutMs: http.request_timeout_ms!,
-    uploadTimeoutMs: http.upload_timeout_ms!,
-    keepAliveTimeoutMs: http.keep_alive_timeout_ms!,
-  });
-  const source = (key: string): string => raw.get(key)?.source ?? 'default';
-  const problems: string[] = [];
-  if (timeouts.headersTimeoutMs > timeouts.requestTimeoutMs) problems.push(`http.headers_timeout_ms (from ${source('http.headers_timeout_ms')}): must not exceed http.request_timeout_ms (${timeouts.requestTimeoutMs})`);
-  if (timeouts.requestTimeoutMs > timeouts.uploadTimeoutMs) problems.push(`http.request_timeout_ms (from ${source('http.request_timeout_ms')}): must not exceed http.upload_timeout_ms (${timeouts.uploadTimeoutMs})`);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return timeouts;
-}
+type CrossKeyRule = (config: ServerConfig, ctx: CompileContext) => string[];
 
-interface RawDeclaredDevice {
-  class: string;
-  count?: number;
-  tier?: Tier;
-  node?: string;
-  cost_per_hour?: number;
-  profile_class?: string;
-}
-
-function compileDevice(raw: RawDeclaredDevice): DeclaredDevice {
-  return Object.freeze({ class: raw.class, count: raw.count ?? 1, tier: raw.tier, node: raw.node ?? 'declared', costPerHour: raw.cost_per_hour, profileClass: raw.profile_class });
-}
-
-interface RawResidency {
-  policies?: Record<string, Tier[]>;
-  tenants?: Record<string, string>;
-  models?: Record<string, string>;
-  default_policy?: string;
-}
-
-/** Every policy a tenant or model names must exist: a typo must not silently allow the cloud. */
-function compileResidency(raw: RawResidency): ResidencySettings {
-  const policies = { ...BUILT_IN_RESIDENCY_POLICIES, ...(raw.policies ?? {}) };
-  const problems: string[] = [];
-  const check = (where: string, name: string): void => {
-    if (!Object.hasOwn(policies, name)) problems.push(`${where}: policy '${name}' is not defined; policies: ${Object.keys(policies).join(', ')}`);
-  };
-  for (const [tenant, policy] of Object.entries(raw.tenants ?? {})) check(`residency.tenants.${tenant}`, policy);
-  for (const [model, policy] of Object.entries(raw.models ?? {})) check(`residency.models.${model}`, policy);
-  const defaultPolicy = raw.default_policy ?? 'any';
-  check('residency.default_policy', defaultPolicy);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ policies: Object.freeze(policies), tenants: Object.freeze({ ...(raw.tenants ?? {}) }), models: Object.freeze({ ...(raw.models ?? {}) }), defaultPolicy });
-}
+/** Rules between keys, checked after every key is valid on its own. */
+const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
+  ({ storage }, ctx) => (storage.driver === 'postgres' && !storage.postgresUrl ? [`storage.postgres_url (from ${ctx.sourceOf('storage.postgres_url')}): required when storage.driver is postgres`] : []),
+  // Node requires headers <= request; a push may take longer than any other request, never less.
+  ({ http }, ctx) => [
+    ...(http.headersTimeoutMs > http.requestTimeoutMs ? [`http.headers_timeout_ms (from ${ctx.sourceOf('http.headers_timeout_ms')}): must not exceed http.request_timeout_ms (${http.requestTimeoutMs})`] : []),
+    ...(http.requestTimeoutMs > http.uploadTimeoutMs ? [`http.request_timeout_ms (from ${ctx.sourceOf('http.request_timeout_ms')}): must not exceed http.upload_timeout_ms (${http.uploadTimeoutMs})`] : []),
+  ],
+  // Every policy a tenant or model names must exist: a typo must not silently allow the cloud.
+  ({ residency }) => {
+    const problems: string[] = [];
+    const check = (where: string, name: string): void => {
+      if (!Object.hasOwn(residency.policies, name)) problems.push(`${where}: policy '${name}' is not defined; policies: ${Object.keys(residency.policies).join(', ')}`);
+    };
+    for (const [tenant, policy] of Object.entries(residency.tenants)) check(`residency.tenants.${tenant}`, policy);
+    for (const [model, policy] of Object.entries(residency.models)) check(`residency.models.${model}`, policy);
+    check('residency.default_policy', residency.defaultPolicy);
+    return problems;
+  },
+];
 
 /** Flattens a parsed config file into dotted keys, keeping unknown keys so validation names them. */
 export function flattenConfigFile(content: unknown, source: string): RawConfig {
-  const raw: RawConfig = new Map();
-  if (typeof content !== 'object' || content === null || Array.isArray(content)) {
-    throw new ConfigError([`${source}: must be a mapping of keys to values`]);
-  }
-  for (const [key, value] of Object.entries(content)) {
-    if (SECTIONS.has(key) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) raw.set(`${key}.${inner}`, { value: innerValue, source });
-    } else {
-      raw.set(key, { value, source });
-    }
-  }
-  return raw;
+  if (!isRecord(content)) throw new ConfigError([`${source}: must be a mapping of keys to values`]);
+  return expandSections(new Map(Object.entries(content).map(([key, value]) => [key, { value, source }])));
 }

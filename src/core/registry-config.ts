@@ -4,6 +4,27 @@
  * of the config; compiled here into camelCase with defaults and parsed keys.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { boolean, compileSection, custom, duration, integer, sectionSchema, section } from './config-keys.js';
+
+const MAX_ARTIFACT = 2 * 1024 * 1024 * 1024 - 1;
+
+/** `registry.ingest`, declared once like the keys in config.ts (the rest of the section is structured). */
+export const REGISTRY_INGEST = section({
+  max_total_bytes: integer({ min: 1, max: MAX_ARTIFACT, default: MAX_ARTIFACT, doc: 'All files of one artifact, after decompression.' }),
+  max_entry_bytes: integer({ min: 1, max: MAX_ARTIFACT, default: MAX_ARTIFACT, doc: 'One file of an artifact.' }),
+  max_entries: integer({ min: 1, max: 100000, default: 1024, doc: 'Archive entries, folders included.' }),
+  // Why the floor: below 10, a tar of small text files (mostly header padding) would be refused.
+  max_inflate_ratio: integer({ min: 10, max: 100000, default: 100, doc: 'A gzip archive inflates to at most this many times its size (floor 1 MiB).' }),
+  max_concurrent_uploads: integer({ min: 1, max: 1000, default: 2, doc: 'Pushes received and ingested at once; more are refused 503 UPLOADS_BUSY.' }),
+  url_allow_list: custom({
+    docDefault: '[]',
+    doc: 'URL prefixes artifacts may be fetched from (none by default).',
+    schema: { type: 'array', maxItems: 256, items: { type: 'string', minLength: 1 } },
+    compile: (value): readonly string[] => Object.freeze(Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : []),
+  }),
+  allow_http: boolean({ default: false, doc: 'Accept http: prefixes and sources (https only by default).' }),
+  fetch_timeout_ms: duration({ min: 100, max: 3600000, default: 30000, doc: 'Timeout of one URL fetch.' }),
+});
 
 const GATES = {
   type: 'object',
@@ -36,21 +57,7 @@ export const REGISTRY_CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    ingest: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        max_total_bytes: { type: 'integer', minimum: 1, maximum: 2147483647 },
-        max_entry_bytes: { type: 'integer', minimum: 1, maximum: 2147483647 },
-        max_entries: { type: 'integer', minimum: 1, maximum: 100000 },
-        // Why the floor: below 10, a tar of small text files (mostly header padding) would be refused.
-        max_inflate_ratio: { type: 'integer', minimum: 10, maximum: 100000 },
-        max_concurrent_uploads: { type: 'integer', minimum: 1, maximum: 1000 },
-        url_allow_list: { type: 'array', maxItems: 256, items: { type: 'string', minLength: 1 } },
-        allow_http: { type: 'boolean' },
-        fetch_timeout_ms: { type: 'integer', minimum: 100, maximum: 3600000 },
-      },
-    },
+    ingest: sectionSchema(REGISTRY_INGEST),
     signatures: {
       type: 'object',
       additionalProperties: false,
@@ -102,13 +109,12 @@ export interface RegistrySettings {
 
 interface RawGates { approvals?: { role: string; count: number }[]; thresholds?: GateSettings['thresholds'][number][] }
 interface RawRegistry {
-  ingest?: { max_total_bytes?: number; max_entry_bytes?: number; max_entries?: number; max_inflate_ratio?: number; max_concurrent_uploads?: number; url_allow_list?: string[]; allow_http?: boolean; fetch_timeout_ms?: number };
+  ingest?: unknown;
   signatures?: { required?: boolean; trusted_keys?: Record<string, string> };
   gates?: RawGates;
   model_gates?: Record<string, RawGates>;
 }
 
-const MAX_ARTIFACT = 2 * 1024 * 1024 * 1024 - 1;
 const DEFAULT_GATES: GateSettings = Object.freeze({ approvals: [{ role: 'approver', count: 1 }], thresholds: [] });
 
 function gates(raw: RawGates | undefined): GateSettings {
@@ -118,8 +124,9 @@ function gates(raw: RawGates | undefined): GateSettings {
 /** Compiles an already schema-valid section; returns problems for what a schema cannot check. */
 export function compileRegistrySettings(value: unknown, problems: string[]): RegistrySettings {
   const raw = (value ?? {}) as RawRegistry;
-  const allowHttp = raw.ingest?.allow_http ?? false;
-  const allowList = raw.ingest?.url_allow_list ?? [];
+  const ingest = compileSection(REGISTRY_INGEST, raw.ingest, 'registry.ingest.', { cwd: '', problems, sourceOf: () => 'config' });
+  const allowHttp = ingest.allowHttp;
+  const allowList = ingest.urlAllowList;
   for (const entry of allowList) {
     let url: URL | undefined;
     try {
@@ -144,16 +151,7 @@ export function compileRegistrySettings(value: unknown, problems: string[]): Reg
   const required = raw.signatures?.required ?? false;
   if (required && trustedKeys.size === 0) problems.push('registry.signatures.required is true but registry.signatures.trusted_keys is empty: nothing could ever be pushed');
   return Object.freeze({
-    ingest: Object.freeze({
-      maxTotalBytes: raw.ingest?.max_total_bytes ?? MAX_ARTIFACT,
-      maxEntryBytes: raw.ingest?.max_entry_bytes ?? MAX_ARTIFACT,
-      maxEntries: raw.ingest?.max_entries ?? 1024,
-      maxInflateRatio: raw.ingest?.max_inflate_ratio ?? 100,
-      maxConcurrentUploads: raw.ingest?.max_concurrent_uploads ?? 2,
-      urlAllowList: Object.freeze([...allowList]),
-      allowHttp,
-      fetchTimeoutMs: raw.ingest?.fetch_timeout_ms ?? 30000,
-    }),
+    ingest,
     signatures: Object.freeze({ required, trustedKeys }),
     gates: gates(raw.gates),
     modelGates: new Map(Object.entries(raw.model_gates ?? {}).map(([name, g]) => [name, gates(g)])),

@@ -6,43 +6,31 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readTokenFile } from './token-file.js';
-import { ConfigError, compileConfig, flattenConfigFile, type RawConfig, type ServerConfig } from '../core/config.js';
+import { CONFIG_KEYS, ConfigError, compileConfig, flattenConfigFile, type RawConfig, type ServerConfig } from '../core/config.js';
+import { environmentName } from '../core/config-keys.js';
 
-/** Environment variable -> config key. */
-export const ENVIRONMENT_KEYS: Readonly<Record<string, string>> = {
-  SWITCHYARD_HOST: 'host',
-  SWITCHYARD_PORT: 'port',
-  SWITCHYARD_MODEL_REPOSITORY: 'model_repository',
-  SWITCHYARD_DATA_DIR: 'data_dir',
-  SWITCHYARD_BODY_LIMIT_BYTES: 'body_limit_bytes',
-  SWITCHYARD_MAX_JSON_DEPTH: 'max_json_depth',
-  SWITCHYARD_MAX_TENSOR_ELEMENTS: 'max_tensor_elements',
-  SWITCHYARD_MAX_QUEUE_PER_MODEL: 'max_queue_per_model',
-  SWITCHYARD_LOG_LEVEL: 'log_level',
-  SWITCHYARD_ONNX_EXECUTION_PROVIDER: 'onnx.execution_provider',
-  SWITCHYARD_ONNX_INTRA_OP_THREADS: 'onnx.intra_op_threads',
-  SWITCHYARD_ONNX_INSTANCES: 'onnx.instances',
-  SWITCHYARD_ONNX_INLINE_BELOW_MS: 'onnx.inline_below_ms',
-  SWITCHYARD_ONNX_WORKER_NICE: 'onnx.worker_nice',
-  SWITCHYARD_SLO_WEBHOOK_URL: 'slo.webhook_url',
-  SWITCHYARD_SLO_EVALUATE_INTERVAL_MS: 'slo.evaluate_interval_ms',
-  SWITCHYARD_TRACING_ENABLED: 'tracing.enabled',
-  SWITCHYARD_TRACING_ENDPOINT: 'tracing.endpoint',
-  SWITCHYARD_TRACING_SAMPLING_RATIO: 'tracing.sampling_ratio',
-  SWITCHYARD_DEVICE_METRICS_INTERVAL_MS: 'device_metrics_interval_ms',
-  SWITCHYARD_STORAGE_DRIVER: 'storage.driver',
-  SWITCHYARD_POSTGRES_URL: 'storage.postgres_url',
-  SWITCHYARD_ANONYMOUS_INFERENCE: 'auth.anonymous_inference',
-  SWITCHYARD_AUDIT_FLUSH_INTERVAL_MS: 'audit.flush_interval_ms',
-  SWITCHYARD_AUDIT_FLUSH_MAX_ROWS: 'audit.flush_max_rows',
-  SWITCHYARD_CLUSTER_TOKEN: 'cluster.token',
-  SWITCHYARD_CLUSTER_TOKEN_FILE: 'cluster.token_file',
-  SWITCHYARD_CLUSTER_HEARTBEAT_MS: 'cluster.heartbeat_ms',
-  SWITCHYARD_HTTP_HEADERS_TIMEOUT_MS: 'http.headers_timeout_ms',
-  SWITCHYARD_HTTP_REQUEST_TIMEOUT_MS: 'http.request_timeout_ms',
-  SWITCHYARD_HTTP_UPLOAD_TIMEOUT_MS: 'http.upload_timeout_ms',
-  SWITCHYARD_HTTP_KEEP_ALIVE_TIMEOUT_MS: 'http.keep_alive_timeout_ms',
-};
+/**
+ * Keys read here and resolved before compiling (`cluster.token_file` becomes `cluster.token`):
+ * declared like the keys in core/config.ts, so the environment and docs/configuration.md follow.
+ */
+export const SOURCE_KEYS = {
+  'cluster.token_file': { env: 'SWITCHYARD_CLUSTER_TOKEN_FILE', isPath: true, doc: 'A file holding cluster.token (created, random, mode 0600, when missing).' },
+} as const;
+
+/** Environment variable -> config key, derived from the declarations. */
+export const ENVIRONMENT_KEYS: Readonly<Record<string, string>> = Object.fromEntries([
+  ...[...CONFIG_KEYS].flatMap(([key, decl]): [string, string][] => {
+    const variable = environmentName(key, decl);
+    return variable === undefined ? [] : [[variable, key]];
+  }),
+  ...Object.entries(SOURCE_KEYS).map(([key, decl]): [string, string] => [decl.env, key]),
+]);
+
+/** Keys holding paths: in a config file they are relative to the file. */
+const PATH_KEYS = [
+  ...[...CONFIG_KEYS].filter(([, decl]) => decl.isPath).map(([key]) => key),
+  ...Object.entries(SOURCE_KEYS).filter(([, decl]) => decl.isPath).map(([key]) => key),
+];
 
 /** Set when `cluster.token_file` named a file that did not exist and the gateway created it. */
 export interface TokenFileNote {
@@ -76,7 +64,7 @@ function readConfigFile(path: string): RawConfig {
   }
   const raw = flattenConfigFile(content ?? {}, `file ${path}`);
   // Paths in a config file are relative to the file, not to wherever the server starts.
-  for (const key of ['model_repository', 'data_dir', 'sim_profiles', 'cluster.token_file']) {
+  for (const key of PATH_KEYS) {
     const setting = raw.get(key);
     if (setting && typeof setting.value === 'string' && !isAbsolute(setting.value)) {
       raw.set(key, { ...setting, value: resolve(dirname(path), setting.value) });
