@@ -13,7 +13,7 @@ import { discoverDevices } from '../hardware/discover.js';
 import { systemHost } from '../hardware/host.js';
 import { loadOnnxBackend } from '../runtime/onnx/onnx-backend.js';
 import { createLogger } from '../telemetry/logger.js';
-import { Agent, AgentJoinError } from './agent.js';
+import { Agent, AgentJoinError } from '../agent/agent.js';
 
 interface AgentFlags {
   join: string;

@@ -17,7 +17,7 @@ import { ARTIFACT_DIGEST_HEADER, checkProtocol, DATAPLANE_PATHS, DATAPLANE_PROTO
 import { decodeTensors, encodeTensors, WireError } from '../runtime/remote/wire.js';
 import { checkSignature } from '../runtime/signature-check.js';
 import type { Logger } from '../telemetry/logger.js';
-import { SWITCHYARD_VERSION } from './version.js';
+import { SWITCHYARD_VERSION } from '../main/version.js';
 
 export interface AgentOptions {
   /** The gateway's base URL. */
