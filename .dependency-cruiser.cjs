@@ -22,6 +22,8 @@ module.exports = {
     layer('runtime', ['core', 'telemetry', 'hardware']),
     layer('scheduler', ['core', 'telemetry']),
     layer('control', ['core', 'telemetry', 'hardware', 'registry', 'scheduler']),
+    // The node agent: never the gateway; what both ends share lives in runtime/remote.
+    layer('agent', ['core', 'telemetry', 'hardware', 'registry', 'runtime']),
     layer('gateway', ['core', 'telemetry', 'hardware', 'registry', 'runtime', 'scheduler', 'control', 'automation']),
     layer('client', ['core']),
     layer('cli', ['client', 'core']),

@@ -13,7 +13,8 @@ import { discoverDevices } from '../hardware/discover.js';
 import { systemHost } from '../hardware/host.js';
 import { loadOnnxBackend } from '../runtime/onnx/onnx-backend.js';
 import { createLogger } from '../telemetry/logger.js';
-import { Agent, AgentJoinError } from './agent.js';
+import { Agent, AgentJoinError } from '../agent/agent.js';
+import { SWITCHYARD_VERSION } from './version.js';
 
 interface AgentFlags {
   join: string;
@@ -71,6 +72,7 @@ async function runAgent(flags: AgentFlags): Promise<void> {
       workerNice: CONFIG_DEFAULTS['onnx.worker_nice'],
     },
     log,
+    agentVersion: SWITCHYARD_VERSION,
     ...(flags.protocol ? { protocol: flags.protocol } : {}),
   });
   try {

@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { Agent, AgentJoinError } from '../../src/main/agent.js';
+import { Agent, AgentJoinError } from '../../src/agent/agent.js';
 import type { EmbeddedServer } from '../../src/main/server.js';
 import { loadOnnxBackend } from '../../src/runtime/onnx/onnx-backend.js';
 import type { Device } from '../../src/hardware/device.js';

@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileConfig } from '../../src/core/config.js';
-import { Agent } from '../../src/main/agent.js';
+import { Agent } from '../../src/agent/agent.js';
 import { registryDeps } from '../../src/main/registry-wiring.js';
 import type { EmbeddedServer } from '../../src/main/server.js';
 import type { Device } from '../../src/hardware/device.js';

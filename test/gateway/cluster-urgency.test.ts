@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent } from '../../src/main/agent.js';
+import { Agent } from '../../src/agent/agent.js';
 import type { EmbeddedServer } from '../../src/main/server.js';
 import type { LoadBackend, RunOptions } from '../../src/runtime/backend.js';
 import { loadOnnxBackend } from '../../src/runtime/onnx/onnx-backend.js';

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AnonymousInference } from '../../core/config.js';
 import { SwitchyardError } from '../../core/errors.js';
+import { bearerOf } from '../../core/secrets.js';
 import { keyId, keyMatches } from '../../registry/access/api-key.js';
 import type { Role } from '../../registry/storage/rows.js';
 import type { AccessCache } from './access-cache.js';
@@ -51,8 +52,7 @@ function presentedKey(request: FastifyRequest): string | undefined {
   if (header !== undefined) return Array.isArray(header) ? '' : header.trim();
   const authorization = request.headers.authorization;
   if (authorization === undefined) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  return match?.[1] ?? '';
+  return bearerOf(authorization) ?? '';
 }
 
 function unauthenticated(reply: FastifyReply, why: string): SwitchyardError {

@@ -6,6 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { bearerOf } from '../../core/secrets.js';
+import { CONTROL_ROUTES } from '../../runtime/remote/control-protocol.js';
 import { ARTIFACT_DIGEST_HEADER } from '../../runtime/remote/protocol.js';
 import { SwitchyardError } from '../../core/errors.js';
 import type { Cluster } from './cluster.js';
@@ -14,10 +16,7 @@ export interface ClusterRouteDeps {
   readonly cluster: Cluster | undefined;
 }
 
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  return typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
-}
+const bearer = (request: FastifyRequest): string | undefined => bearerOf(request.headers.authorization);
 
 export function registerClusterRoutes(app: FastifyInstance, deps: ClusterRouteDeps): void {
   const need = (): Cluster => {
@@ -27,21 +26,21 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ClusterRouteDe
 
   app.get('/v1/nodes', { config: { roles: ['admin', 'operator', 'viewer'] } }, async () => ({ nodes: need().view() }));
 
-  app.post('/internal/v1/join', async (request) => {
+  app.post(CONTROL_ROUTES.join, async (request) => {
     const cluster = need();
     cluster.checkToken(bearer(request));
     return cluster.join(request.body);
   });
 
-  app.post<{ Params: { id: string } }>('/internal/v1/nodes/:id/heartbeat', async (request) => need().heartbeat(request.params.id, bearer(request), request.body));
+  app.post<{ Params: { id: string } }>(CONTROL_ROUTES.heartbeat, async (request) => need().heartbeat(request.params.id, bearer(request), request.body));
 
-  app.get<{ Params: { id: string; model: string; version: string } }>('/internal/v1/nodes/:id/artifacts/:model/:version', async (request, reply) => {
+  app.get<{ Params: { id: string; model: string; version: string } }>(CONTROL_ROUTES.artifact, async (request, reply) => {
     const bytes = await need().artifact(request.params.id, bearer(request), request.params.model, request.params.version);
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     return reply.type('application/octet-stream').header(ARTIFACT_DIGEST_HEADER, digest).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   });
 
-  app.post<{ Params: { id: string } }>('/internal/v1/nodes/:id/leave', async (request, reply) => {
+  app.post<{ Params: { id: string } }>(CONTROL_ROUTES.leave, async (request, reply) => {
     need().leave(request.params.id, bearer(request));
     return reply.code(204).send();
   });

@@ -5,17 +5,18 @@
  * the node's replicas in the live scheduler; placement runs again whenever nodes or replicas
  * change, so a dead node's replicas come back elsewhere.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import type { ServerConfig } from '../../core/config.js';
 import { SwitchyardError } from '../../core/errors.js';
+import { digestOf, matchesDigest } from '../../core/secrets.js';
 import type { Catalog } from '../../hardware/catalog.js';
-import type { Device } from '../../hardware/device.js';
 import { NodeRegistry, type NodeInfo, type NodeRecord, type NodeTransition } from '../../control/node-registry.js';
 import { planPlacement, refusalKey, type DeploymentNeed, type PlacedReplica } from '../../control/placement.js';
 import { NodeConnection, RemoteBackend } from '../../runtime/remote/remote-backend.js';
 import { checkProtocol, DATAPLANE_PROTOCOL } from '../../runtime/remote/protocol.js';
-import { AGENT_REPLICA_STATES, type AgentReplicaState, type ReplicaState } from '../../core/replica-states.js';
+import { readHeartbeat, readJoinRequest, type AgentReplicaState, type Assignment, type HeartbeatAnswer, type JoinAnswer } from '../../runtime/remote/control-protocol.js';
+import type { ReplicaState } from '../../core/replica-states.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
 import { LiveScheduler } from '../live/live-scheduler.js';
@@ -26,42 +27,16 @@ interface RemoteReplica extends PlacedReplica {
   reason: string | undefined;
 }
 
-/** What an agent is told to host. */
-export interface Assignment {
-  readonly replica: string;
-  readonly model: string;
-  readonly version: string;
-  readonly digest: string;
-  /** Protocol 1.2: `gateway` for a registry version, whose model file the agent fetches from the gateway. */
-  readonly source: 'repository' | 'gateway';
-}
-
 /** Registry versions live in the gateway's store: agents fetch their model file through it. */
 export interface RegistryFiles {
   isRegistryVersion(served: ServedVersion): boolean;
   modelFile(model: string, version: string): Promise<Uint8Array>;
 }
 
-export interface JoinAnswer {
-  readonly node_id: string;
-  readonly node_secret: string;
-  readonly heartbeat_ms: number;
-  readonly protocol: string;
-}
-
-export interface HeartbeatReport {
-  readonly draining: boolean;
-  readonly replicas: readonly { readonly replica: string; readonly state: AgentReplicaState; readonly reason?: string | undefined }[];
-  readonly telemetry: Record<string, unknown>;
-}
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 /** Dead and departed nodes stay listed this long, so operators see what happened. */
 const KEEP_GONE_MS = 10 * 60_000;
 /** Why: the minimum a real model needs; model.yaml's placement.memory_mib says more. */
 const DEFAULT_REPLICA_MEMORY = 256 * 1024 * 1024;
-
-const digestOf = (secret: string): Buffer => createHash('sha256').update(secret).digest();
 
 export class Cluster {
   readonly registry: NodeRegistry;
@@ -106,13 +81,13 @@ export class Cluster {
   }
 
   checkToken(presented: string | undefined): void {
-    if (!presented || !timingSafeEqual(digestOf(presented), this.tokenDigest)) throw new SwitchyardError('JOIN_TOKEN_INVALID', 'the cluster join token is missing or wrong');
+    if (!matchesDigest(presented, this.tokenDigest)) throw new SwitchyardError('JOIN_TOKEN_INVALID', 'the cluster join token is missing or wrong');
   }
 
   private authenticate(nodeId: string, secret: string | undefined): NodeRecord {
     const expected = this.secrets.get(nodeId);
     const node = this.registry.get(nodeId);
-    if (!expected || !node || !secret || !timingSafeEqual(digestOf(secret), expected)) {
+    if (!node || !matchesDigest(secret, expected)) {
       if (node && (node.state === 'dead' || node.state === 'left')) throw new SwitchyardError('NODE_UNKNOWN', `node ${nodeId} is ${node.state}; join again`);
       if (!node) throw new SwitchyardError('NODE_UNKNOWN', `node ${nodeId} is not known here; join again`);
       throw new SwitchyardError('JOIN_TOKEN_INVALID', `the node secret does not match node ${nodeId}`);
@@ -122,9 +97,10 @@ export class Cluster {
 
   /** Admits an agent: checks its protocol, issues its secret, health-checks its data plane in the background. */
   join(body: unknown): JoinAnswer {
-    const info = parseJoin(body);
-    const protocol = checkProtocol(info.protocol);
+    // The version first: another major may send another shape.
+    const protocol = checkProtocol(typeof body === 'object' && body !== null ? (body as { protocol?: unknown }).protocol : undefined);
     if (!protocol.ok) throw new SwitchyardError('DATAPLANE_PROTOCOL_UNSUPPORTED', protocol.reason);
+    const info = parseJoin(body);
     if (this.registry.liveByName(info.name)) throw new SwitchyardError('INVALID_REQUEST', `a live node is already called '${info.name}'; give each agent its own --name`);
     const node = this.registry.join(info, this.clock.now());
     const secret = randomBytes(32).toString('base64url');
@@ -135,7 +111,7 @@ export class Cluster {
     return { node_id: node.id, node_secret: secret, heartbeat_ms: this.config.cluster.heartbeatMs, protocol: DATAPLANE_PROTOCOL };
   }
 
-  heartbeat(nodeId: string, secret: string | undefined, body: unknown): { assignments: Assignment[] } {
+  heartbeat(nodeId: string, secret: string | undefined, body: unknown): HeartbeatAnswer {
     const node = this.authenticate(nodeId, secret);
     const report = parseHeartbeat(body);
     const verdict = this.registry.heartbeat(nodeId, this.clock.now(), report.telemetry);
@@ -326,41 +302,26 @@ function fail(message: string): never {
 }
 
 function parseJoin(body: unknown): NodeInfo {
-  if (typeof body !== 'object' || body === null) fail('join body must be a JSON object');
-  const b = body as Record<string, unknown>;
-  if (typeof b.name !== 'string' || !NAME.test(b.name)) fail('name must be 1-63 letters, digits, _ . -');
-  if (typeof b.dataplane_url !== 'string' || !/^https?:\/\/[^/\s]+\/?$/.test(b.dataplane_url)) fail('dataplane_url must be an http(s) origin');
-  const tier = b.tier ?? 'onprem';
-  if (tier !== 'edge' && tier !== 'onprem' && tier !== 'cloud') fail('tier must be edge, onprem or cloud');
-  if (!Array.isArray(b.devices) || b.devices.length > 256) fail('devices must be an array of at most 256 devices');
-  const devices = b.devices.map((d: unknown, i: number): Device => {
-    const dev = d as Partial<Device> | null;
-    if (!dev || typeof dev.id !== 'string' || typeof dev.kind !== 'string' || typeof dev.memoryBytes !== 'number' || !(dev.memoryBytes >= 0)) fail(`devices[${i}] needs id, kind and memoryBytes`);
-    return { ...(dev as Device), class: typeof dev.class === 'string' ? dev.class : null, real: dev.real !== false };
-  });
+  const join = readJoinRequest(body);
+  if (!join.ok) fail(join.reason);
+  const b = join.value;
   return {
     name: b.name,
     dataplaneUrl: b.dataplane_url.replace(/\/$/, ''),
-    tier,
-    devices,
-    agentVersion: typeof b.agent_version === 'string' ? b.agent_version.slice(0, 64) : 'unknown',
-    protocol: typeof b.protocol === 'string' ? b.protocol : '',
+    tier: b.tier ?? 'onprem',
+    devices: b.devices.map((d) => ({ ...d, class: typeof d.class === 'string' ? d.class : null, real: d.real !== false })),
+    agentVersion: b.agent_version?.slice(0, 64) ?? 'unknown',
+    protocol: b.protocol,
   };
 }
 
-const AGENT_STATES: ReadonlySet<string> = new Set(AGENT_REPLICA_STATES);
-
-function parseHeartbeat(body: unknown): HeartbeatReport {
-  if (typeof body !== 'object' || body === null) fail('heartbeat body must be a JSON object');
-  const b = body as Record<string, unknown>;
-  const replicas = Array.isArray(b.replicas) ? b.replicas : [];
+function parseHeartbeat(body: unknown): { draining: boolean; replicas: { replica: string; state: AgentReplicaState; reason: string | undefined }[]; telemetry: Record<string, unknown> } {
+  const heartbeat = readHeartbeat(body);
+  if (!heartbeat.ok) fail(heartbeat.reason);
+  const b = heartbeat.value;
   return {
-    draining: b.draining === true,
-    replicas: replicas.flatMap((r: unknown) => {
-      const x = r as { replica?: unknown; state?: unknown; reason?: unknown } | null;
-      if (!x || typeof x.replica !== 'string' || typeof x.state !== 'string' || !AGENT_STATES.has(x.state)) return [];
-      return [{ replica: x.replica, state: x.state as AgentReplicaState, reason: typeof x.reason === 'string' ? x.reason.slice(0, 500) : undefined }];
-    }),
-    telemetry: typeof b.telemetry === 'object' && b.telemetry !== null ? (b.telemetry as Record<string, unknown>) : {},
+    draining: b.draining,
+    replicas: b.replicas.map((r) => ({ replica: r.replica, state: r.state, reason: r.reason?.slice(0, 500) })),
+    telemetry: b.telemetry ?? {},
   };
 }

@@ -5,7 +5,7 @@
  * than a whole gateway: the gateway adds nothing on this path, and the fake hands us the node
  * secret that a gateway's NodeConnection presents.
  */
-import { Agent } from '../../../src/main/agent.js';
+import { Agent } from '../../../src/agent/agent.js';
 import type { Device } from '../../../src/hardware/device.js';
 import type { LoadBackend, RunOptions } from '../../../src/runtime/backend.js';
 import { loadOnnxBackend } from '../../../src/runtime/onnx/onnx-backend.js';
