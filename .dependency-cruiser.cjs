@@ -21,7 +21,7 @@ module.exports = {
     layer('registry', ['core', 'telemetry']),
     layer('runtime', ['core', 'telemetry', 'hardware']),
     layer('scheduler', ['core', 'telemetry']),
-    layer('control', ['core', 'telemetry', 'hardware', 'registry', 'scheduler']),
+    layer('control', ['core', 'telemetry', 'hardware', 'registry', 'scheduler', 'runtime', 'gateway']), // gateway: until serving/ exists
     layer('gateway', ['core', 'telemetry', 'hardware', 'registry', 'runtime', 'scheduler', 'control', 'automation']),
     layer('client', ['core']),
     layer('cli', ['client', 'core']),

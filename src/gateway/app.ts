@@ -34,7 +34,7 @@ import { registerTenantRoutes } from './auth/tenants-routes.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
 import { auditInference } from './audit/inference-summary.js';
 import { Residency } from './oip/residency.js';
-import type { Cluster } from './cluster/cluster.js';
+import type { Cluster } from '../control/cluster/cluster.js';
 import { registerClusterRoutes } from './cluster/cluster-routes.js';
 import { registerRequestDeadline, sweepIntervalMs } from './request-deadline.js';
 import { registerBodyParsers } from './body/body-parsers.js';

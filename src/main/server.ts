@@ -32,7 +32,7 @@ import { loadCatalog } from '../hardware/catalog.js';
 import { realTimers, type SimTimers } from '../runtime/sim/sim-backend.js';
 import { declaredReplicas, loadSimProfiles } from './declared-replicas.js';
 import { ReplicaMetrics } from '../telemetry/replica-metrics.js';
-import { Cluster } from '../gateway/cluster/cluster.js';
+import { Cluster } from '../control/cluster/cluster.js';
 import { OutlierDetector } from '../control/outlier-detector.js';
 import { RetryBudget } from '../control/retry-budget.js';
 import { registerClusterMetrics } from '../telemetry/cluster-metrics.js';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ARTIFACT_DIGEST_HEADER } from '../../runtime/remote/protocol.js';
 import { SwitchyardError } from '../../core/errors.js';
-import type { Cluster } from './cluster.js';
+import type { Cluster } from '../../control/cluster/cluster.js';
 
 export interface ClusterRouteDeps {
   readonly cluster: Cluster | undefined;

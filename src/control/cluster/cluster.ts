@@ -11,14 +11,14 @@ import type { ServerConfig } from '../../core/config.js';
 import { SwitchyardError } from '../../core/errors.js';
 import type { Catalog } from '../../hardware/catalog.js';
 import type { Device } from '../../hardware/device.js';
-import { NodeRegistry, type NodeInfo, type NodeRecord, type NodeTransition } from '../../control/node-registry.js';
-import { planPlacement, refusalKey, type DeploymentNeed, type PlacedReplica } from '../../control/placement.js';
+import { NodeRegistry, type NodeInfo, type NodeRecord, type NodeTransition } from './node-registry.js';
+import { planPlacement, refusalKey, type DeploymentNeed, type PlacedReplica } from './placement.js';
 import { NodeConnection, RemoteBackend } from '../../runtime/remote/remote-backend.js';
 import { checkProtocol, DATAPLANE_PROTOCOL } from '../../runtime/remote/protocol.js';
 import type { ReplicaState } from '../../scheduler/types.js';
 import type { Logger } from '../../telemetry/logger.js';
-import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
-import { LiveScheduler } from '../live/live-scheduler.js';
+import type { ModelCatalog, ServedVersion } from '../../gateway/model-catalog.js';
+import { LiveScheduler } from '../../gateway/live/live-scheduler.js';
 
 /** A replica as the agent last reported it. */
 export type AgentReplicaState = 'assigned' | 'loading' | 'ready' | 'failed';
