@@ -21,8 +21,9 @@ module.exports = {
     layer('registry', ['core', 'telemetry']),
     layer('runtime', ['core', 'telemetry', 'hardware']),
     layer('scheduler', ['core', 'telemetry']),
-    layer('control', ['core', 'telemetry', 'hardware', 'registry', 'scheduler', 'runtime', 'gateway']), // gateway: until serving/ exists
-    layer('gateway', ['core', 'telemetry', 'hardware', 'registry', 'runtime', 'scheduler', 'control', 'automation']),
+    layer('serving', ['core', 'telemetry', 'hardware', 'registry', 'runtime', 'scheduler', 'gateway']), // gateway: until the next commit
+    layer('control', ['core', 'telemetry', 'hardware', 'registry', 'scheduler', 'runtime', 'serving']),
+    layer('gateway', ['core', 'telemetry', 'hardware', 'registry', 'runtime', 'scheduler', 'serving', 'control']),
     layer('client', ['core']),
     layer('cli', ['client', 'core']),
     layer('sim', ['core', 'telemetry', 'hardware', 'scheduler']),

@@ -17,8 +17,8 @@ import { NodeConnection, RemoteBackend } from '../../runtime/remote/remote-backe
 import { checkProtocol, DATAPLANE_PROTOCOL } from '../../runtime/remote/protocol.js';
 import type { ReplicaState } from '../../scheduler/types.js';
 import type { Logger } from '../../telemetry/logger.js';
-import type { ModelCatalog, ServedVersion } from '../../gateway/model-catalog.js';
-import { LiveScheduler } from '../../gateway/live/live-scheduler.js';
+import type { ModelCatalog, ServedVersion } from '../../serving/model-catalog.js';
+import { LiveScheduler } from '../../serving/live/live-scheduler.js';
 
 /** A replica as the agent last reported it. */
 export type AgentReplicaState = 'assigned' | 'loading' | 'ready' | 'failed';

@@ -1,10 +1,10 @@
 /** GET /v1/deployments/{id}/drift: drift statistics of a deployment (`model:version`, or a model name for its default version). */
 import type { FastifyInstance } from 'fastify';
 import { SwitchyardError } from '../../core/errors.js';
-import { LiveScheduler } from '../live/live-scheduler.js';
-import type { ModelCatalog } from '../model-catalog.js';
-import { resolveVersion } from '../resolve-version.js';
-import type { DriftTracker } from './drift-tracker.js';
+import { LiveScheduler } from '../../serving/live/live-scheduler.js';
+import type { ModelCatalog } from '../../serving/model-catalog.js';
+import { resolveVersion } from '../../serving/resolve-version.js';
+import type { DriftTracker } from '../../serving/drift/drift-tracker.js';
 
 export interface DriftRouteDeps {
   readonly catalog: ModelCatalog;

@@ -17,8 +17,8 @@ import { compileSlo, deploymentOfSlo, RAW_SLO_SCHEMA, rawOfSlo, thresholdIsBucke
 import { LATENCY_BUCKETS } from '../../telemetry/buckets.js';
 import type { SloBook } from '../../telemetry/slo/slo-book.js';
 import type { SloTracker } from '../../telemetry/slo/slo-tracker.js';
-import type { ModelCatalog } from '../model-catalog.js';
-import { resolveVersion } from '../resolve-version.js';
+import type { ModelCatalog } from '../../serving/model-catalog.js';
+import { resolveVersion } from '../../serving/resolve-version.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { sloJson } from './slo-json.js';
 

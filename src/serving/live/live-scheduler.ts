@@ -14,8 +14,8 @@ import type { TensorMap } from '../../core/tensor.js';
 import { BackendError, URGENT, type Backend, type BackendDescription } from '../../runtime/backend.js';
 import type { Tier } from '../../core/tiers.js';
 import { NodeLostError } from '../../runtime/remote/remote-backend.js';
-import type { OutlierDetector } from '../../control/outlier-detector.js';
-import type { RetryBudget } from '../../control/retry-budget.js';
+import type { OutlierDetector } from './outlier-detector.js';
+import type { RetryBudget } from './retry-budget.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import type { Batch, Outcome, Refused, ReplicaSpec, ReplicaState, SchedulerRequest } from '../../scheduler/types.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -25,7 +25,7 @@ import { NO_TRACING, type BatchSpan, type RequestSpan, type Tracing } from '../.
 import type { ReplicaInfo, ReplicaMetrics } from '../../telemetry/replica-metrics.js';
 import type { CostLedger } from '../../telemetry/cost/cost-ledger.js';
 import type { ServedVersion } from '../model-catalog.js';
-import type { SchedulingHints } from '../oip/scheduling-hints.js';
+import type { SchedulingHints } from '../../gateway/oip/scheduling-hints.js';
 import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
 
 const deploymentNames = new WeakMap<object, string>();

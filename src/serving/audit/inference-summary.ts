@@ -10,7 +10,7 @@ import type { Clock } from '../../core/clock.js';
 import type { TensorMap } from '../../core/tensor.js';
 import type { AuditBuffer } from '../../registry/audit/audit-buffer.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { actorOf } from '../auth/principal.js';
+import { actorOf } from '../../gateway/auth/principal.js';
 import { derivedOnce } from '../../core/derived-once.js';
 import { shapeText } from '../../core/tensor-json.js';
 import { InferenceGroups } from './inference-groups.js';
