@@ -21,7 +21,7 @@ module.exports = {
     layer('registry', ['core', 'telemetry']),
     layer('runtime', ['core', 'telemetry', 'hardware']),
     layer('scheduler', ['core', 'telemetry']),
-    layer('serving', ['core', 'telemetry', 'hardware', 'registry', 'runtime', 'scheduler', 'gateway']), // gateway: until the next commit
+    layer('serving', ['core', 'telemetry', 'hardware', 'registry', 'runtime', 'scheduler']),
     layer('control', ['core', 'telemetry', 'hardware', 'registry', 'scheduler', 'runtime', 'serving']),
     layer('gateway', ['core', 'telemetry', 'hardware', 'registry', 'runtime', 'scheduler', 'serving', 'control']),
     layer('client', ['core']),

@@ -32,7 +32,7 @@ import { registerAuth } from './auth/auth-hook.js';
 import { registerKeyRoutes } from './auth/keys-routes.js';
 import { registerTenantRoutes } from './auth/tenants-routes.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
-import { auditInference } from '../serving/audit/inference-summary.js';
+import { auditInference } from './audit/audit-inference.js';
 import { Residency } from './oip/residency.js';
 import type { Cluster } from '../control/cluster/cluster.js';
 import { registerClusterRoutes } from './cluster/cluster-routes.js';

@@ -12,7 +12,7 @@ import { OutlierDetector } from '../../src/serving/live/outlier-detector.js';
 import { RetryBudget } from '../../src/serving/live/retry-budget.js';
 import { LiveScheduler, type LiveOutcome } from '../../src/serving/live/live-scheduler.js';
 import type { ServedVersion } from '../../src/serving/model-catalog.js';
-import type { SchedulingHints } from '../../src/gateway/oip/scheduling-hints.js';
+import type { SchedulingHints } from '../../src/serving/scheduling-hints.js';
 import { parseModelConfig } from '../../src/registry/model-config.js';
 import type { Backend, BatchResult } from '../../src/runtime/backend.js';
 import { NodeLostError } from '../../src/runtime/remote/remote-backend.js';

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SwitchyardError } from '../../core/errors.js';
-import type { Tensor, TensorMap } from '../../core/tensor.js';
+import type { Tensor } from '../../core/tensor.js';
 import { childTraceContext, formatTraceparent, parseTraceparent } from '../../core/trace-context.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { NO_HARDWARE_LABEL, SHED_OUTCOME, UNKNOWN_MODEL_LABEL, type ServingMetrics } from '../../telemetry/serving-metrics.js';
@@ -14,6 +14,7 @@ import type { LatencyClass } from '../../core/contract.js';
 import { NO_TRACING, type RequestSpan, type Tracing } from '../../telemetry/tracing/tracing.js';
 import { sendError, toSwitchyardError } from '../error-reply.js';
 import type { ModelCatalog, ServedVersion } from '../../serving/model-catalog.js';
+import type { InferObserver } from '../../serving/infer-observer.js';
 import { notReady, resolveVersion } from '../../serving/resolve-version.js';
 import { LiveScheduler } from '../../serving/live/live-scheduler.js';
 import { refusalError, type FallbackRunner } from '../../serving/fallback/fallback-runner.js';
@@ -64,10 +65,7 @@ export interface InferRouteOptions {
   readonly stats?: InferenceStats;
 }
 
-export interface InferObserver {
-  inputs(served: ServedVersion, inputs: TensorMap): void;
-  outputs(served: ServedVersion, outputs: TensorMap): void;
-}
+export type { InferObserver };
 
 /**
  * A success answer written to node's response directly, its headers as one flat list. Why not

@@ -11,7 +11,7 @@ import { parseReferenceFile, type ReferenceSamples } from '../../telemetry/drift
 import type { Logger } from '../../telemetry/logger.js';
 import { LiveScheduler } from '../live/live-scheduler.js';
 import type { ServedVersion } from '../model-catalog.js';
-import type { InferObserver } from '../../gateway/oip/infer-route.js';
+import type { InferObserver } from '../infer-observer.js';
 import { featureColumns, forEachValue, type FeatureColumn } from './feature-columns.js';
 
 interface Tracked {

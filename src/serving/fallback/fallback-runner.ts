@@ -17,7 +17,7 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { RequestSpan } from '../../telemetry/tracing/tracing.js';
 import { LiveScheduler, type LiveServed } from '../live/live-scheduler.js';
 import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
-import type { SchedulingHints } from '../../gateway/oip/scheduling-hints.js';
+import type { SchedulingHints } from '../scheduling-hints.js';
 import { cloneInputs, compileChain, staticOutputs, type FallbackChain, type FallbackLink } from './fallback-chain.js';
 
 /** Whether a deployment's SLO is burning so fast that it should go to its fallbacks (the slo helper's signal). */

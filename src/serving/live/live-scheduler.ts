@@ -25,7 +25,7 @@ import { NO_TRACING, type BatchSpan, type RequestSpan, type Tracing } from '../.
 import type { ReplicaInfo, ReplicaMetrics } from '../../telemetry/replica-metrics.js';
 import type { CostLedger } from '../../telemetry/cost/cost-ledger.js';
 import type { ServedVersion } from '../model-catalog.js';
-import type { SchedulingHints } from '../../gateway/oip/scheduling-hints.js';
+import type { SchedulingHints } from '../scheduling-hints.js';
 import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
 
 const deploymentNames = new WeakMap<object, string>();
