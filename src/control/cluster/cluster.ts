@@ -5,6 +5,7 @@
  * the node's replicas in the live scheduler; placement runs again whenever nodes or replicas
  * change, so a dead node's replicas come back elsewhere.
  */
+import { deploymentName } from '../../core/deployment-name.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import type { ServerConfig } from '../../core/config.js';
@@ -18,7 +19,7 @@ import { checkProtocol, DATAPLANE_PROTOCOL } from '../../runtime/remote/protocol
 import type { ReplicaState } from '../../scheduler/types.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { ModelCatalog, ServedVersion } from '../../serving/model-catalog.js';
-import { LiveScheduler } from '../../serving/live/live-scheduler.js';
+import type { LiveScheduler } from '../../serving/live/live-scheduler.js';
 
 /** A replica as the agent last reported it. */
 export type AgentReplicaState = 'assigned' | 'loading' | 'ready' | 'failed';
@@ -233,7 +234,7 @@ export class Cluster {
       const { placement, onnx } = served.config;
       const provider = onnx.executionProvider ?? this.config.onnx.executionProvider;
       needs.push({
-        deployment: LiveScheduler.deploymentOf(served),
+        deployment: deploymentName(served),
         replicas: placement.replicas ?? this.config.cluster.defaultReplicas,
         memoryBytes: placement.memoryBytes ?? DEFAULT_REPLICA_MEMORY,
         deviceKind: provider === 'cuda' ? 'gpu' : 'cpu',
@@ -263,7 +264,7 @@ export class Cluster {
   private addReplica(deployment: string, nodeId: string, deviceId: string): void {
     const node = this.registry.get(nodeId);
     const connection = this.connections.get(nodeId);
-    const served = this.catalog.all().find((v) => LiveScheduler.deploymentOf(v) === deployment);
+    const served = this.catalog.all().find((v) => deploymentName(v) === deployment);
     const device = node?.devices.find((d) => d.id === deviceId);
     if (!node || !connection || !served?.config || !device) return;
     const id = `${deployment}@${node.name}#${this.nextReplica++}`;

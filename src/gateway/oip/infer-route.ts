@@ -3,6 +3,7 @@
  * its contract, run on its backend, answer with outputs and per-call metadata (in the OIP
  * `parameters`, as `x-switchyard-*` headers, `Server-Timing` and `traceparent`).
  */
+import { deploymentName, deploymentNameOf } from '../../core/deployment-name.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SwitchyardError } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
@@ -16,7 +17,6 @@ import { sendError, toSwitchyardError } from '../error-reply.js';
 import type { ModelCatalog, ServedVersion } from '../../serving/model-catalog.js';
 import type { InferObserver } from '../../serving/infer-observer.js';
 import { notReady, resolveVersion } from '../../serving/resolve-version.js';
-import { LiveScheduler } from '../../serving/live/live-scheduler.js';
 import { refusalError, type FallbackRunner } from '../../serving/fallback/fallback-runner.js';
 import type { Refused } from '../../scheduler/types.js';
 import { fallbackMetadata } from '../fallback/fallback-metadata.js';
@@ -207,7 +207,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       span?.end({ outcome: 'ok', status: 200, hardwareClass, ...(live ? { batchSize: live.batchSize } : {}) });
       metrics.observe({ model: modelLabel, version: versionLabel, hardwareClass, latencyClass: hints.latencyClass, outcome: 'ok', status: 200, seconds });
       metrics.inferred(modelLabel, versionLabel, hardwareClass, hints.latencyClass, decoded.batchSize);
-      slo.record(LiveScheduler.deploymentOf(served), hints.latencyClass, seconds, false);
+      slo.record(deploymentName(served), hints.latencyClass, seconds, false);
       onComplete?.(request, { model: modelLabel, version: versionLabel, digest, outcome: 'ok', latencyMs: elapsedMs, inputSha256 });
       if (stats && !answer.fallback) {
         const run = answer.live;
@@ -229,7 +229,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
     const { model, version, latencyClass } = facts;
     metrics.observe({ model, version, hardwareClass: facts.hardwareClass, latencyClass: latencyClass ?? 'none', outcome: failure.code, status: failure.status, seconds });
     // Client errors and deliberate shedding say nothing about the service's health.
-    if (latencyClass !== undefined && failure.status >= 500 && failure.code !== SHED_OUTCOME) slo.record(`${model}:${version}`, latencyClass, seconds, true);
+    if (latencyClass !== undefined && failure.status >= 500 && failure.code !== SHED_OUTCOME) slo.record(deploymentNameOf(model, version), latencyClass, seconds, true);
     onComplete?.(request, { model, version, digest: facts.digest, outcome: failure.code, latencyMs: elapsedMs, inputSha256: facts.inputSha256 });
     if (stats && version !== UNKNOWN_MODEL_LABEL) stats.failure(model, version, elapsedMs);
     return sendError(reply, failure);

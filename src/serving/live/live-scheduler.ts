@@ -6,6 +6,7 @@
  * retried once elsewhere under a retry budget. Every request is answered exactly once: `answer`
  * refuses a second settle.
  */
+import { deploymentName } from '../../core/deployment-name.js';
 import { totalmem } from 'node:os';
 import type { Clock } from '../../core/clock.js';
 import type { ModelContract } from '../../core/contract.js';
@@ -28,7 +29,6 @@ import type { ServedVersion } from '../model-catalog.js';
 import type { SchedulingHints } from '../scheduling-hints.js';
 import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
 
-const deploymentNames = new WeakMap<object, string>();
 
 function isCritical(request: SchedulerRequest<unknown>): boolean {
   return request.priority === 'critical';
@@ -210,20 +210,6 @@ export class LiveScheduler {
   }
 
   /**
-   * A version's deployment name, `model:version`. Remembered per version object (whose model
-   * and version never change): asked three or four times per request, and the one string's
-   * hash, once computed, serves every map lookup by it.
-   */
-  static deploymentOf(served: { readonly model: string; readonly version: string }): string {
-    let name = deploymentNames.get(served);
-    if (name === undefined) {
-      name = `${served.model}:${served.version}`;
-      deploymentNames.set(served, name);
-    }
-    return name;
-  }
-
-  /**
    * Makes a READY version schedulable: its own replicas (ONNX instances or upstream endpoints,
    * unless `localReplicas` is false because replicas run only on nodes) plus any `extra` ones
    * (declared, simulated devices). `localCostPerHour` is this node's price (hardware catalog or
@@ -232,7 +218,7 @@ export class LiveScheduler {
   addVersion(served: ServedVersion, config: ServerConfig, extra: readonly ReplicaPlan[] = [], localReplicas = true, localCostPerHour = 0): void {
     const { backend, config: modelConfig } = served;
     if (!backend || !modelConfig) return;
-    const deployment = LiveScheduler.deploymentOf(served);
+    const deployment = deploymentName(served);
     if (this.deployed.has(deployment)) return;
     const contract = modelConfig.contract;
     const plans = [...(localReplicas ? ownReplicas(backend, config, modelConfig.upstream, localCostPerHour) : []), ...extra];
@@ -278,7 +264,7 @@ export class LiveScheduler {
    * freed and the version added again later.
    */
   async removeVersion(served: ServedVersion): Promise<void> {
-    const deployment = LiveScheduler.deploymentOf(served);
+    const deployment = deploymentName(served);
     const deployed = this.deployed.get(deployment);
     if (!deployed) return;
     if (deployed.inFlight > 0) {
@@ -347,11 +333,11 @@ export class LiveScheduler {
   /** Admission's early word from the headers alone (see Scheduler.peek); deadline in ms from now. */
   peek(served: ServedVersion, priority: SchedulingHints['priority'], deadlineInMs: number): Refused | undefined {
     const now = this.clock.now();
-    return this.scheduler.peek(LiveScheduler.deploymentOf(served), priority, now + deadlineInMs, now);
+    return this.scheduler.peek(deploymentName(served), priority, now + deadlineInMs, now);
   }
 
   submit(served: ServedVersion, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints, span?: RequestSpan): Promise<LiveOutcome> {
-    const deployment = LiveScheduler.deploymentOf(served);
+    const deployment = deploymentName(served);
     const deployed = this.deployed.get(deployment);
     if (hints.priority === 'sheddable') {
       const state = this.slo.sloState(deployment, hints.latencyClass);
