@@ -45,7 +45,7 @@ import { registerCostMetrics } from '../telemetry/cost/cost-metrics.js';
 import { registerDriftMetrics } from '../telemetry/drift/drift-metrics.js';
 import { FallbackChainMetrics } from '../telemetry/fallback-chain-metrics.js';
 import { localNodeCost } from './node-cost.js';
-import { LOCAL_NODE } from '../serving/live/live-scheduler.js';
+import { LOCAL_NODE } from '../serving/live/replica-plans.js';
 import { registryDeps } from './registry-wiring.js';
 import { isRegistryVersion, registryModelFile, serveProductionVersions } from '../serving/serve-production.js';
 import { applyStoredSlos } from '../gateway/slo/stored-slos.js';
@@ -140,22 +140,38 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const clock = options.clock ?? systemClock;
   const processMetrics = options.processMetrics ?? true;
   const metrics = new ServingMetrics({ processMetrics });
-  // In a cluster a replica whose node has not reported for three heartbeat intervals counts as saturated.
-  const scheduler = new LiveScheduler(clock, log, config.cluster.token ? 3 * config.cluster.heartbeatMs : Number.POSITIVE_INFINITY);
-  scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.load()));
-  scheduler.useReplicaMetrics(new ReplicaMetrics(metrics.registry, () => scheduler.replicaInfo()));
+  // The scheduling metrics read queue depths and replicas back from the scheduler, only when scraped.
+  const schedulingMetrics: SchedulingMetrics = new SchedulingMetrics(metrics.registry, () => scheduler.load());
+  const replicaMetrics: ReplicaMetrics = new ReplicaMetrics(metrics.registry, () => scheduler.replicaInfo());
   const costs = new CostLedger();
   const nodeCost = localNodeCost(config, log);
   costs.addNode({ node: LOCAL_NODE, ...nodeCost }, clock.now());
-  scheduler.useCostLedger(costs);
   registerCostMetrics(metrics.registry, () => costs.report(clock.now()));
   // Declared devices need the catalog (prices, memory, tiers) and the models' sim profiles.
   const hardware = config.declaredDevices.length > 0 ? loadCatalog() : undefined;
   const profiles = hardware ? loadSimProfiles(config.simProfiles, log) : new Map();
   const book = new SloBook(clock);
-  scheduler.useSloSignals(book);
   const tracing = await createTracing(config);
-  scheduler.useTracing(tracing);
+  const { cluster: settings } = config;
+  const scheduler: LiveScheduler = new LiveScheduler({
+    clock,
+    log,
+    // In a cluster a replica whose node has not reported for three heartbeat intervals counts as saturated.
+    staleAfterMs: settings.token ? 3 * settings.heartbeatMs : Number.POSITIVE_INFINITY,
+    metrics: schedulingMetrics,
+    replicaMetrics,
+    costLedger: costs,
+    sloSignals: book,
+    tracing,
+    ...(settings.token
+      ? {
+          resilience: {
+            outliers: new OutlierDetector({ consecutiveErrors: settings.ejectionConsecutiveErrors, baseMs: settings.ejectionBaseMs, maxMs: settings.ejectionMaxMs }),
+            retryBudget: new RetryBudget({ ratio: settings.retryBudgetRatio, min: settings.retryBudgetMin, windowMs: settings.retryWindowMs }),
+          },
+        }
+      : {}),
+  });
   const loop: SloControlLoop = new SloControlLoop({
     book,
     clock,
@@ -168,13 +184,8 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   if ((options.deviceMetrics ?? processMetrics) && config.deviceMetricsIntervalMs > 0) {
     devices = startDeviceMetrics(new DeviceMetrics(metrics.registry), config.deviceMetricsIntervalMs, log);
   }
-  const { cluster: settings } = config;
   let cluster: Cluster | undefined;
   if (settings.token) {
-    scheduler.useResilience({
-      outliers: new OutlierDetector({ consecutiveErrors: settings.ejectionConsecutiveErrors, baseMs: settings.ejectionBaseMs, maxMs: settings.ejectionMaxMs }),
-      retryBudget: new RetryBudget({ ratio: settings.retryBudgetRatio, min: settings.retryBudgetMin, windowMs: settings.retryWindowMs }),
-    });
     const registryFiles = { isRegistryVersion, modelFile: (model: string, version: string) => registryModelFile(registry.service, model, version) };
     cluster = new Cluster(config, catalog, scheduler, loadCatalog(), clock, log, registryFiles);
     const nodes = cluster.registry;

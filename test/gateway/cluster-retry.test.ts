@@ -49,8 +49,11 @@ const hints: SchedulingHints = { latencyClass: 'realtime', priority: 'standard',
 
 function setup(budget = { ratio: 0.2, min: 10, windowMs: 10_000 }): { live: LiveScheduler; served: ServedVersion } {
   const served: ServedVersion = { model: 'm', version: '1', state: 'READY', reason: undefined, digest: 'sha256:x', config: modelConfig, backend: echo(), fallbackRules: new Map(), driftReference: undefined };
-  const live = new LiveScheduler(systemClock, silentLogger());
-  live.useResilience({ outliers: new OutlierDetector({ consecutiveErrors: 5, baseMs: 60_000, maxMs: 300_000 }), retryBudget: new RetryBudget(budget) });
+  const live = new LiveScheduler({
+    clock: systemClock,
+    log: silentLogger(),
+    resilience: { outliers: new OutlierDetector({ consecutiveErrors: 5, baseMs: 60_000, maxMs: 300_000 }), retryBudget: new RetryBudget(budget) },
+  });
   live.addVersion(served, config, [], false);
   return { live, served };
 }
@@ -173,7 +176,7 @@ test('a replica whose node has not reported within staleAfterMs is passed over w
   let now = 0;
   const clock = { now: () => now, wallNow: () => now };
   const served: ServedVersion = { model: 'm', version: '1', state: 'READY', reason: undefined, digest: 'sha256:x', config: modelConfig, backend: echo(), fallbackRules: new Map(), driftReference: undefined };
-  const live = new LiveScheduler(clock, silentLogger(), 50);
+  const live = new LiveScheduler({ clock, log: silentLogger(), staleAfterMs: 50 });
   live.addVersion(served, config, [], false);
   live.addReplica(spec('a', 'node-a'), echo(), 'ready');
   live.addReplica(spec('b', 'node-b'), echo(), 'ready');

@@ -7,7 +7,6 @@
  * refuses a second settle.
  */
 import { deploymentName } from '../../core/deployment-name.js';
-import { totalmem } from 'node:os';
 import type { Clock } from '../../core/clock.js';
 import type { ModelContract } from '../../core/contract.js';
 import type { ServerConfig } from '../../core/config.js';
@@ -28,6 +27,7 @@ import type { CostLedger } from '../../telemetry/cost/cost-ledger.js';
 import type { ServedVersion } from '../model-catalog.js';
 import type { SchedulingHints } from '../scheduling-hints.js';
 import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
+import { ownReplicas, type ReplicaPlan } from './replica-plans.js';
 
 
 function isCritical(request: SchedulerRequest<unknown>): boolean {
@@ -91,33 +91,23 @@ interface Deployed {
   readonly homeTier: Tier | undefined;
 }
 
-export const LOCAL_NODE = 'local';
-
-/** One replica to add for a version: the backend it runs on and where that is. */
-export interface ReplicaPlan {
-  readonly backend: Backend;
-  readonly node: string;
-  readonly tier: Tier;
-  readonly costPerHour: number;
-  readonly memoryBytes: number;
-  readonly serviceTimePrior: { readonly baseMs: number; readonly perRowMs: number };
-  /** Batches in flight at once on this replica (see ReplicaSpec). @default 1 */
-  readonly pipelineDepth?: number;
-}
-
-/** The replicas a READY version gets from its own backend: ONNX instances, or one per upstream endpoint. */
-export function ownReplicas(backend: Backend, config: ServerConfig, upstream: { tier: Tier; costPerHour: number; connections: number } | undefined, localCostPerHour = 0): ReplicaPlan[] {
-  const tier: Tier = upstream?.tier ?? 'onprem';
-  const base = { node: LOCAL_NODE, memoryBytes: totalmem(), tier, costPerHour: upstream?.costPerHour ?? localCostPerHour };
-  // An upstream serves many requests at once: each URL gets one scheduler slot per pooled
-  // connection (a slot runs one batch at a time), so the pool is never queued behind.
-  if (backend.parts) {
-    const slots = upstream?.connections ?? 1;
-    return backend.parts.flatMap((part) => Array.from({ length: slots }, () => ({ ...base, backend: part, serviceTimePrior: { baseMs: 2, perRowMs: 0.05 } })));
-  }
-  // A worker thread takes its next batch from its inbox the moment one ends, instead of idling
-  // while the answer crosses a busy event loop and the next batch is formed.
-  return Array.from({ length: config.onnx.instances }, () => ({ ...base, backend, serviceTimePrior: { baseMs: 1, perRowMs: 0.05 }, pipelineDepth: 2 }));
+/** Everything the live host is built with; only the clock and the logger are required. */
+export interface LiveSchedulerOptions {
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Load reports older than this make a replica look saturated; in a cluster, a few heartbeat intervals. @default Infinity */
+  readonly staleAfterMs?: number;
+  /** Queue and compute metrics; they may read queue depths back from this host (called only when scraped). */
+  readonly metrics?: SchedulingMetrics;
+  readonly replicaMetrics?: ReplicaMetrics;
+  /** Burning error budgets ask admission to shed sheddable traffic through these signals. @default none */
+  readonly sloSignals?: SloSignals;
+  /** @default NO_TRACING */
+  readonly tracing?: Tracing;
+  /** Outlier ejection and the retry budget (a cluster); without it a failed batch is not retried. */
+  readonly resilience?: Resilience;
+  /** Every batch's compute time becomes busy time of its node in this ledger. */
+  readonly costLedger?: CostLedger;
 }
 
 export class LiveScheduler {
@@ -126,26 +116,32 @@ export class LiveScheduler {
   private timer: NodeJS.Timeout | undefined;
   private armedAt = Number.POSITIVE_INFINITY;
   private nextId = 1;
-  private metrics: SchedulingMetrics | undefined;
-  private slo: SloSignals = NO_SLO_SIGNALS;
-  private tracing: Tracing = NO_TRACING;
-  private replicaMetrics: ReplicaMetrics | undefined;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly metrics: SchedulingMetrics | undefined;
+  private readonly slo: SloSignals;
+  private readonly tracing: Tracing;
+  private readonly replicaMetrics: ReplicaMetrics | undefined;
   /** The state a replica's host wants (node and agent health); ejection may hold it failed. */
   private readonly baseStates = new Map<string, ReplicaState>();
   private readonly readmitTimers = new Map<string, NodeJS.Timeout>();
-  private resilience: Resilience | undefined;
+  private readonly resilience: Resilience | undefined;
   readonly stats: ResilienceStats = { retries: 0, retriesRefused: 0, ejections: 0, duplicateAnswers: 0 };
 
   /** Replicas run by this process, whose load is always current. */
   private readonly localReplicas: string[] = [];
-  private ledger: CostLedger | undefined;
+  private readonly ledger: CostLedger | undefined;
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly log: Logger,
-    /** Load reports older than this make a replica look saturated; in a cluster, a few heartbeat intervals. */
-    staleAfterMs = Number.POSITIVE_INFINITY,
-  ) {
+  constructor(options: LiveSchedulerOptions) {
+    this.clock = options.clock;
+    this.log = options.log;
+    this.metrics = options.metrics;
+    this.replicaMetrics = options.replicaMetrics;
+    this.slo = options.sloSignals ?? NO_SLO_SIGNALS;
+    this.tracing = options.tracing ?? NO_TRACING;
+    this.resilience = options.resilience;
+    this.ledger = options.costLedger;
+    const staleAfterMs = options.staleAfterMs ?? Number.POSITIVE_INFINITY;
     this.scheduler = new Scheduler<Payload>({
       runtime: { execute: (batch) => this.execute(batch) },
       settle: (request, outcome) => this.settle(request, outcome),
@@ -166,27 +162,9 @@ export class LiveScheduler {
     for (const id of this.localReplicas) this.scheduler.report(id, now);
   }
 
-  /** Metrics come after construction: they read queue depths back from this scheduler. */
-  useMetrics(metrics: SchedulingMetrics): void {
-    this.metrics = metrics;
-  }
-
-  /** Burning error budgets ask admission to shed sheddable traffic through these signals. */
-  useSloSignals(signals: SloSignals): void {
-    this.slo = signals;
-  }
-
-  useTracing(tracing: Tracing): void {
-    this.tracing = tracing;
-  }
-
   /** Waiting and in-flight requests per deployed version, for the load gauges. */
   *load(): Generator<DeploymentLoad> {
     for (const [deployment, { model, version, inFlight }] of this.deployed) yield { model, version, depth: this.scheduler.queuedFor(deployment), inFlight };
-  }
-
-  useReplicaMetrics(metrics: ReplicaMetrics): void {
-    this.replicaMetrics = metrics;
   }
 
   /** Every replica with what it runs on, for the info metric and the metadata routes. */
@@ -198,15 +176,6 @@ export class LiveScheduler {
       const backend = deployed.backends.get(spec.id);
       yield { model: deployed.model, version: deployed.version, replica: spec.id, node: spec.node, hardwareClass: spec.hardwareClass, tier: spec.tier, backend: backend?.describe().kind ?? 'onnx', simulated: spec.simulated, state: stats.state };
     }
-  }
-
-  useResilience(resilience: Resilience): void {
-    this.resilience = resilience;
-  }
-
-  /** Every batch's compute time becomes busy time of its node in the cost ledger. */
-  useCostLedger(ledger: CostLedger): void {
-    this.ledger = ledger;
   }
 
   /**
