@@ -28,6 +28,7 @@ import type { ServedVersion } from '../model-catalog.js';
 import type { SchedulingHints } from '../scheduling-hints.js';
 import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
 import { ownReplicas, type ReplicaPlan } from './replica-plans.js';
+import { Ejections } from './ejections.js';
 
 
 function isCritical(request: SchedulerRequest<unknown>): boolean {
@@ -123,8 +124,7 @@ export class LiveScheduler {
   private readonly tracing: Tracing;
   private readonly replicaMetrics: ReplicaMetrics | undefined;
   /** The state a replica's host wants (node and agent health); ejection may hold it failed. */
-  private readonly baseStates = new Map<string, ReplicaState>();
-  private readonly readmitTimers = new Map<string, NodeJS.Timeout>();
+  private readonly ejections: Ejections;
   private readonly resilience: Resilience | undefined;
   readonly stats: ResilienceStats = { retries: 0, retriesRefused: 0, ejections: 0, duplicateAnswers: 0 };
 
@@ -140,6 +140,10 @@ export class LiveScheduler {
     this.slo = options.sloSignals ?? NO_SLO_SIGNALS;
     this.tracing = options.tracing ?? NO_TRACING;
     this.resilience = options.resilience;
+    this.ejections = new Ejections(this.clock, this.resilience?.outliers, (replicaId) => {
+      this.scheduler.setReplicaState(replicaId, this.ejections.effective(replicaId), this.clock.now());
+      this.rearm();
+    });
     this.ledger = options.costLedger;
     const staleAfterMs = options.staleAfterMs ?? Number.POSITIVE_INFINITY;
     this.scheduler = new Scheduler<Payload>({
@@ -255,48 +259,35 @@ export class LiveScheduler {
     const deployed = this.deployed.get(spec.deployment);
     if (!deployed) throw new Error(`replica ${spec.id}: ${spec.deployment} is not deployed here`);
     deployed.backends.set(spec.id, backend);
-    this.baseStates.set(spec.id, state);
-    this.scheduler.addReplica(spec, this.clock.now(), this.effectiveState(spec.id));
+    this.ejections.setBase(spec.id, state);
+    this.scheduler.addReplica(spec, this.clock.now(), this.ejections.effective(spec.id));
     this.rearm();
   }
 
   /** The replica's host says it is ready, draining or failed; an ejected replica stays out until its ejection ends. */
   setReplicaState(replicaId: string, state: ReplicaState): void {
-    this.baseStates.set(replicaId, state);
-    this.scheduler.setReplicaState(replicaId, this.effectiveState(replicaId), this.clock.now());
+    this.ejections.setBase(replicaId, state);
+    this.scheduler.setReplicaState(replicaId, this.ejections.effective(replicaId), this.clock.now());
     this.rearm();
   }
 
   /** The replica's node passed a health check: an ejection in progress ends now. */
   uneject(replicaId: string): void {
-    if (!this.resilience?.outliers.isEjected(replicaId, this.clock.now())) return;
-    this.resilience.outliers.uneject(replicaId, this.clock.now());
-    const timer = this.readmitTimers.get(replicaId);
-    if (timer) clearTimeout(timer);
-    this.readmitTimers.delete(replicaId);
-    this.scheduler.setReplicaState(replicaId, this.effectiveState(replicaId), this.clock.now());
+    if (!this.ejections.uneject(replicaId)) return;
+    this.scheduler.setReplicaState(replicaId, this.ejections.effective(replicaId), this.clock.now());
     this.rearm();
   }
 
   removeReplica(replicaId: string): void {
     this.scheduler.removeReplica(replicaId, this.clock.now());
     for (const deployed of this.deployed.values()) deployed.backends.delete(replicaId);
-    this.baseStates.delete(replicaId);
-    this.resilience?.outliers.forget(replicaId);
-    const timer = this.readmitTimers.get(replicaId);
-    if (timer) clearTimeout(timer);
-    this.readmitTimers.delete(replicaId);
+    this.ejections.forget(replicaId);
     this.rearm();
   }
 
   replicaStates(): { id: string; state: ReplicaState; ejected: boolean }[] {
     const now = this.clock.now();
-    return this.scheduler.replicaStats().filter((r) => this.baseStates.has(r.spec.id)).map((r) => ({ id: r.spec.id, state: r.state, ejected: this.resilience?.outliers.isEjected(r.spec.id, now) ?? false }));
-  }
-
-  private effectiveState(replicaId: string): ReplicaState {
-    const base = this.baseStates.get(replicaId) ?? 'ready';
-    return base === 'ready' && this.resilience?.outliers.isEjected(replicaId, this.clock.now()) ? 'failed' : base;
+    return this.scheduler.replicaStats().filter((r) => this.ejections.has(r.spec.id)).map((r) => ({ id: r.spec.id, state: r.state, ejected: this.ejections.isEjected(r.spec.id, now) }));
   }
 
   /** Admission's early word from the headers alone (see Scheduler.peek); deadline in ms from now. */
@@ -375,7 +366,7 @@ export class LiveScheduler {
         }
         this.metrics?.observeBatch({ model: deployed.model, version: deployed.version, hardwareClass: batch.replica.hardwareClass, rows: batch.rows, computeSeconds: result.computeMs / 1000 });
         if (batchSpan) this.endBatchSpan(batch, batchSpan, true);
-        this.resilience?.outliers.success(batch.replica.id, this.clock.now());
+        this.ejections.success(batch.replica.id);
         this.ledger?.recordBatch({ model: deployed.model, version: deployed.version, hardwareClass: batch.replica.hardwareClass, node: batch.replica.node }, result.computeMs / 1000, batch.rows);
         this.finish(batch, { ok: true, computeMs: result.computeMs });
       },
@@ -419,21 +410,11 @@ export class LiveScheduler {
 
   /** Counts a failed batch toward ejection; an ejected replica takes no work until its ejection ends. */
   private noteFailure(replica: ReplicaSpec, lost: boolean): void {
-    if (!this.resilience) return;
-    const ejection = this.resilience.outliers.failure(replica.id, this.clock.now(), lost);
+    const ejection = this.ejections.failure(replica.id, lost);
     if (!ejection) return;
     this.stats.ejections++;
     this.log.warn({ replica: replica.id, node: replica.node, ejections: ejection.count, until_ms: Math.round(ejection.untilMs - this.clock.now()) }, 'replica ejected');
-    this.scheduler.setReplicaState(replica.id, this.effectiveState(replica.id), this.clock.now());
-    const previous = this.readmitTimers.get(replica.id);
-    if (previous) clearTimeout(previous);
-    const timer = setTimeout(() => {
-      this.readmitTimers.delete(replica.id);
-      this.scheduler.setReplicaState(replica.id, this.effectiveState(replica.id), this.clock.now());
-      this.rearm();
-    }, Math.max(0, ejection.untilMs - this.clock.now()) + 1);
-    timer.unref();
-    this.readmitTimers.set(replica.id, timer);
+    this.scheduler.setReplicaState(replica.id, this.ejections.effective(replica.id), this.clock.now());
   }
 
   /** Answers the caller exactly once. */
@@ -528,7 +509,6 @@ export class LiveScheduler {
   close(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    for (const timer of this.readmitTimers.values()) clearTimeout(timer);
-    this.readmitTimers.clear();
+    this.ejections.close();
   }
 }
