@@ -21,10 +21,11 @@ module.exports = {
     layer('registry', ['core', 'telemetry']),
     layer('runtime', ['core', 'telemetry', 'hardware']),
     layer('scheduler', ['core', 'telemetry']),
-    layer('control', ['core', 'telemetry', 'hardware', 'registry', 'scheduler']),
+    layer('serving', ['core', 'telemetry', 'hardware', 'registry', 'runtime', 'scheduler']),
+    layer('control', ['core', 'telemetry', 'hardware', 'registry', 'scheduler', 'runtime', 'serving']),
     // The node agent: never the gateway; what both ends share lives in runtime/remote.
     layer('agent', ['core', 'telemetry', 'hardware', 'registry', 'runtime']),
-    layer('gateway', ['core', 'telemetry', 'hardware', 'registry', 'runtime', 'scheduler', 'control', 'automation']),
+    layer('gateway', ['core', 'telemetry', 'hardware', 'registry', 'runtime', 'scheduler', 'serving', 'control']),
     layer('client', ['core']),
     layer('cli', ['client', 'core']),
     layer('sim', ['core', 'telemetry', 'hardware', 'scheduler']),

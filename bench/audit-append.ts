@@ -14,7 +14,7 @@ const summary = (i: number): AuditEntryInput => ({
   actor: 'a1b2c3d4e5f6',
   action: 'inference',
   target: 'model/identity/1',
-  // Keys in the order src/gateway/audit/inference-summary.ts builds them (sorted: canonicalJson's fast path).
+  // Keys in the order src/serving/audit/inference-summary.ts builds them (sorted: canonicalJson's fast path).
   detail: { digest: `sha256:${'ab'.repeat(32)}`, inputSha256: `sha256:${i.toString(16).padStart(64, '0')}`, latencyMs: 0.4, model: 'identity', outcome: 'ok', version: '1' },
 });
 

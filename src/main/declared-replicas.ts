@@ -7,8 +7,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerConfig } from '../core/config.js';
-import type { ServedVersion } from '../gateway/model-catalog.js';
-import type { ReplicaPlan } from '../gateway/live/live-scheduler.js';
+import type { ServedVersion } from '../serving/model-catalog.js';
+import type { ReplicaPlan } from '../serving/live/replica-plans.js';
 import type { Catalog } from '../hardware/catalog.js';
 import { declaredClass, declaredTier } from '../hardware/declared.js';
 import { SimBackend, type SimTimers } from '../runtime/sim/sim-backend.js';

@@ -6,8 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../core/config.js';
 import { buildGateway } from '../gateway/app.js';
-import { ModelCatalog, type ServedVersion } from '../gateway/model-catalog.js';
-import { LiveScheduler } from '../gateway/live/live-scheduler.js';
+import { ModelCatalog, type ServedVersion } from '../serving/model-catalog.js';
+import { LiveScheduler } from '../serving/live/live-scheduler.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { loadOnnxBackend } from '../runtime/onnx/onnx-backend.js';
 import type { LoadBackend } from '../runtime/backend.js';
@@ -32,22 +32,22 @@ import { loadCatalog } from '../hardware/catalog.js';
 import { realTimers, type SimTimers } from '../runtime/sim/sim-backend.js';
 import { declaredReplicas, loadSimProfiles } from './declared-replicas.js';
 import { ReplicaMetrics } from '../telemetry/replica-metrics.js';
-import { Cluster } from '../gateway/cluster/cluster.js';
-import { OutlierDetector } from '../control/outlier-detector.js';
-import { RetryBudget } from '../control/retry-budget.js';
+import { Cluster } from '../control/cluster/cluster.js';
+import { OutlierDetector } from '../serving/live/outlier-detector.js';
+import { RetryBudget } from '../serving/live/retry-budget.js';
 import { registerClusterMetrics } from '../telemetry/cluster-metrics.js';
-import { FallbackRunner } from '../gateway/fallback/fallback-runner.js';
-import { modelLifecycle } from '../gateway/oip/model-lifecycle.js';
-import { DriftTracker } from '../gateway/drift/drift-tracker.js';
+import { FallbackRunner } from '../serving/fallback/fallback-runner.js';
+import { modelLifecycle } from '../serving/model-lifecycle.js';
+import { DriftTracker } from '../serving/drift/drift-tracker.js';
 import { driftAlertSender } from '../control/drift-alerts.js';
 import { CostLedger } from '../telemetry/cost/cost-ledger.js';
 import { registerCostMetrics } from '../telemetry/cost/cost-metrics.js';
 import { registerDriftMetrics } from '../telemetry/drift/drift-metrics.js';
 import { FallbackChainMetrics } from '../telemetry/fallback-chain-metrics.js';
 import { localNodeCost } from './node-cost.js';
-import { LOCAL_NODE } from '../gateway/live/live-scheduler.js';
+import { LOCAL_NODE } from '../serving/live/replica-plans.js';
 import { registryDeps } from './registry-wiring.js';
-import { isRegistryVersion, registryModelFile, serveProductionVersions } from '../gateway/registry/serve-production.js';
+import { isRegistryVersion, registryModelFile, serveProductionVersions } from '../serving/serve-production.js';
 import { applyStoredSlos } from '../gateway/slo/stored-slos.js';
 
 export interface EmbeddedServer {
@@ -140,22 +140,38 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   const clock = options.clock ?? systemClock;
   const processMetrics = options.processMetrics ?? true;
   const metrics = new ServingMetrics({ processMetrics });
-  // In a cluster a replica whose node has not reported for three heartbeat intervals counts as saturated.
-  const scheduler = new LiveScheduler(clock, log, config.cluster.token ? 3 * config.cluster.heartbeatMs : Number.POSITIVE_INFINITY);
-  scheduler.useMetrics(new SchedulingMetrics(metrics.registry, () => scheduler.load()));
-  scheduler.useReplicaMetrics(new ReplicaMetrics(metrics.registry, () => scheduler.replicaInfo()));
+  // The scheduling metrics read queue depths and replicas back from the scheduler, only when scraped.
+  const schedulingMetrics: SchedulingMetrics = new SchedulingMetrics(metrics.registry, () => scheduler.load());
+  const replicaMetrics: ReplicaMetrics = new ReplicaMetrics(metrics.registry, () => scheduler.replicaInfo());
   const costs = new CostLedger();
   const nodeCost = localNodeCost(config, log);
   costs.addNode({ node: LOCAL_NODE, ...nodeCost }, clock.now());
-  scheduler.useCostLedger(costs);
   registerCostMetrics(metrics.registry, () => costs.report(clock.now()));
   // Declared devices need the catalog (prices, memory, tiers) and the models' sim profiles.
   const hardware = config.declaredDevices.length > 0 ? loadCatalog() : undefined;
   const profiles = hardware ? loadSimProfiles(config.simProfiles, log) : new Map();
   const book = new SloBook(clock);
-  scheduler.useSloSignals(book);
   const tracing = await createTracing(config);
-  scheduler.useTracing(tracing);
+  const { cluster: settings } = config;
+  const scheduler: LiveScheduler = new LiveScheduler({
+    clock,
+    log,
+    // In a cluster a replica whose node has not reported for three heartbeat intervals counts as saturated.
+    staleAfterMs: settings.token ? 3 * settings.heartbeatMs : Number.POSITIVE_INFINITY,
+    metrics: schedulingMetrics,
+    replicaMetrics,
+    costLedger: costs,
+    sloSignals: book,
+    tracing,
+    ...(settings.token
+      ? {
+          resilience: {
+            outliers: new OutlierDetector({ consecutiveErrors: settings.ejectionConsecutiveErrors, baseMs: settings.ejectionBaseMs, maxMs: settings.ejectionMaxMs }),
+            retryBudget: new RetryBudget({ ratio: settings.retryBudgetRatio, min: settings.retryBudgetMin, windowMs: settings.retryWindowMs }),
+          },
+        }
+      : {}),
+  });
   const loop: SloControlLoop = new SloControlLoop({
     book,
     clock,
@@ -168,13 +184,8 @@ export async function createServer(options: ServerOptions): Promise<EmbeddedServ
   if ((options.deviceMetrics ?? processMetrics) && config.deviceMetricsIntervalMs > 0) {
     devices = startDeviceMetrics(new DeviceMetrics(metrics.registry), config.deviceMetricsIntervalMs, log);
   }
-  const { cluster: settings } = config;
   let cluster: Cluster | undefined;
   if (settings.token) {
-    scheduler.useResilience({
-      outliers: new OutlierDetector({ consecutiveErrors: settings.ejectionConsecutiveErrors, baseMs: settings.ejectionBaseMs, maxMs: settings.ejectionMaxMs }),
-      retryBudget: new RetryBudget({ ratio: settings.retryBudgetRatio, min: settings.retryBudgetMin, windowMs: settings.retryWindowMs }),
-    });
     const registryFiles = { isRegistryVersion, modelFile: (model: string, version: string) => registryModelFile(registry.service, model, version) };
     cluster = new Cluster(config, catalog, scheduler, loadCatalog(), clock, log, registryFiles);
     const nodes = cluster.registry;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NodeRegistry, type NodeInfo, type NodeTransition } from '../../src/control/node-registry.js';
+import { NodeRegistry, type NodeInfo, type NodeTransition } from '../../src/control/cluster/node-registry.js';
 
 const info = (name: string): NodeInfo => ({ name, dataplaneUrl: 'http://127.0.0.1:1', tier: 'onprem', devices: [], agentVersion: 't', protocol: 'switchyard-dataplane/1.0' });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planPlacement, refusalKey, type DeploymentNeed, type PlacementNode, type PlacedReplica } from '../../src/control/placement.js';
+import { planPlacement, refusalKey, type DeploymentNeed, type PlacementNode, type PlacedReplica } from '../../src/control/cluster/placement.js';
 
 const GiB = 2 ** 30;
 const cpuNode = (id: string, overrides: Partial<PlacementNode> = {}, memory = 8 * GiB): PlacementNode => ({ id, state: 'ready', tier: 'onprem', devices: [{ id: 'cpu:0', kind: 'cpu', class: 'cpu-x86', memoryBytes: memory }], ...overrides });

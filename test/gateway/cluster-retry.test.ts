@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { systemClock } from '../../src/core/clock.js';
 import { compileConfig } from '../../src/core/config.js';
 import type { TensorMap } from '../../src/core/tensor.js';
-import { OutlierDetector } from '../../src/control/outlier-detector.js';
-import { RetryBudget } from '../../src/control/retry-budget.js';
-import { LiveScheduler, type LiveOutcome } from '../../src/gateway/live/live-scheduler.js';
-import type { ServedVersion } from '../../src/gateway/model-catalog.js';
-import type { SchedulingHints } from '../../src/gateway/oip/scheduling-hints.js';
+import { OutlierDetector } from '../../src/serving/live/outlier-detector.js';
+import { RetryBudget } from '../../src/serving/live/retry-budget.js';
+import { LiveScheduler, type LiveOutcome } from '../../src/serving/live/live-scheduler.js';
+import type { ServedVersion } from '../../src/serving/model-catalog.js';
+import type { SchedulingHints } from '../../src/serving/scheduling-hints.js';
 import { parseModelConfig } from '../../src/registry/model-config.js';
 import type { Backend, BatchResult } from '../../src/runtime/backend.js';
 import { NodeLostError } from '../../src/runtime/remote/remote-backend.js';
@@ -49,8 +49,11 @@ const hints: SchedulingHints = { latencyClass: 'realtime', priority: 'standard',
 
 function setup(budget = { ratio: 0.2, min: 10, windowMs: 10_000 }): { live: LiveScheduler; served: ServedVersion } {
   const served: ServedVersion = { model: 'm', version: '1', state: 'READY', reason: undefined, digest: 'sha256:x', config: modelConfig, backend: echo(), fallbackRules: new Map(), driftReference: undefined };
-  const live = new LiveScheduler(systemClock, silentLogger());
-  live.useResilience({ outliers: new OutlierDetector({ consecutiveErrors: 5, baseMs: 60_000, maxMs: 300_000 }), retryBudget: new RetryBudget(budget) });
+  const live = new LiveScheduler({
+    clock: systemClock,
+    log: silentLogger(),
+    resilience: { outliers: new OutlierDetector({ consecutiveErrors: 5, baseMs: 60_000, maxMs: 300_000 }), retryBudget: new RetryBudget(budget) },
+  });
   live.addVersion(served, config, [], false);
   return { live, served };
 }
@@ -173,7 +176,7 @@ test('a replica whose node has not reported within staleAfterMs is passed over w
   let now = 0;
   const clock = { now: () => now, wallNow: () => now };
   const served: ServedVersion = { model: 'm', version: '1', state: 'READY', reason: undefined, digest: 'sha256:x', config: modelConfig, backend: echo(), fallbackRules: new Map(), driftReference: undefined };
-  const live = new LiveScheduler(clock, silentLogger(), 50);
+  const live = new LiveScheduler({ clock, log: silentLogger(), staleAfterMs: 50 });
   live.addVersion(served, config, [], false);
   live.addReplica(spec('a', 'node-a'), echo(), 'ready');
   live.addReplica(spec('b', 'node-b'), echo(), 'ready');

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EmbeddedServer } from '../../src/main/server.js';
-import { mergeInputs, sliceOutput, batchKeyOf } from '../../src/gateway/live/batch-tensors.js';
+import { mergeInputs, sliceOutput, batchKeyOf } from '../../src/serving/live/batch-tensors.js';
 import type { TensorSpec } from '../../src/core/contract.js';
 import { DEMO_REPOSITORY, startTestServer } from '../helpers/server.js';
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileConfig } from '../../src/core/config.js';
-import { ownReplicas } from '../../src/gateway/live/live-scheduler.js';
+import { ownReplicas } from '../../src/serving/live/replica-plans.js';
 import type { Backend } from '../../src/runtime/backend.js';
 
 function backend(parts?: Backend[]): Backend {

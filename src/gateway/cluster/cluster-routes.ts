@@ -10,7 +10,7 @@ import { bearerOf } from '../../core/secrets.js';
 import { CONTROL_ROUTES } from '../../runtime/remote/control-protocol.js';
 import { ARTIFACT_DIGEST_HEADER } from '../../runtime/remote/protocol.js';
 import { SwitchyardError } from '../../core/errors.js';
-import type { Cluster } from './cluster.js';
+import type { Cluster } from '../../control/cluster/cluster.js';
 
 export interface ClusterRouteDeps {
   readonly cluster: Cluster | undefined;

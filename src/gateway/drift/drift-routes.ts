@@ -1,10 +1,10 @@
 /** GET /v1/deployments/{id}/drift: drift statistics of a deployment (`model:version`, or a model name for its default version). */
+import { deploymentName } from '../../core/deployment-name.js';
 import type { FastifyInstance } from 'fastify';
 import { SwitchyardError } from '../../core/errors.js';
-import { LiveScheduler } from '../live/live-scheduler.js';
-import type { ModelCatalog } from '../model-catalog.js';
-import { resolveVersion } from '../resolve-version.js';
-import type { DriftTracker } from './drift-tracker.js';
+import type { ModelCatalog } from '../../serving/model-catalog.js';
+import { resolveVersion } from '../../serving/resolve-version.js';
+import type { DriftTracker } from '../../serving/drift/drift-tracker.js';
 
 export interface DriftRouteDeps {
   readonly catalog: ModelCatalog;
@@ -15,7 +15,7 @@ export interface DriftRouteDeps {
 export function deploymentIdOf(catalog: ModelCatalog, id: string): string {
   const colon = id.lastIndexOf(':');
   const served = colon > 0 ? resolveVersion(catalog, id.slice(0, colon), id.slice(colon + 1)) : resolveVersion(catalog, id, undefined);
-  return LiveScheduler.deploymentOf(served);
+  return deploymentName(served);
 }
 
 export function registerDriftRoutes(app: FastifyInstance, deps: DriftRouteDeps): void {

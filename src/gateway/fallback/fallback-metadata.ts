@@ -5,9 +5,9 @@
  */
 import { roundMs } from '../../core/clock.js';
 import type { BackendDescription } from '../../runtime/backend.js';
-import type { ServedVersion } from '../model-catalog.js';
+import type { ServedVersion } from '../../serving/model-catalog.js';
 import { callMetadata, JSON_CONTENT_TYPE, type CallMetadata } from '../oip/call-metadata.js';
-import type { FallbackUsed } from './fallback-runner.js';
+import type { FallbackUsed } from '../../serving/fallback/fallback-runner.js';
 
 export interface FallbackCall {
   readonly latencyClass: string;

@@ -6,7 +6,7 @@
 import { msText } from '../../core/clock.js';
 import type { BackendDescription } from '../../runtime/backend.js';
 import type { ReplicaSpec } from '../../scheduler/types.js';
-import type { ServedVersion } from '../model-catalog.js';
+import type { ServedVersion } from '../../serving/model-catalog.js';
 
 /**
  * Response headers as one flat list, each name followed by its value: the form node's

@@ -3,9 +3,10 @@
  * its contract, run on its backend, answer with outputs and per-call metadata (in the OIP
  * `parameters`, as `x-switchyard-*` headers, `Server-Timing` and `traceparent`).
  */
+import { deploymentName, deploymentNameOf } from '../../core/deployment-name.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SwitchyardError } from '../../core/errors.js';
-import type { Tensor, TensorMap } from '../../core/tensor.js';
+import type { Tensor } from '../../core/tensor.js';
 import { childTraceContext, formatTraceparent, parseTraceparent } from '../../core/trace-context.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { NO_HARDWARE_LABEL, SHED_OUTCOME, UNKNOWN_MODEL_LABEL, type ServingMetrics } from '../../telemetry/serving-metrics.js';
@@ -13,10 +14,10 @@ import { NO_SLO_RECORDER, type SloRecorder } from '../../telemetry/slo/slo-recor
 import type { LatencyClass } from '../../core/contract.js';
 import { NO_TRACING, type RequestSpan, type Tracing } from '../../telemetry/tracing/tracing.js';
 import { sendError, toSwitchyardError } from '../error-reply.js';
-import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
-import { notReady, resolveVersion } from '../resolve-version.js';
-import { LiveScheduler } from '../live/live-scheduler.js';
-import { refusalError, type FallbackRunner } from '../fallback/fallback-runner.js';
+import type { ModelCatalog, ServedVersion } from '../../serving/model-catalog.js';
+import type { InferObserver } from '../../serving/infer-observer.js';
+import { notReady, resolveVersion } from '../../serving/resolve-version.js';
+import { refusalError, type FallbackRunner } from '../../serving/fallback/fallback-runner.js';
 import type { Refused } from '../../scheduler/types.js';
 import { fallbackMetadata } from '../fallback/fallback-metadata.js';
 import { decodeInferRequest, type DecodeLimits } from './decode-request.js';
@@ -24,7 +25,7 @@ import { encodeInferResponse } from './encode-response.js';
 import { callMetadata, CONTENT_TYPE_AT, type HeaderList } from './call-metadata.js';
 import { readSchedulingHints } from './scheduling-hints.js';
 import { splitBinaryBody } from './binary-tensors.js';
-import { inputDigest, type InferenceOutcome } from '../audit/inference-summary.js';
+import { inputDigest, type InferenceOutcome } from '../../serving/audit/inference-summary.js';
 import type { Residency } from './residency.js';
 import { nestsDeeperThan, tooDeep } from '../body/json-depth.js';
 import { acceptedCoding, compress, MIN_COMPRESSED_BYTES } from '../body/content-encoding.js';
@@ -64,10 +65,7 @@ export interface InferRouteOptions {
   readonly stats?: InferenceStats;
 }
 
-export interface InferObserver {
-  inputs(served: ServedVersion, inputs: TensorMap): void;
-  outputs(served: ServedVersion, outputs: TensorMap): void;
-}
+export type { InferObserver };
 
 /**
  * A success answer written to node's response directly, its headers as one flat list. Why not
@@ -209,7 +207,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
       span?.end({ outcome: 'ok', status: 200, hardwareClass, ...(live ? { batchSize: live.batchSize } : {}) });
       metrics.observe({ model: modelLabel, version: versionLabel, hardwareClass, latencyClass: hints.latencyClass, outcome: 'ok', status: 200, seconds });
       metrics.inferred(modelLabel, versionLabel, hardwareClass, hints.latencyClass, decoded.batchSize);
-      slo.record(LiveScheduler.deploymentOf(served), hints.latencyClass, seconds, false);
+      slo.record(deploymentName(served), hints.latencyClass, seconds, false);
       onComplete?.(request, { model: modelLabel, version: versionLabel, digest, outcome: 'ok', latencyMs: elapsedMs, inputSha256 });
       if (stats && !answer.fallback) {
         const run = answer.live;
@@ -231,7 +229,7 @@ export function registerInferRoute(app: FastifyInstance, options: InferRouteOpti
     const { model, version, latencyClass } = facts;
     metrics.observe({ model, version, hardwareClass: facts.hardwareClass, latencyClass: latencyClass ?? 'none', outcome: failure.code, status: failure.status, seconds });
     // Client errors and deliberate shedding say nothing about the service's health.
-    if (latencyClass !== undefined && failure.status >= 500 && failure.code !== SHED_OUTCOME) slo.record(`${model}:${version}`, latencyClass, seconds, true);
+    if (latencyClass !== undefined && failure.status >= 500 && failure.code !== SHED_OUTCOME) slo.record(deploymentNameOf(model, version), latencyClass, seconds, true);
     onComplete?.(request, { model, version, digest: facts.digest, outcome: failure.code, latencyMs: elapsedMs, inputSha256: facts.inputSha256 });
     if (stats && version !== UNKNOWN_MODEL_LABEL) stats.failure(model, version, elapsedMs);
     return sendError(reply, failure);

@@ -1,8 +1,8 @@
 /** OIP health, server metadata, model metadata and readiness, and Triton's repository index. */
 import type { FastifyInstance } from 'fastify';
 import type { TensorSpec } from '../../core/contract.js';
-import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
-import { resolveVersion } from '../resolve-version.js';
+import type { ModelCatalog, ServedVersion } from '../../serving/model-catalog.js';
+import { resolveVersion } from '../../serving/resolve-version.js';
 import type { ReplicaInfo } from '../../telemetry/replica-metrics.js';
 
 /** Replicas of one version, grouped by what they run on: how many, and whether simulated. */

@@ -10,8 +10,8 @@ import { SwitchyardError, isSwitchyardError } from '../../core/errors.js';
 import type { Json, Role } from '../../registry/storage/rows.js';
 import type { Storage } from '../../registry/storage/storage.js';
 import { actorOf } from '../auth/principal.js';
-import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
-import type { ModelLifecycle } from './model-lifecycle.js';
+import type { ModelCatalog, ServedVersion } from '../../serving/model-catalog.js';
+import type { ModelLifecycle } from '../../serving/model-lifecycle.js';
 
 /** Who may load and unload: what serves changes for every caller. */
 export const REPOSITORY_ROLES: readonly Role[] = ['admin'];

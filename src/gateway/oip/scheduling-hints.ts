@@ -5,22 +5,10 @@
  */
 import type { LatencyClass } from '../../core/contract.js';
 import { SwitchyardError } from '../../core/errors.js';
-import type { Priority, RequestHints, TimeoutAction } from '../../scheduler/types.js';
+import type { Priority } from '../../scheduler/types.js';
+import type { SchedulingHints } from '../../serving/scheduling-hints.js';
 
-export interface SchedulingHints {
-  readonly latencyClass: LatencyClass;
-  readonly priority: Priority;
-  /** Milliseconds from arrival; Infinity for none. */
-  readonly deadlineMs: number;
-  readonly timeoutAction: TimeoutAction;
-  readonly tenant: string | undefined;
-  readonly hints: RequestHints;
-  /**
-   * Whether a fallback chain may answer in place of the model (docs/fallbacks.md). Undefined is
-   * no: a plain OIP client cannot tell a fallback's answer from the model's.
-   */
-  readonly allowFallback?: boolean;
-}
+export type { SchedulingHints };
 
 type Headers = Record<string, string | string[] | undefined>;
 

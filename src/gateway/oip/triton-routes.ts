@@ -7,8 +7,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TensorSpec } from '../../core/contract.js';
-import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
-import { resolveVersion } from '../resolve-version.js';
+import type { ModelCatalog, ServedVersion } from '../../serving/model-catalog.js';
+import { resolveVersion } from '../../serving/resolve-version.js';
 import type { InferenceStats } from './inference-stats.js';
 import { platformOf } from './metadata-routes.js';
 

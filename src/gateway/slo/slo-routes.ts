@@ -14,12 +14,13 @@ import { describeSchemaErrors } from '../../core/schema-errors.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Json } from '../../registry/storage/rows.js';
 import type { Storage } from '../../registry/storage/storage.js';
-import { compileSlo, deploymentOfSlo, RAW_SLO_SCHEMA, rawOfSlo, thresholdIsBucketBound, type RawSlo } from '../../telemetry/slo/objective.js';
+import { deploymentName } from '../../core/deployment-name.js';
+import { compileSlo, RAW_SLO_SCHEMA, rawOfSlo, thresholdIsBucketBound, type RawSlo } from '../../telemetry/slo/objective.js';
 import { LATENCY_BUCKETS } from '../../telemetry/buckets.js';
 import type { SloBook } from '../../telemetry/slo/slo-book.js';
 import type { SloTracker } from '../../telemetry/slo/slo-tracker.js';
-import type { ModelCatalog } from '../model-catalog.js';
-import { resolveVersion } from '../resolve-version.js';
+import type { ModelCatalog } from '../../serving/model-catalog.js';
+import { resolveVersion } from '../../serving/resolve-version.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { sloJson } from './slo-json.js';
 
@@ -53,7 +54,7 @@ export function registerSloRoutes(app: FastifyInstance, deps: SloRouteDeps): voi
 
   const describe = (tracker: SloTracker): Record<string, unknown> => {
     const status = tracker.evaluate(clock.wallNow());
-    return sloJson(status, book.sloState(deploymentOfSlo(status.objective), status.objective.latencyClass));
+    return sloJson(status, book.sloState(deploymentName(status.objective), status.objective.latencyClass));
   };
 
   // Stored and audited first, then applied: a change the store refused never takes effect.

@@ -8,7 +8,7 @@ import type { Storage } from '../../registry/storage/storage.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { compileSlo } from '../../telemetry/slo/objective.js';
 import type { SloBook } from '../../telemetry/slo/slo-book.js';
-import type { ModelCatalog } from '../model-catalog.js';
+import type { ModelCatalog } from '../../serving/model-catalog.js';
 import { validateRaw } from './slo-routes.js';
 
 /** Applies every stored override whose version is READY; returns the ids applied. */

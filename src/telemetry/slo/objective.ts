@@ -33,10 +33,6 @@ export function sloId(model: string, version: string, latencyClass: LatencyClass
   return `${model}:${version}:${latencyClass}`;
 }
 
-export function deploymentOfSlo(slo: Pick<SloObjective, 'model' | 'version'>): string {
-  return `${slo.model}:${slo.version}`;
-}
-
 /** The SLO as written in model.yaml and the admin API (snake_case). */
 export interface RawSlo {
   latency_class?: LatencyClass;

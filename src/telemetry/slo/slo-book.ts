@@ -5,7 +5,8 @@
  */
 import type { Clock } from '../../core/clock.js';
 import type { LatencyClass } from '../../core/contract.js';
-import { deploymentOfSlo, type SloObjective } from './objective.js';
+import { deploymentName } from '../../core/deployment-name.js';
+import type { SloObjective } from './objective.js';
 import { SLO_CALM, type SloSignals, type SloState } from './slo-signals.js';
 import { SloTracker } from './slo-tracker.js';
 import type { SloRecorder } from './slo-recorder.js';
@@ -26,7 +27,7 @@ export class SloBook implements SloSignals, SloRecorder {
     }
     const tracker = new SloTracker(objective);
     this.byId.set(objective.id, tracker);
-    const deployment = deploymentOfSlo(objective);
+    const deployment = deploymentName(objective);
     let classes = this.byDeployment.get(deployment);
     if (!classes) {
       classes = new Map();
@@ -51,7 +52,7 @@ export class SloBook implements SloSignals, SloRecorder {
 
   /** Written by the control loop after each evaluation. */
   setState(objective: SloObjective, state: SloState): void {
-    const deployment = deploymentOfSlo(objective);
+    const deployment = deploymentName(objective);
     let classes = this.states.get(deployment);
     if (!classes) {
       classes = new Map();

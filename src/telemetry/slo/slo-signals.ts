@@ -1,6 +1,6 @@
 /**
  * What the SLO control loop tells the serving path, and nothing more: per deployment
- * (`model:version`, as LiveScheduler.deploymentOf names it), whether a burning error budget
+ * (`model:version`, as core/deployment-name.ts names it), whether a burning error budget
  * asks to shed sheddable traffic, to route to the fallback chain, or to freeze rollouts.
  * Readers (admission, the fallback chain, rollout logic) depend on this interface only.
  */

@@ -5,7 +5,7 @@ import { openSqliteStorage } from '../../../src/registry/storage/sqlite/open-sql
 import { verifyAuditChain } from '../../../src/registry/audit/audit-chain.js';
 import { canonicalJson } from '../../../src/registry/audit/canonical-json.js';
 import { auditRows } from '../../../src/registry/audit/audit-rows.js';
-import { InferenceGroups, MAX_PER_ROW } from '../../../src/gateway/audit/inference-groups.js';
+import { InferenceGroups, MAX_PER_ROW } from '../../../src/serving/audit/inference-groups.js';
 import type { Clock } from '../../../src/core/clock.js';
 
 function manualClock(startMs: number): Clock & { advance(ms: number): void } {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { inputDigest } from '../../../src/gateway/audit/inference-summary.js';
+import { inputDigest } from '../../../src/serving/audit/inference-summary.js';
 import type { TensorMap } from '../../../src/core/tensor.js';
 
 /** The digest as documented: per tensor in name order, JSON [name, datatype, shape], then its bytes (JSON for BYTES). */

@@ -5,8 +5,8 @@
  * departed nodes are dropped so their deployments are placed again elsewhere. Replicas on a
  * suspect node keep their place: the node may come back within a heartbeat or two.
  */
-import type { DeviceKind } from '../hardware/device.js';
-import type { Tier } from '../scheduler/types.js';
+import type { DeviceKind } from '../../hardware/device.js';
+import type { Tier } from '../../scheduler/types.js';
 import type { NodeState } from './node-registry.js';
 
 export interface DeploymentNeed {

@@ -3,15 +3,15 @@
  * every k-th primary answer's outputs) are copied as numbers into the deployment's monitor;
  * statistics are computed only when asked (the drift route, a metrics scrape).
  */
+import { deploymentName } from '../../core/deployment-name.js';
 import type { Clock } from '../../core/clock.js';
 import type { DriftConfig } from '../../core/config.js';
 import type { TensorMap } from '../../core/tensor.js';
 import { DriftMonitor, type DriftAlert, type FeatureDrift } from '../../telemetry/drift/drift-monitor.js';
 import { parseReferenceFile, type ReferenceSamples } from '../../telemetry/drift/reference-file.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { LiveScheduler } from '../live/live-scheduler.js';
 import type { ServedVersion } from '../model-catalog.js';
-import type { InferObserver } from '../oip/infer-route.js';
+import type { InferObserver } from '../infer-observer.js';
 import { featureColumns, forEachValue, type FeatureColumn } from './feature-columns.js';
 
 interface Tracked {
@@ -46,7 +46,7 @@ export class DriftTracker implements InferObserver {
   add(served: ServedVersion): void {
     const config = served.config;
     if (!config) return;
-    const deployment = LiveScheduler.deploymentOf(served);
+    const deployment = deploymentName(served);
     let reference: ReferenceSamples | undefined;
     if (served.driftReference) {
       try {

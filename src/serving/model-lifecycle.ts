@@ -5,10 +5,10 @@
  * model's folder is read again and each version not serving is loaded, checked and scheduled as
  * at start; a version already READY is left serving as it is.
  */
-import { SwitchyardError } from '../../core/errors.js';
-import type { FallbackRunner } from '../fallback/fallback-runner.js';
-import type { LiveScheduler } from '../live/live-scheduler.js';
-import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
+import { SwitchyardError } from '../core/errors.js';
+import type { FallbackRunner } from './fallback/fallback-runner.js';
+import type { LiveScheduler } from './live/live-scheduler.js';
+import type { ModelCatalog, ServedVersion } from './model-catalog.js';
 
 export const UNLOADED_REASON = 'unloaded through the repository API';
 

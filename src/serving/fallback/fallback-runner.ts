@@ -5,6 +5,7 @@
  * or the primary fails (inference failed, deadline exceeded). Bad input never reaches here:
  * the route validated it first, and 4xx refusals of the scheduler are passed through as they are.
  */
+import { deploymentName } from '../../core/deployment-name.js';
 import type { Clock } from '../../core/clock.js';
 import { ERROR_CATALOGUE, SwitchyardError } from '../../core/errors.js';
 import type { TensorMap } from '../../core/tensor.js';
@@ -15,9 +16,10 @@ import type { Refused } from '../../scheduler/types.js';
 import type { FallbackChainMetrics } from '../../telemetry/fallback-chain-metrics.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { RequestSpan } from '../../telemetry/tracing/tracing.js';
-import { LiveScheduler, type LiveServed } from '../live/live-scheduler.js';
+import type { LiveScheduler} from '../live/live-scheduler.js';
+import { type LiveServed } from '../live/live-scheduler.js';
 import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
-import type { SchedulingHints } from '../oip/scheduling-hints.js';
+import type { SchedulingHints } from '../scheduling-hints.js';
 import { cloneInputs, compileChain, staticOutputs, type FallbackChain, type FallbackLink } from './fallback-chain.js';
 
 /** Whether a deployment's SLO is burning so fast that it should go to its fallbacks (the slo helper's signal). */
@@ -126,7 +128,7 @@ export class FallbackRunner {
         retryAfterSeconds: breaker.retryAfterSeconds(clock.now()),
       });
     }
-    const cacheKey = chain.cache ? requestDigest(LiveScheduler.deploymentOf(served), inputs, outputNames) : undefined;
+    const cacheKey = chain.cache ? requestDigest(deploymentName(served), inputs, outputNames) : undefined;
     const live = await scheduler.submit(served, inputs, outputNames, rows, hints, span);
     if (live.ok) {
       breaker.success();
@@ -142,7 +144,7 @@ export class FallbackRunner {
   private async inferWithChain(served: ServedVersion, state: DeploymentState, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints, span?: RequestSpan): Promise<Answer> {
     const { scheduler, clock } = this.options;
     const { chain, breaker } = state;
-    const deployment = LiveScheduler.deploymentOf(served);
+    const deployment = deploymentName(served);
     const cacheKey = chain.cache ? requestDigest(deployment, inputs, outputNames) : undefined;
     // The primary's backend may take the input buffers to a worker: keep a copy for the links that need them.
     const spare = chain.needsInputs ? cloneInputs(inputs) : inputs;

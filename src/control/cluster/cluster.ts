@@ -5,21 +5,22 @@
  * the node's replicas in the live scheduler; placement runs again whenever nodes or replicas
  * change, so a dead node's replicas come back elsewhere.
  */
+import { deploymentName } from '../../core/deployment-name.js';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import type { ServerConfig } from '../../core/config.js';
 import { SwitchyardError } from '../../core/errors.js';
 import { digestOf, matchesDigest } from '../../core/secrets.js';
 import type { Catalog } from '../../hardware/catalog.js';
-import { NodeRegistry, type NodeInfo, type NodeRecord, type NodeTransition } from '../../control/node-registry.js';
-import { planPlacement, refusalKey, type DeploymentNeed, type PlacedReplica } from '../../control/placement.js';
+import { NodeRegistry, type NodeInfo, type NodeRecord, type NodeTransition } from './node-registry.js';
+import { planPlacement, refusalKey, type DeploymentNeed, type PlacedReplica } from './placement.js';
 import { NodeConnection, RemoteBackend } from '../../runtime/remote/remote-backend.js';
 import { checkProtocol, DATAPLANE_PROTOCOL } from '../../runtime/remote/protocol.js';
 import { readHeartbeat, readJoinRequest, type AgentReplicaState, type Assignment, type HeartbeatAnswer, type JoinAnswer } from '../../runtime/remote/control-protocol.js';
 import type { ReplicaState } from '../../core/replica-states.js';
 import type { Logger } from '../../telemetry/logger.js';
-import type { ModelCatalog, ServedVersion } from '../model-catalog.js';
-import { LiveScheduler } from '../live/live-scheduler.js';
+import type { ModelCatalog, ServedVersion } from '../../serving/model-catalog.js';
+import type { LiveScheduler } from '../../serving/live/live-scheduler.js';
 
 interface RemoteReplica extends PlacedReplica {
   readonly served: ServedVersion;
@@ -206,7 +207,7 @@ export class Cluster {
       const { placement, onnx } = served.config;
       const provider = onnx.executionProvider ?? this.config.onnx.executionProvider;
       needs.push({
-        deployment: LiveScheduler.deploymentOf(served),
+        deployment: deploymentName(served),
         replicas: placement.replicas ?? this.config.cluster.defaultReplicas,
         memoryBytes: placement.memoryBytes ?? DEFAULT_REPLICA_MEMORY,
         deviceKind: provider === 'cuda' ? 'gpu' : 'cpu',
@@ -236,7 +237,7 @@ export class Cluster {
   private addReplica(deployment: string, nodeId: string, deviceId: string): void {
     const node = this.registry.get(nodeId);
     const connection = this.connections.get(nodeId);
-    const served = this.catalog.all().find((v) => LiveScheduler.deploymentOf(v) === deployment);
+    const served = this.catalog.all().find((v) => deploymentName(v) === deployment);
     const device = node?.devices.find((d) => d.id === deviceId);
     if (!node || !connection || !served?.config || !device) return;
     const id = `${deployment}@${node.name}#${this.nextReplica++}`;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OutlierDetector } from '../../src/control/outlier-detector.js';
+import { OutlierDetector } from '../../src/serving/live/outlier-detector.js';
 
 const settings = { consecutiveErrors: 3, baseMs: 1000, maxMs: 2500 };
 

@@ -6,7 +6,7 @@
  * retried once elsewhere under a retry budget. Every request is answered exactly once: `answer`
  * refuses a second settle.
  */
-import { totalmem } from 'node:os';
+import { deploymentName } from '../../core/deployment-name.js';
 import type { Clock } from '../../core/clock.js';
 import type { ModelContract } from '../../core/contract.js';
 import type { ServerConfig } from '../../core/config.js';
@@ -14,8 +14,8 @@ import type { TensorMap } from '../../core/tensor.js';
 import { BackendError, URGENT, type Backend, type BackendDescription } from '../../runtime/backend.js';
 import type { Tier } from '../../core/tiers.js';
 import { NodeLostError } from '../../runtime/remote/remote-backend.js';
-import type { OutlierDetector } from '../../control/outlier-detector.js';
-import type { RetryBudget } from '../../control/retry-budget.js';
+import type { OutlierDetector } from './outlier-detector.js';
+import type { RetryBudget } from './retry-budget.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import type { Batch, Outcome, Refused, ReplicaSpec, ReplicaState, SchedulerRequest } from '../../scheduler/types.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -25,10 +25,11 @@ import { NO_TRACING, type BatchSpan, type RequestSpan, type Tracing } from '../.
 import type { ReplicaInfo, ReplicaMetrics } from '../../telemetry/replica-metrics.js';
 import type { CostLedger } from '../../telemetry/cost/cost-ledger.js';
 import type { ServedVersion } from '../model-catalog.js';
-import type { SchedulingHints } from '../oip/scheduling-hints.js';
+import type { SchedulingHints } from '../scheduling-hints.js';
 import { batchKeyOf, mergeInputs, sliceOutput } from './batch-tensors.js';
+import { ownReplicas, type ReplicaPlan } from './replica-plans.js';
+import { Ejections } from './ejections.js';
 
-const deploymentNames = new WeakMap<object, string>();
 
 function isCritical(request: SchedulerRequest<unknown>): boolean {
   return request.priority === 'critical';
@@ -91,33 +92,23 @@ interface Deployed {
   readonly homeTier: Tier | undefined;
 }
 
-export const LOCAL_NODE = 'local';
-
-/** One replica to add for a version: the backend it runs on and where that is. */
-export interface ReplicaPlan {
-  readonly backend: Backend;
-  readonly node: string;
-  readonly tier: Tier;
-  readonly costPerHour: number;
-  readonly memoryBytes: number;
-  readonly serviceTimePrior: { readonly baseMs: number; readonly perRowMs: number };
-  /** Batches in flight at once on this replica (see ReplicaSpec). @default 1 */
-  readonly pipelineDepth?: number;
-}
-
-/** The replicas a READY version gets from its own backend: ONNX instances, or one per upstream endpoint. */
-export function ownReplicas(backend: Backend, config: ServerConfig, upstream: { tier: Tier; costPerHour: number; connections: number } | undefined, localCostPerHour = 0): ReplicaPlan[] {
-  const tier: Tier = upstream?.tier ?? 'onprem';
-  const base = { node: LOCAL_NODE, memoryBytes: totalmem(), tier, costPerHour: upstream?.costPerHour ?? localCostPerHour };
-  // An upstream serves many requests at once: each URL gets one scheduler slot per pooled
-  // connection (a slot runs one batch at a time), so the pool is never queued behind.
-  if (backend.parts) {
-    const slots = upstream?.connections ?? 1;
-    return backend.parts.flatMap((part) => Array.from({ length: slots }, () => ({ ...base, backend: part, serviceTimePrior: { baseMs: 2, perRowMs: 0.05 } })));
-  }
-  // A worker thread takes its next batch from its inbox the moment one ends, instead of idling
-  // while the answer crosses a busy event loop and the next batch is formed.
-  return Array.from({ length: config.onnx.instances }, () => ({ ...base, backend, serviceTimePrior: { baseMs: 1, perRowMs: 0.05 }, pipelineDepth: 2 }));
+/** Everything the live host is built with; only the clock and the logger are required. */
+export interface LiveSchedulerOptions {
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Load reports older than this make a replica look saturated; in a cluster, a few heartbeat intervals. @default Infinity */
+  readonly staleAfterMs?: number;
+  /** Queue and compute metrics; they may read queue depths back from this host (called only when scraped). */
+  readonly metrics?: SchedulingMetrics;
+  readonly replicaMetrics?: ReplicaMetrics;
+  /** Burning error budgets ask admission to shed sheddable traffic through these signals. @default none */
+  readonly sloSignals?: SloSignals;
+  /** @default NO_TRACING */
+  readonly tracing?: Tracing;
+  /** Outlier ejection and the retry budget (a cluster); without it a failed batch is not retried. */
+  readonly resilience?: Resilience;
+  /** Every batch's compute time becomes busy time of its node in this ledger. */
+  readonly costLedger?: CostLedger;
 }
 
 export class LiveScheduler {
@@ -126,26 +117,35 @@ export class LiveScheduler {
   private timer: NodeJS.Timeout | undefined;
   private armedAt = Number.POSITIVE_INFINITY;
   private nextId = 1;
-  private metrics: SchedulingMetrics | undefined;
-  private slo: SloSignals = NO_SLO_SIGNALS;
-  private tracing: Tracing = NO_TRACING;
-  private replicaMetrics: ReplicaMetrics | undefined;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly metrics: SchedulingMetrics | undefined;
+  private readonly slo: SloSignals;
+  private readonly tracing: Tracing;
+  private readonly replicaMetrics: ReplicaMetrics | undefined;
   /** The state a replica's host wants (node and agent health); ejection may hold it failed. */
-  private readonly baseStates = new Map<string, ReplicaState>();
-  private readonly readmitTimers = new Map<string, NodeJS.Timeout>();
-  private resilience: Resilience | undefined;
+  private readonly ejections: Ejections;
+  private readonly resilience: Resilience | undefined;
   readonly stats: ResilienceStats = { retries: 0, retriesRefused: 0, ejections: 0, duplicateAnswers: 0 };
 
   /** Replicas run by this process, whose load is always current. */
   private readonly localReplicas: string[] = [];
-  private ledger: CostLedger | undefined;
+  private readonly ledger: CostLedger | undefined;
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly log: Logger,
-    /** Load reports older than this make a replica look saturated; in a cluster, a few heartbeat intervals. */
-    staleAfterMs = Number.POSITIVE_INFINITY,
-  ) {
+  constructor(options: LiveSchedulerOptions) {
+    this.clock = options.clock;
+    this.log = options.log;
+    this.metrics = options.metrics;
+    this.replicaMetrics = options.replicaMetrics;
+    this.slo = options.sloSignals ?? NO_SLO_SIGNALS;
+    this.tracing = options.tracing ?? NO_TRACING;
+    this.resilience = options.resilience;
+    this.ejections = new Ejections(this.clock, this.resilience?.outliers, (replicaId) => {
+      this.scheduler.setReplicaState(replicaId, this.ejections.effective(replicaId), this.clock.now());
+      this.rearm();
+    });
+    this.ledger = options.costLedger;
+    const staleAfterMs = options.staleAfterMs ?? Number.POSITIVE_INFINITY;
     this.scheduler = new Scheduler<Payload>({
       runtime: { execute: (batch) => this.execute(batch) },
       settle: (request, outcome) => this.settle(request, outcome),
@@ -166,27 +166,9 @@ export class LiveScheduler {
     for (const id of this.localReplicas) this.scheduler.report(id, now);
   }
 
-  /** Metrics come after construction: they read queue depths back from this scheduler. */
-  useMetrics(metrics: SchedulingMetrics): void {
-    this.metrics = metrics;
-  }
-
-  /** Burning error budgets ask admission to shed sheddable traffic through these signals. */
-  useSloSignals(signals: SloSignals): void {
-    this.slo = signals;
-  }
-
-  useTracing(tracing: Tracing): void {
-    this.tracing = tracing;
-  }
-
   /** Waiting and in-flight requests per deployed version, for the load gauges. */
   *load(): Generator<DeploymentLoad> {
     for (const [deployment, { model, version, inFlight }] of this.deployed) yield { model, version, depth: this.scheduler.queuedFor(deployment), inFlight };
-  }
-
-  useReplicaMetrics(metrics: ReplicaMetrics): void {
-    this.replicaMetrics = metrics;
   }
 
   /** Every replica with what it runs on, for the info metric and the metadata routes. */
@@ -200,29 +182,6 @@ export class LiveScheduler {
     }
   }
 
-  useResilience(resilience: Resilience): void {
-    this.resilience = resilience;
-  }
-
-  /** Every batch's compute time becomes busy time of its node in the cost ledger. */
-  useCostLedger(ledger: CostLedger): void {
-    this.ledger = ledger;
-  }
-
-  /**
-   * A version's deployment name, `model:version`. Remembered per version object (whose model
-   * and version never change): asked three or four times per request, and the one string's
-   * hash, once computed, serves every map lookup by it.
-   */
-  static deploymentOf(served: { readonly model: string; readonly version: string }): string {
-    let name = deploymentNames.get(served);
-    if (name === undefined) {
-      name = `${served.model}:${served.version}`;
-      deploymentNames.set(served, name);
-    }
-    return name;
-  }
-
   /**
    * Makes a READY version schedulable: its own replicas (ONNX instances or upstream endpoints,
    * unless `localReplicas` is false because replicas run only on nodes) plus any `extra` ones
@@ -232,7 +191,7 @@ export class LiveScheduler {
   addVersion(served: ServedVersion, config: ServerConfig, extra: readonly ReplicaPlan[] = [], localReplicas = true, localCostPerHour = 0): void {
     const { backend, config: modelConfig } = served;
     if (!backend || !modelConfig) return;
-    const deployment = LiveScheduler.deploymentOf(served);
+    const deployment = deploymentName(served);
     if (this.deployed.has(deployment)) return;
     const contract = modelConfig.contract;
     const plans = [...(localReplicas ? ownReplicas(backend, config, modelConfig.upstream, localCostPerHour) : []), ...extra];
@@ -278,7 +237,7 @@ export class LiveScheduler {
    * freed and the version added again later.
    */
   async removeVersion(served: ServedVersion): Promise<void> {
-    const deployment = LiveScheduler.deploymentOf(served);
+    const deployment = deploymentName(served);
     const deployed = this.deployed.get(deployment);
     if (!deployed) return;
     if (deployed.inFlight > 0) {
@@ -300,58 +259,45 @@ export class LiveScheduler {
     const deployed = this.deployed.get(spec.deployment);
     if (!deployed) throw new Error(`replica ${spec.id}: ${spec.deployment} is not deployed here`);
     deployed.backends.set(spec.id, backend);
-    this.baseStates.set(spec.id, state);
-    this.scheduler.addReplica(spec, this.clock.now(), this.effectiveState(spec.id));
+    this.ejections.setBase(spec.id, state);
+    this.scheduler.addReplica(spec, this.clock.now(), this.ejections.effective(spec.id));
     this.rearm();
   }
 
   /** The replica's host says it is ready, draining or failed; an ejected replica stays out until its ejection ends. */
   setReplicaState(replicaId: string, state: ReplicaState): void {
-    this.baseStates.set(replicaId, state);
-    this.scheduler.setReplicaState(replicaId, this.effectiveState(replicaId), this.clock.now());
+    this.ejections.setBase(replicaId, state);
+    this.scheduler.setReplicaState(replicaId, this.ejections.effective(replicaId), this.clock.now());
     this.rearm();
   }
 
   /** The replica's node passed a health check: an ejection in progress ends now. */
   uneject(replicaId: string): void {
-    if (!this.resilience?.outliers.isEjected(replicaId, this.clock.now())) return;
-    this.resilience.outliers.uneject(replicaId, this.clock.now());
-    const timer = this.readmitTimers.get(replicaId);
-    if (timer) clearTimeout(timer);
-    this.readmitTimers.delete(replicaId);
-    this.scheduler.setReplicaState(replicaId, this.effectiveState(replicaId), this.clock.now());
+    if (!this.ejections.uneject(replicaId)) return;
+    this.scheduler.setReplicaState(replicaId, this.ejections.effective(replicaId), this.clock.now());
     this.rearm();
   }
 
   removeReplica(replicaId: string): void {
     this.scheduler.removeReplica(replicaId, this.clock.now());
     for (const deployed of this.deployed.values()) deployed.backends.delete(replicaId);
-    this.baseStates.delete(replicaId);
-    this.resilience?.outliers.forget(replicaId);
-    const timer = this.readmitTimers.get(replicaId);
-    if (timer) clearTimeout(timer);
-    this.readmitTimers.delete(replicaId);
+    this.ejections.forget(replicaId);
     this.rearm();
   }
 
   replicaStates(): { id: string; state: ReplicaState; ejected: boolean }[] {
     const now = this.clock.now();
-    return this.scheduler.replicaStats().filter((r) => this.baseStates.has(r.spec.id)).map((r) => ({ id: r.spec.id, state: r.state, ejected: this.resilience?.outliers.isEjected(r.spec.id, now) ?? false }));
-  }
-
-  private effectiveState(replicaId: string): ReplicaState {
-    const base = this.baseStates.get(replicaId) ?? 'ready';
-    return base === 'ready' && this.resilience?.outliers.isEjected(replicaId, this.clock.now()) ? 'failed' : base;
+    return this.scheduler.replicaStats().filter((r) => this.ejections.has(r.spec.id)).map((r) => ({ id: r.spec.id, state: r.state, ejected: this.ejections.isEjected(r.spec.id, now) }));
   }
 
   /** Admission's early word from the headers alone (see Scheduler.peek); deadline in ms from now. */
   peek(served: ServedVersion, priority: SchedulingHints['priority'], deadlineInMs: number): Refused | undefined {
     const now = this.clock.now();
-    return this.scheduler.peek(LiveScheduler.deploymentOf(served), priority, now + deadlineInMs, now);
+    return this.scheduler.peek(deploymentName(served), priority, now + deadlineInMs, now);
   }
 
   submit(served: ServedVersion, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints, span?: RequestSpan): Promise<LiveOutcome> {
-    const deployment = LiveScheduler.deploymentOf(served);
+    const deployment = deploymentName(served);
     const deployed = this.deployed.get(deployment);
     if (hints.priority === 'sheddable') {
       const state = this.slo.sloState(deployment, hints.latencyClass);
@@ -420,7 +366,7 @@ export class LiveScheduler {
         }
         this.metrics?.observeBatch({ model: deployed.model, version: deployed.version, hardwareClass: batch.replica.hardwareClass, rows: batch.rows, computeSeconds: result.computeMs / 1000 });
         if (batchSpan) this.endBatchSpan(batch, batchSpan, true);
-        this.resilience?.outliers.success(batch.replica.id, this.clock.now());
+        this.ejections.success(batch.replica.id);
         this.ledger?.recordBatch({ model: deployed.model, version: deployed.version, hardwareClass: batch.replica.hardwareClass, node: batch.replica.node }, result.computeMs / 1000, batch.rows);
         this.finish(batch, { ok: true, computeMs: result.computeMs });
       },
@@ -464,21 +410,11 @@ export class LiveScheduler {
 
   /** Counts a failed batch toward ejection; an ejected replica takes no work until its ejection ends. */
   private noteFailure(replica: ReplicaSpec, lost: boolean): void {
-    if (!this.resilience) return;
-    const ejection = this.resilience.outliers.failure(replica.id, this.clock.now(), lost);
+    const ejection = this.ejections.failure(replica.id, lost);
     if (!ejection) return;
     this.stats.ejections++;
     this.log.warn({ replica: replica.id, node: replica.node, ejections: ejection.count, until_ms: Math.round(ejection.untilMs - this.clock.now()) }, 'replica ejected');
-    this.scheduler.setReplicaState(replica.id, this.effectiveState(replica.id), this.clock.now());
-    const previous = this.readmitTimers.get(replica.id);
-    if (previous) clearTimeout(previous);
-    const timer = setTimeout(() => {
-      this.readmitTimers.delete(replica.id);
-      this.scheduler.setReplicaState(replica.id, this.effectiveState(replica.id), this.clock.now());
-      this.rearm();
-    }, Math.max(0, ejection.untilMs - this.clock.now()) + 1);
-    timer.unref();
-    this.readmitTimers.set(replica.id, timer);
+    this.scheduler.setReplicaState(replica.id, this.ejections.effective(replica.id), this.clock.now());
   }
 
   /** Answers the caller exactly once. */
@@ -573,7 +509,6 @@ export class LiveScheduler {
   close(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    for (const timer of this.readmitTimers.values()) clearTimeout(timer);
-    this.readmitTimers.clear();
+    this.ejections.close();
   }
 }

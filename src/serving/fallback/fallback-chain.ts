@@ -3,6 +3,7 @@
  * has loaded: deployment links resolved and checked for a fitting contract, caches created,
  * static answers kept ready. A link that cannot work is dropped with a logged reason.
  */
+import { deploymentName } from '../../core/deployment-name.js';
 import { DATATYPES, type TensorData } from '../../core/datatypes.js';
 import { toHalfBits } from '../../core/float16.js';
 import type { TensorMap } from '../../core/tensor.js';
@@ -45,7 +46,7 @@ export function compileChain(served: ServedVersion, catalog: ModelCatalog, log: 
         else {
           const problems = contractFits(served.config!.contract, target.config.contract);
           if (problems.length > 0) drop(what, `contract does not fit: ${problems.join('; ')}`);
-          else links.push({ kind: 'deployment', name: `${target.model}:${target.version}`, target });
+          else links.push({ kind: 'deployment', name: deploymentName(target), target });
         }
         break;
       }

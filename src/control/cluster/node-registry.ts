@@ -5,8 +5,8 @@
  * placed elsewhere). A heartbeat from a suspect node brings it back once its host has
  * health-checked it; a dead node must join again.
  */
-import type { Device } from '../hardware/device.js';
-import type { Tier } from '../scheduler/types.js';
+import type { Device } from '../../hardware/device.js';
+import type { Tier } from '../../scheduler/types.js';
 
 /** joining: health check pending; ready: takes work; suspect: missed heartbeats; draining: finishing work before it leaves; dead/left: gone. */
 export type NodeState = 'joining' | 'ready' | 'suspect' | 'draining' | 'dead' | 'left';

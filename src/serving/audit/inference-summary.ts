@@ -5,12 +5,10 @@
  * admission as counts (refusal-tally.ts).
  */
 import crypto from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.js';
 import type { TensorMap } from '../../core/tensor.js';
 import type { AuditBuffer } from '../../registry/audit/audit-buffer.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { actorOf } from '../auth/principal.js';
 import { derivedOnce } from '../../core/derived-once.js';
 import { shapeText } from '../../core/tensor-json.js';
 import { InferenceGroups } from './inference-groups.js';
@@ -100,34 +98,35 @@ function streamedDigest(inputs: TensorMap, specs: readonly { readonly name: stri
 }
 
 /**
- * The infer route's completion callback: one summary into its group, no database call; a
- * refusal at admission is counted instead (see refusal-tally.ts).
+ * The infer route's completion callback, given the caller's audit actor and the request body:
+ * one summary into its group, no database call; a refusal at admission is counted instead
+ * (see refusal-tally.ts). gateway/audit/audit-inference.ts binds it to the request.
  */
-export function auditInference(buffer: AuditBuffer, clock: Clock, log: Logger) {
+export function inferenceAudit(buffer: AuditBuffer, clock: Clock, log: Logger) {
   // Registered first: each flush writes the inferences' rows before the refusal counts.
   const inferences = new InferenceGroups(buffer, clock);
   const refusals = new RefusalTally(buffer, clock);
-  return (request: FastifyRequest, result: InferenceOutcome): void => {
+  return (actor: () => string, body: unknown, result: InferenceOutcome): void => {
     try {
-      record(request, result);
+      record(actor(), body, result);
     } catch (error) {
       // The answer is already decided; a summary that cannot be built is logged, not turned into a 500.
       log.error({ err: error, model: result.model }, 'audit log: inference summary not recorded');
     }
   };
-  function record(request: FastifyRequest, result: InferenceOutcome): void {
+  function record(actor: string, body: unknown, result: InferenceOutcome): void {
     if (TALLIED_REFUSALS.has(result.outcome)) {
-      refusals.add({ actor: actorOf(request.principal), model: result.model, version: result.version, digest: result.digest, outcome: result.outcome, latencyMs: result.latencyMs });
+      refusals.add({ actor, model: result.model, version: result.version, digest: result.digest, outcome: result.outcome, latencyMs: result.latencyMs });
       return;
     }
     inferences.add({
-      actor: actorOf(request.principal),
+      actor,
       model: result.model,
       version: result.version,
       digest: result.digest,
       outcome: result.outcome,
       latencyMs: result.latencyMs,
-      inputSha256: result.inputSha256 === undefined ? inputDigest(undefined, request.body) : result.inputSha256,
+      inputSha256: result.inputSha256 === undefined ? inputDigest(undefined, body) : result.inputSha256,
     });
   }
 }

@@ -5,11 +5,11 @@
  * becomes ready. A registry model whose name the repository folder already serves is left out
  * (the folder wins, and the conflict is logged).
  */
-import { isSwitchyardError, SwitchyardError } from '../../core/errors.js';
-import type { ModelVersionConfig } from '../../registry/model-config.js';
-import type { VersionContract } from '../../registry/contracts/version-contract.js';
-import type { RegistryService } from '../../registry/service/registry-service.js';
-import type { CatalogLogger, ModelCatalog, ServedVersion } from '../model-catalog.js';
+import { isSwitchyardError, SwitchyardError } from '../core/errors.js';
+import type { ModelVersionConfig } from '../registry/model-config.js';
+import type { VersionContract } from '../registry/contracts/version-contract.js';
+import type { RegistryService } from '../registry/service/registry-service.js';
+import type { CatalogLogger, ModelCatalog, ServedVersion } from './model-catalog.js';
 
 /** The model file of an artifact: `model.onnx`, else its only top-level `.onnx` file. */
 function entryFile(paths: readonly string[]): string | undefined {

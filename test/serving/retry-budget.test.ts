@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RetryBudget } from '../../src/control/retry-budget.js';
+import { RetryBudget } from '../../src/serving/live/retry-budget.js';
 
 test('the minimum is always there, even with no traffic', () => {
   const b = new RetryBudget({ ratio: 0.2, min: 3, windowMs: 1000 });
