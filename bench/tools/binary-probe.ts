@@ -18,15 +18,21 @@ const row = examples.examples[0]!.features;
 const jsonBody = JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 8], data: row }] });
 const header = JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 8], parameters: { binary_data_size: 32 } }], outputs: [{ name: 'anomaly_score', parameters: { binary_data: true } }, { name: 'fault_probabilities', parameters: { binary_data: true } }] });
 const binaryBody = Buffer.concat([Buffer.from(header), Buffer.from(new Float32Array(row).buffer)]);
+// The two halves apart: JSON in with binary out, and binary in with JSON out.
+const jsonInBinaryOut = JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 8], data: row }], parameters: { binary_data_output: true } });
+const binaryInHeader = JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 8], parameters: { binary_data_size: 32 } }] });
+const binaryInBody = Buffer.concat([Buffer.from(binaryInHeader), Buffer.from(new Float32Array(row).buffer)]);
 const kinds = {
   json: { body: jsonBody, headers: { 'content-type': 'application/json' } },
   binary: { body: binaryBody, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(Buffer.byteLength(header)) } },
+  'binary-out': { body: jsonInBinaryOut, headers: { 'content-type': 'application/json' } },
+  'binary-in': { body: binaryInBody, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(Buffer.byteLength(binaryInHeader)) } },
 } as const;
 const nodeFlags = values.profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(values.profile)];
 const server = await startServer('full', 'bench/servers/full.ts', ['--scratch', scratchDir('switchyard-binprobe-'), 'sensor-anomaly'], { nodeFlags });
 const requests = Number(values.requests);
 const concurrency = Number(values.concurrency);
-const perCall: Record<string, number[]> = { json: [], binary: [] };
+const perCall: Record<string, number[]> = { json: [], binary: [], 'binary-out': [], 'binary-in': [] };
 try {
   const clients = Array.from({ length: concurrency }, () => new Client(server.origin, { pipelining: 1 }));
   const run = async (kind: keyof typeof kinds, count: number): Promise<void> => {
@@ -42,7 +48,7 @@ try {
   await run('json', 1000);
   await run('binary', 1000);
   for (let r = 0; r < Number(values.rounds); r++) {
-    for (const kind of ((process.env.ONLY ? [process.env.ONLY] : r % 2 === 0 ? ['json', 'binary'] : ['binary', 'json']) as (keyof typeof kinds)[])) {
+    for (const kind of ((process.env.ONLY ? process.env.ONLY.split(',') : r % 2 === 0 ? ['json', 'binary'] : ['binary', 'json']) as (keyof typeof kinds)[])) {
       const before = server.cpuSeconds()!;
       await run(kind, requests);
       perCall[kind]!.push(((server.cpuSeconds()! - before) / requests) * 1e6);
