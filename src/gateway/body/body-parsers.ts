@@ -50,7 +50,7 @@ export function registerBodyParsers(app: FastifyInstance, options: BodyParserOpt
     if (headerLength !== undefined && headerLength !== String(body.length) && isOip(request)) return done(null, body);
     return parseJson(request, body.toString('utf8'), done);
   });
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+  const parseOther = (request: FastifyRequest, body: Buffer, done: Done): void => {
     const type = mediaType(request);
     if (isOip(request)) {
       if (request.headers['inference-header-content-length'] !== undefined) return done(null, body);
@@ -67,7 +67,11 @@ export function registerBodyParsers(app: FastifyInstance, options: BodyParserOpt
     }
     if (type === 'application/octet-stream') return done(null, body);
     return done(unsupported(type));
-  });
+  };
+  // Octet-stream by name too: fastify caches the parser it finds for a content type, but not the
+  // catch-all, which re-parses the header on every request (binary tensors arrive labelled so).
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, parseOther);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, parseOther);
 }
 
 function unsupported(type: string): SwitchyardError {
