@@ -9,7 +9,7 @@ import { deploymentName } from '../../core/deployment-name.js';
 import type { Clock } from '../../core/clock.js';
 import { ERROR_CATALOGUE, SwitchyardError } from '../../core/errors.js';
 import type { TensorMap } from '../../core/tensor.js';
-import { CircuitBreaker, type CircuitSettings, type CircuitState } from '../../scheduler/circuit-breaker.js';
+import { CircuitBreaker, type CircuitDecision, type CircuitSettings, type CircuitState } from '../../scheduler/circuit-breaker.js';
 import { countsAsCircuitFailure, fallbackReasonFor, type FallbackReason } from '../../scheduler/fallback-triggers.js';
 import { requestDigest } from '../../scheduler/response-cache.js';
 import type { Refused } from '../../scheduler/types.js';
@@ -120,7 +120,7 @@ export class FallbackRunner {
    * breaker still counts (and an open circuit still protects the primary), and the cache still fills.
    */
   private async inferPrimaryOnly(served: ServedVersion, state: DeploymentState, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints, span?: RequestSpan): Promise<Answer> {
-    const { scheduler, clock } = this.options;
+    const { clock } = this.options;
     const { chain, breaker } = state;
     const decision = breaker.decide(clock.now());
     if (decision === 'refuse') {
@@ -129,16 +129,36 @@ export class FallbackRunner {
       });
     }
     const cacheKey = chain.cache ? requestDigest(deploymentName(served), inputs, outputNames) : undefined;
+    const tried = await this.tryPrimary(served, state, decision, cacheKey, inputs, outputNames, rows, hints, span);
+    if (tried.answer) return tried.answer;
+    throw tried.error;
+  }
+
+  /** One run on the primary: the breaker and the cache learn from it; a failure comes back as its catalogue error. */
+  private async tryPrimary(
+    served: ServedVersion,
+    state: DeploymentState,
+    /** The breaker's word on this request: a failed probe gives its slot back. */
+    decision: CircuitDecision | 'skip',
+    cacheKey: string | undefined,
+    inputs: TensorMap,
+    outputNames: readonly string[],
+    rows: number,
+    hints: SchedulingHints,
+    span: RequestSpan | undefined,
+  ): Promise<{ answer: Answer; error?: undefined } | { answer?: undefined; code: Refused['code']; error: SwitchyardError }> {
+    const { scheduler, clock } = this.options;
+    const { chain, breaker } = state;
     const live = await scheduler.submit(served, inputs, outputNames, rows, hints, span);
     if (live.ok) {
       breaker.success();
       if (chain.cache && cacheKey) chain.cache.put(cacheKey, live.outputs, clock.now());
-      return { fallback: undefined, live };
+      return { answer: { fallback: undefined, live } };
     }
     if (countsAsCircuitFailure(live.code)) breaker.failure(clock.now());
     else if (decision === 'probe') breaker.release();
-    if (live.code === 'INFERENCE_FAILED') throw new SwitchyardError('INFERENCE_FAILED', `inference failed on model '${served.model}' version ${served.version}`);
-    throw refusalError(live);
+    const error = live.code === 'INFERENCE_FAILED' ? new SwitchyardError('INFERENCE_FAILED', `inference failed on model '${served.model}' version ${served.version}`) : refusalError(live);
+    return { code: live.code, error };
   }
 
   private async inferWithChain(served: ServedVersion, state: DeploymentState, inputs: TensorMap, outputNames: readonly string[], rows: number, hints: SchedulingHints, span?: RequestSpan): Promise<Answer> {
@@ -154,16 +174,10 @@ export class FallbackRunner {
     if (decision === 'refuse') reason = 'circuit_open';
     let primaryError: SwitchyardError | undefined;
     if (!reason) {
-      const live = await scheduler.submit(served, inputs, outputNames, rows, hints, span);
-      if (live.ok) {
-        breaker.success();
-        if (chain.cache && cacheKey) chain.cache.put(cacheKey, live.outputs, clock.now());
-        return { fallback: undefined, live };
-      }
-      if (countsAsCircuitFailure(live.code)) breaker.failure(clock.now());
-      else if (decision === 'probe') breaker.release();
-      primaryError = live.code === 'INFERENCE_FAILED' ? new SwitchyardError('INFERENCE_FAILED', `inference failed on model '${served.model}' version ${served.version}`) : refusalError(live);
-      reason = fallbackReasonFor(live.code);
+      const tried = await this.tryPrimary(served, state, decision, cacheKey, inputs, outputNames, rows, hints, span);
+      if (tried.answer) return tried.answer;
+      primaryError = tried.error;
+      reason = fallbackReasonFor(tried.code);
       if (!reason) throw primaryError;
     }
 
