@@ -7,8 +7,8 @@
  * push of a large artifact needs minutes where an inference needs seconds. Node's check holds
  * the longer (upload) limit; this one holds the shorter limit for every other route.
  *
- * Why a sweep and not a timer per request: the request path only appends to a list (no timer
- * to arm and clear per call); one interval walks it and drops requests whose body is complete.
+ * Why a sweep and not a timer per request: the request path only adds to and deletes from a map
+ * (no timer to arm and clear per call); one interval walks what is left.
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -19,11 +19,6 @@ declare module 'fastify' {
     /** A large upload (registry push): held to http.upload_timeout_ms instead of http.request_timeout_ms. */
     upload?: boolean;
   }
-}
-
-interface Pending {
-  readonly request: FastifyRequest;
-  readonly deadline: number;
 }
 
 export interface RequestDeadlineOptions {
@@ -48,18 +43,21 @@ function timeOut(raw: IncomingMessage, timeoutMs: number): void {
 
 export function registerRequestDeadline(app: FastifyInstance, options: RequestDeadlineOptions): void {
   const now = options.now ?? (() => performance.now());
-  let pending: Pending[] = [];
+  // Keyed by request and dropped as soon as its body is in (preHandler): an answered request must
+  // not stay reachable until the next sweep, which under load kept a second's worth of requests
+  // alive through every young-generation collection.
+  const pending = new Map<FastifyRequest, number>();
   const sweep = (): void => {
     const at = now();
-    const kept: Pending[] = [];
-    for (const entry of pending) {
-      const { raw } = entry.request;
-      if (raw.complete || raw.destroyed) continue;
-      if (entry.deadline > at) kept.push(entry);
-      // A push has its own, longer limit: Node's requestTimeout (http.upload_timeout_ms).
-      else if (entry.request.routeOptions.config.upload !== true) timeOut(raw, options.timeoutMs);
+    for (const [request, deadline] of pending) {
+      const { raw } = request;
+      if (raw.complete || raw.destroyed) pending.delete(request);
+      else if (deadline <= at) {
+        pending.delete(request);
+        // A push has its own, longer limit: Node's requestTimeout (http.upload_timeout_ms).
+        if (request.routeOptions.config.upload !== true) timeOut(raw, options.timeoutMs);
+      }
     }
-    pending = kept;
   };
   let timer: NodeJS.Timeout | undefined;
   app.addHook('onListen', (done) => {
@@ -69,12 +67,16 @@ export function registerRequestDeadline(app: FastifyInstance, options: RequestDe
   });
   app.addHook('onClose', (_instance, done) => {
     clearInterval(timer);
-    pending = [];
+    pending.clear();
     done();
   });
   app.addHook('onRequest', (request, _reply, done) => {
     // Only listening servers sweep; inject() requests have no socket to hold.
-    if (timer !== undefined) pending.push({ request, deadline: now() + options.timeoutMs });
+    if (timer !== undefined) pending.set(request, now() + options.timeoutMs);
+    done();
+  });
+  app.addHook('preHandler', (request, _reply, done) => {
+    pending.delete(request);
     done();
   });
 }
